@@ -1,0 +1,331 @@
+"""Per-customer summaries of a transaction log: the BTYD/RFM summary, calibration
+and holdout splits, and acquisition-cohort tables.
+
+Conventions (shared with the models in :mod:`cvm_lib.clv`, as in Fader & Hardie):
+
+* Purchases on the same calendar day are merged into one *purchase day*
+  (time of day is ignored).
+* ``frequency`` = number of distinct purchase days − 1 (repeat purchases).
+* ``recency`` = time from the first to the last purchase day.
+* ``T`` = time from the first purchase day to ``observation_end``.
+* ``monetary_value`` = mean spend per *repeat* purchase day (the first purchase
+  is excluded, as the Gamma-Gamma model requires); 0 when ``frequency`` is 0.
+* Durations are counted in days and divided by the length of the time unit:
+  ``"D"`` = 1 day, ``"W"`` = 7 days, ``"M"`` = 365.25/12 = 30.4375 days,
+  ``"Y"`` = 365.25 days (or any positive number of days). Weeks are days / 7,
+  not integer calendar-week bins, so no information is lost to binning.
+* ``observation_end`` is inclusive: purchases on that day count. Purchases after
+  it are ignored (the window ends there); customers first seen after it do not appear.
+
+The core runs on integer day numbers and customer codes with NumPy, so logs of
+tens of millions of rows are summarised in seconds (see ``benchmarks/bench_summary.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cvm_lib.data import CvmDataError
+
+__all__ = ["TIME_UNITS", "unit_days", "rfm_summary", "calibration_holdout", "cohort_table"]
+
+#: Length of each named time unit in days.
+TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
+
+_REQUIRED = ("customer_id", "date", "amount")
+
+
+def unit_days(time_unit: str | float) -> float:
+    """Length of a time unit in days (``"D"``, ``"W"``, ``"M"``, ``"Y"`` or a positive number).
+
+    Examples
+    --------
+    >>> unit_days("W"), unit_days("M"), unit_days(14)
+    (7.0, 30.4375, 14.0)
+    """
+    if isinstance(time_unit, str):
+        try:
+            return TIME_UNITS[time_unit.upper()]
+        except KeyError:
+            raise ValueError(f"time_unit={time_unit!r}; use one of {', '.join(TIME_UNITS)} or a number of days") \
+                from None
+    if isinstance(time_unit, (int, float)) and not isinstance(time_unit, bool) and time_unit > 0:
+        return float(time_unit)
+    raise ValueError(f"time_unit={time_unit!r}; use one of {', '.join(TIME_UNITS)} or a positive number of days")
+
+
+def _check_log(tx: pd.DataFrame) -> None:
+    if not isinstance(tx, pd.DataFrame):
+        raise TypeError(f"expected a transaction-log DataFrame, got {type(tx).__name__}")
+    missing = [c for c in _REQUIRED if c not in tx.columns]
+    if missing:
+        raise CvmDataError(f"transaction log lacks column(s) {missing}; load it with "
+                           "cvm_lib.data.load_transactions()", source="<DataFrame>")
+    if not pd.api.types.is_datetime64_any_dtype(tx["date"].dtype):
+        raise CvmDataError("transaction log column 'date' is not a datetime; load it with "
+                           "cvm_lib.data.load_transactions()", source="<DataFrame>", column="date")
+    if tx["customer_id"].isna().any() or tx["date"].isna().any() or tx["amount"].isna().any():
+        raise CvmDataError("transaction log has missing customer ids, dates or amounts; load it with "
+                           "cvm_lib.data.load_transactions() to apply a policy", source="<DataFrame>")
+
+
+def _day_numbers(dates: pd.Series) -> np.ndarray:
+    """Calendar day numbers (days since 1970-01-01) as int64."""
+    values = dates.to_numpy()
+    if values.dtype.kind != "M":  # tz-aware: use the local calendar day
+        values = dates.dt.tz_localize(None).to_numpy()
+    return values.astype("datetime64[D]").astype(np.int64)
+
+
+def _to_day(value: Any, name: str) -> int:
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}={value!r} is not a date") from exc
+    return int(np.datetime64(stamp.date(), "D").astype(np.int64))
+
+
+def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes 0..k-1 in sorted id order, and the sorted ids.
+
+    Logs are usually sorted by customer; that case is detected with one
+    vectorised comparison and costs a fraction of a hash factorisation.
+    """
+    n = len(ids)
+    if n == 0:
+        return np.empty(0, dtype=np.int64), pd.Index([], dtype="str", name="customer_id")
+    ids = ids.astype("str")
+    values = ids.array
+    head, tail = values[:-1], values[1:]
+    changed = np.asarray(head != tail, dtype=bool)
+    if np.asarray(head[changed] < tail[changed], dtype=bool).all():
+        starts = np.flatnonzero(np.concatenate(([True], changed)))
+        codes = np.cumsum(np.concatenate(([0], changed)), dtype=np.int64)
+        uniques = pd.Index(values.take(starts), name="customer_id")
+        return codes, uniques
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes.astype(np.int64, copy=False), pd.Index(uniques, name="customer_id")
+
+
+def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+    """First/last purchase day, number of distinct days, total and first-day spend per code."""
+    first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, codes, days)
+    np.maximum.at(last, codes, days)
+    # One key per (customer, day); its distinct values are the purchase days.
+    span = int(days.max() - days.min()) + 1
+    key = codes * span + (days - days.min())
+    if not (key[1:] >= key[:-1]).all():
+        key = np.sort(key)
+    new_day = np.concatenate(([True], key[1:] != key[:-1]))
+    n_days = np.bincount(key[new_day] // span, minlength=k)
+    total = np.bincount(codes, weights=amount, minlength=k)
+    first_day_spend = np.bincount(codes, weights=np.where(days == first[codes], amount, 0.0), minlength=k)
+    return {"first": first, "last": last, "n_days": n_days, "total": total, "first_spend": first_day_spend}
+
+
+def _window(tx: pd.DataFrame, end_day: int | None) -> tuple[pd.DataFrame, np.ndarray, int]:
+    _check_log(tx)
+    days = _day_numbers(tx["date"])
+    if end_day is None:
+        if len(days) == 0:
+            raise CvmDataError("the transaction log is empty", source="<DataFrame>")
+        end_day = int(days.max())
+    inside = days <= end_day
+    if not inside.all():
+        tx, days = tx.loc[inside], days[inside]
+    return tx, days, end_day
+
+
+def _summary_frame(codes, ids, days, amount, end_day, unit):
+    stats = _per_customer(codes, len(ids), days, amount)
+    frequency = (stats["n_days"] - 1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(frequency > 0, (stats["total"] - stats["first_spend"]) / frequency, 0.0)
+    return pd.DataFrame({
+        "frequency": frequency,
+        "recency": (stats["last"] - stats["first"]) / unit,
+        "T": (end_day - stats["first"]) / unit,
+        "monetary_value": monetary,
+    }, index=ids), stats
+
+
+def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str | float = "D") -> pd.DataFrame:
+    """One row per customer: ``frequency``, ``recency``, ``T``, ``monetary_value``.
+
+    The summary the BTYD models (BG/NBD, Pareto/NBD, Gamma-Gamma) are fitted to; see
+    the module docstring for the exact conventions.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Tidy transaction log (``customer_id``, ``date``, ``amount``), as returned by
+        :func:`cvm_lib.data.load_transactions`.
+    observation_end : date-like, optional
+        Last day of the observation window (inclusive). Default: the last purchase date.
+    time_unit : {"D", "W", "M", "Y"} or float, default "D"
+        Unit of ``recency`` and ``T`` (days divided by the unit's length in days).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id`` in sorted order; ``attrs`` record
+        ``observation_end`` and ``time_unit``.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]),
+    ...                    "amount": [10.0, 5.0, 30.0, 20.0]})
+    >>> rfm_summary(tx, observation_end="2024-01-29", time_unit="W")
+                 frequency  recency    T  monetary_value
+    customer_id
+    a                  1.0      2.0  4.0            30.0
+    b                  0.0      0.0  3.0             0.0
+    """
+    unit = unit_days(time_unit)
+    end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+    tx, days, end_day = _window(tx, end_day)
+    codes, ids = _customer_codes(tx["customer_id"])
+    amount = tx["amount"].to_numpy(dtype=np.float64)
+    summary, _ = _summary_frame(codes, ids, days, amount, end_day, unit)
+    summary.attrs.update(observation_end=str(np.datetime64(end_day, "D")), time_unit=time_unit)
+    return summary
+
+
+def calibration_holdout(tx: pd.DataFrame, *, calibration_end: Any, observation_end: Any = None,
+                        time_unit: str | float = "D") -> pd.DataFrame:
+    """Calibration-period summary plus what each customer did in the holdout period.
+
+    Customers first seen after ``calibration_end`` are excluded. Columns are those of
+    :func:`rfm_summary` over the calibration period, plus ``frequency_holdout``
+    (number of distinct purchase days in the holdout, which starts the day after
+    ``calibration_end`` and ends on ``observation_end``, inclusive),
+    ``monetary_value_holdout`` (mean spend per holdout purchase day, 0 when none) and
+    ``duration_holdout`` (length of the holdout in ``time_unit``).
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "c"],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-02-05", "2024-01-08",
+    ...                                            "2024-02-01"]),
+    ...                    "amount": [10.0, 30.0, 8.0, 20.0, 5.0]})
+    >>> calibration_holdout(tx, calibration_end="2024-01-28", observation_end="2024-02-25",
+    ...                     time_unit="W")[["frequency", "T", "frequency_holdout", "duration_holdout"]]
+                 frequency    T  frequency_holdout  duration_holdout
+    customer_id
+    a                  1.0  3.857143                1.0               4.0
+    b                  0.0  2.857143                0.0               4.0
+    """
+    unit = unit_days(time_unit)
+    cal_day = _to_day(calibration_end, "calibration_end")
+    end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+    tx, days, end_day = _window(tx, end_day)
+    if end_day <= cal_day:
+        raise ValueError(f"observation_end ({np.datetime64(end_day, 'D')}) must be after calibration_end "
+                         f"({np.datetime64(cal_day, 'D')})")
+    codes, ids = _customer_codes(tx["customer_id"])
+    amount = tx["amount"].to_numpy(dtype=np.float64)
+    k = len(ids)
+    in_cal = days <= cal_day
+    summary, stats = _summary_frame(codes[in_cal], ids, days[in_cal], amount[in_cal], cal_day, unit)
+    seen = stats["n_days"] > 0  # customers whose first purchase is in the calibration period
+    hold = ~in_cal
+    if hold.any():
+        hold_stats = _per_customer(codes[hold], k, days[hold], amount[hold])
+        n_hold, spend_hold = hold_stats["n_days"], hold_stats["total"]
+    else:
+        n_hold, spend_hold = np.zeros(k, dtype=np.int64), np.zeros(k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        summary["frequency_holdout"] = n_hold.astype(np.float64)
+        summary["monetary_value_holdout"] = np.where(n_hold > 0, spend_hold / n_hold, 0.0)
+    summary["duration_holdout"] = (end_day - cal_day) / unit
+    summary = summary.loc[seen]
+    summary.attrs.update(calibration_end=str(np.datetime64(cal_day, "D")),
+                         observation_end=str(np.datetime64(end_day, "D")), time_unit=time_unit)
+    return summary
+
+
+_PERIODS = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y"}
+
+
+def cohort_table(tx: pd.DataFrame, *, period: str = "M", measure: str = "customers", normalize: bool = False,
+                 observation_end: Any = None) -> pd.DataFrame:
+    """Acquisition cohorts × periods since acquisition.
+
+    A customer's cohort is the calendar period of the first purchase; period 0 is
+    that period. Cells are the number of distinct active customers
+    (``measure="customers"``), their revenue (``"revenue"``) or purchases
+    (``"purchases"``). Cells that lie beyond ``observation_end`` are missing (NaN),
+    not 0: nothing is known about them yet. The last period is counted even when
+    ``observation_end`` falls inside it.
+
+    Parameters
+    ----------
+    period : {"D", "W", "M", "Q", "Y"}, default "M"
+    measure : {"customers", "revenue", "purchases"}, default "customers"
+    normalize : bool, default False
+        Divide each row by its period-0 value: retention rates for
+        ``measure="customers"``, revenue relative to the first period otherwise.
+    observation_end : date-like, optional
+        Default: the last purchase date.
+
+    Returns
+    -------
+    DataFrame
+        Index ``cohort`` (pandas Period), columns ``0, 1, 2, ...``; a ``size`` is kept in
+        ``attrs["cohort_size"]`` (customers per cohort).
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"],
+    ...                    "date": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-01-20", "2024-02-10"]),
+    ...                    "amount": [1.0, 1.0, 1.0, 1.0]})
+    >>> cohort_table(tx, normalize=True)
+    periods_since_acquisition    0    1
+    cohort
+    2024-01                    1.0  0.5
+    2024-02                    1.0  NaN
+    """
+    if period.upper() not in _PERIODS:
+        raise ValueError(f"period={period!r}; use one of {', '.join(_PERIODS)}")
+    if measure not in ("customers", "revenue", "purchases"):
+        raise ValueError(f"measure={measure!r}; use 'customers', 'revenue' or 'purchases'")
+    end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+    tx, days, end_day = _window(tx, end_day)
+    freq = _PERIODS[period.upper()]
+    frame = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(),
+                          "period": pd.PeriodIndex(days.astype("datetime64[D]"), freq=freq),
+                          "amount": tx["amount"].to_numpy(dtype=np.float64)})
+    cohort = frame.groupby("customer_id")["period"].transform("min")
+    frame["cohort"] = cohort
+    frame["age"] = _period_ordinal(frame["period"]) - _period_ordinal(frame["cohort"])
+    if measure == "customers":
+        cells = frame.groupby(["cohort", "age"])["customer_id"].nunique()
+    elif measure == "revenue":
+        cells = frame.groupby(["cohort", "age"])["amount"].sum()
+    else:
+        cells = frame.groupby(["cohort", "age"]).size()
+    table = cells.unstack("age", fill_value=0).astype("float64").sort_index()
+    last = pd.Period(np.datetime64(end_day, "D"), freq=freq)
+    max_age = _period_ordinal(pd.Series([last])).iloc[0] - _period_ordinal(pd.Series(table.index)).to_numpy()
+    ages = np.arange(int(max_age.max()) + 1)
+    table = table.reindex(columns=ages, fill_value=0.0)
+    table = table.mask(ages[None, :] > max_age[:, None])
+    sizes = frame.drop_duplicates("customer_id").groupby("cohort").size()
+    if normalize:
+        table = table.div(table[0], axis=0)
+    table.columns.name = "periods_since_acquisition"
+    table.index.name = "cohort"
+    table.attrs["cohort_size"] = {str(k): int(v) for k, v in sizes.items()}
+    return table
+
+
+def _period_ordinal(periods: pd.Series) -> pd.Series:
+    """Integer position of each period on its own calendar (consecutive periods differ by 1)."""
+    return pd.Series(pd.PeriodIndex(periods).asi8, index=periods.index)
