@@ -30,7 +30,7 @@ import pandas as pd
 
 from cvm_lib.data import CvmDataError
 
-__all__ = ["TIME_UNITS", "unit_days", "rfm_summary", "calibration_holdout", "cohort_table"]
+__all__ = ["TIME_UNITS", "unit_days", "rfm_summary", "calibration_holdout", "cohort_table", "activity_by_period"]
 
 #: Length of each named time unit in days.
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
@@ -329,3 +329,42 @@ def cohort_table(tx: pd.DataFrame, *, period: str = "M", measure: str = "custome
 def _period_ordinal(periods: pd.Series) -> pd.Series:
     """Integer position of each period on its own calendar (consecutive periods differ by 1)."""
     return pd.Series(pd.PeriodIndex(periods).asi8, index=periods.index)
+
+
+def activity_by_period(tx: pd.DataFrame, *, period: str = "M", observation_end: Any = None) -> pd.DataFrame:
+    """Purchases, revenue, active and new customers per calendar period.
+
+    ``purchases`` counts transaction lines; ``active_customers`` distinct buyers in the
+    period; ``new_customers`` those whose first purchase falls in it. Periods without
+    any purchase appear with zeros, so gaps are visible.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                    "date": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-03-02"]),
+    ...                    "amount": [10.0, 5.0, 7.0]})
+    >>> activity_by_period(tx)
+             purchases  revenue  active_customers  new_customers
+    period
+    2024-01          1     10.0                 1              1
+    2024-02          0      0.0                 0              0
+    2024-03          2     12.0                 2              1
+    """
+    if period.upper() not in _PERIODS:
+        raise ValueError(f"period={period!r}; use one of {', '.join(_PERIODS)}")
+    end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+    tx, days, end_day = _window(tx, end_day)
+    periods = pd.PeriodIndex(days.astype("datetime64[D]"), freq=_PERIODS[period.upper()])
+    frame = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(), "period": periods,
+                          "amount": tx["amount"].to_numpy(dtype=np.float64)})
+    grouped = frame.groupby("period")
+    table = pd.DataFrame({
+        "purchases": grouped.size(),
+        "revenue": grouped["amount"].sum(),
+        "active_customers": grouped["customer_id"].nunique(),
+        "new_customers": frame.groupby("customer_id")["period"].min().value_counts(),
+    })
+    full = pd.period_range(periods.min(), periods.max(), freq=periods.freq, name="period")
+    table = table.reindex(full).fillna(0)
+    return table.astype({"purchases": "int64", "revenue": "float64", "active_customers": "int64",
+                         "new_customers": "int64"})

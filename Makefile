@@ -1,0 +1,49 @@
+# CVM Workbench: every set-up step lives here, so a fresh clone needs only
+#   make report   — create .venv, install the locked dependencies, run the study suite into reports/
+#   make test     — same set-up, then the unit tests, doctests and notebooks (nbval-lax)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LOCK   := requirements/lock.txt
+
+.PHONY: all setup report test test-fast lab bench lock clean
+
+all: test
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml $(LOCK)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name cvm-workbench --display-name "Python (CVM Workbench)" >/dev/null
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/cvm run --out reports
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests cvm_lib --nbval-lax notebooks -p no:cacheprovider
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests cvm_lib -m "not slow" -p no:cacheprovider
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_summary.py
+
+# Re-resolve the newest releases allowed by pyproject.toml and pin them (then commit the lock).
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet --upgrade pip
+	.lockenv/bin/python -m pip install --quiet '.[test,bench]'
+	.lockenv/bin/python -m pip freeze --exclude-editable | grep -v '^cvm-workbench' > $(LOCK)
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
