@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/cvm run --out reports
+	$(BIN)/cvm run --config studies/cdnow.yaml --out reports
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests cvm_lib --nbval-lax notebooks -p no:cacheprovider

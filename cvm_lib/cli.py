@@ -1,0 +1,204 @@
+"""The ``cvm`` command: list the studies and run them into dated reports.
+
+    cvm list
+    cvm run [STUDY ...] [--data PATH] [-p NAME=VALUE ...] [--config FILE.yaml] [--out DIR]
+            [--jobs N] [--lang zh|en] [--show-code] [--quiet] [--timeout SECONDS]
+
+Parameters are validated before any kernel starts. Precedence, lowest first: the
+notebook's defaults, the config's ``parameters``, the config's ``study_parameters``,
+``--data``/``--lang``, then ``-p``. Exit codes: 0 success, 1 a study failed,
+2 bad usage or bad input, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cvm_lib.report.params import INPUT_PARAMETERS, ParameterError, Study, discover_studies, resolve_parameters
+
+__all__ = ["main", "project_root"]
+
+_CONFIG_KEYS = {"description", "studies", "parameters", "study_parameters"}
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: exit code 2."""
+
+
+def project_root() -> Path:
+    """The project folder: ``$CVM_PROJECT_ROOT``, else the checkout holding this package."""
+    env = os.environ.get("CVM_PROJECT_ROOT")
+    if env:
+        return Path(env).resolve()
+    return Path(__file__).resolve().parents[1]
+
+
+def _bundled_inputs() -> dict[str, list[Path]]:
+    from cvm_lib.datasets import raw_path
+
+    return {"cdnow": [raw_path("CDNOW_master.txt")], "cdnow_sample": [raw_path("CDNOW_sample.txt")],
+            "retail_demo": []}
+
+
+def _parse_assignments(items: list[str]) -> dict[str, str]:
+    given = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"-p expects NAME=VALUE, got {item!r}")
+        given[name.strip()] = value
+    return given
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise UsageError(f"config file {path} not found")
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UsageError(f"config file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(config, dict):
+        raise UsageError(f"config file {path} must be a mapping with keys {sorted(_CONFIG_KEYS)}")
+    unknown = set(config) - _CONFIG_KEYS
+    if unknown:
+        raise UsageError(f"config file {path}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_CONFIG_KEYS)}")
+    return config
+
+
+def _valid_list(studies: list[Study]) -> str:
+    names = {}
+    for study in studies:
+        for p in study.parameters.values():
+            names.setdefault(p.name, p.type_text)
+    return ", ".join(f"{n} ({t})" for n, t in names.items())
+
+
+def resolve_run(args: argparse.Namespace, available: dict[str, Study]) -> tuple[list[Study], dict[str, dict]]:
+    """Selected studies and each one's validated parameters, or UsageError."""
+    config = _read_config(Path(args.config)) if args.config else {}
+    wanted = args.studies or config.get("studies") or list(available)
+    unknown = [s for s in wanted if s not in available]
+    if unknown:
+        raise UsageError(f"unknown study {', '.join(map(repr, unknown))}; studies: {', '.join(available)}")
+    studies = [available[s] for s in wanted]
+    for name in config.get("study_parameters") or {}:
+        if name not in available:
+            raise UsageError(f"config study_parameters names unknown study {name!r}; studies: {', '.join(available)}")
+
+    suite: dict[str, Any] = dict(config.get("parameters") or {})
+    cli_text: dict[str, Any] = {}
+    if args.data is not None:
+        cli_text["data"] = args.data
+    if args.lang is not None:
+        cli_text["lang"] = args.lang
+    cli_text.update(_parse_assignments(args.parameter or []))
+    for name in list(suite) + list(cli_text):
+        if not any(name in s.parameters for s in studies):
+            raise UsageError(f"no selected study has a parameter {name!r}; valid parameters: {_valid_list(studies)}")
+
+    bundled = tuple(_bundled_inputs())
+    resolved = {}
+    try:
+        for study in studies:
+            own = (config.get("study_parameters") or {}).get(study.name) or {}
+            values = resolve_parameters(study, suite, strict=False, bundled=bundled)
+            values.update(resolve_parameters(study, own, strict=True, bundled=bundled))
+            values.update(resolve_parameters(study, cli_text, from_text=set(cli_text), strict=False, bundled=bundled))
+            resolved[study.name] = values
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from exc
+    return studies, resolved
+
+
+def _inputs_of(studies: list[Study], resolved: dict[str, dict]) -> dict[str, list[Path]]:
+    bundled = _bundled_inputs()
+    inputs = {}
+    for study in studies:
+        paths: list[Path] = []
+        for name in INPUT_PARAMETERS:
+            if name not in study.parameters:
+                continue
+            value = resolved[study.name].get(name, study.parameters[name].default)
+            if isinstance(value, str):
+                paths.extend(bundled.get(value, [Path(value)] if Path(value).exists() else []))
+        inputs[study.name] = paths
+    return inputs
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    available = discover_studies(Path(args.notebooks))
+    for study in available.values():
+        print(f"{study.name}  —  {study.title}")
+        width = max((len(p.name) for p in study.parameters.values()), default=0)
+        for p in study.parameters.values():
+            print(f"    {p.name:<{width}}  {p.type_text:<12} = {p.default!r:<14} {p.help}")
+        print()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from cvm_lib.report.runner import run_suite
+
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    available = discover_studies(Path(args.notebooks))
+    studies, resolved = resolve_run(args, available)
+    result = run_suite(studies, resolved, out=Path(args.out), project_root=project_root(), jobs=args.jobs,
+                       show_code=args.show_code, quiet=args.quiet, cell_timeout=args.timeout,
+                       lang=args.lang or "en", inputs=_inputs_of(studies, resolved), command=sys.argv,
+                       config_file=Path(args.config).resolve() if args.config else None)
+    for run in result.studies:
+        if run.status == "failed":
+            err = run.error or {}
+            print(f"cvm: study {run.name} failed: notebook {Path(args.notebooks) / (run.name + '.ipynb')}, "
+                  f"cell {err.get('cell')} ({err.get('cell_source') or '?'}): {err.get('ename')}: {err.get('evalue')}",
+                  file=sys.stderr)
+    where = result.directory
+    if result.status == "ok":
+        if not args.quiet:
+            print(f"report: {where / 'index.html'}")
+    else:
+        print(f"cvm: run {result.status}; partial results kept in {where}; 'latest' unchanged", file=sys.stderr)
+    return result.exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cvm", description="CVM Workbench: run customer value management studies.")
+    parser.add_argument("--notebooks", default=str(project_root() / "notebooks"), help="folder of study notebooks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="show every study with its parameters")
+    run = sub.add_parser("run", help="run studies into a dated report folder")
+    run.add_argument("studies", nargs="*", metavar="STUDY", help="studies to run (default: the config's, else all)")
+    run.add_argument("--data", help="data for every study: a bundled name (cdnow, cdnow_sample, retail_demo) or a file")
+    run.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    run.add_argument("--config", metavar="FILE.yaml", help="named parameter set (see studies/*.yaml)")
+    run.add_argument("--out", default="reports", help="output folder (default: reports)")
+    run.add_argument("--jobs", type=int, default=1, help="run up to N studies at once, in separate processes")
+    run.add_argument("--lang", choices=("en", "zh"), help="language of labels, headings and figures")
+    run.add_argument("--show-code", action="store_true", help="show code cells in the HTML")
+    run.add_argument("--quiet", action="store_true", help="no progress bars (for cron)")
+    run.add_argument("--timeout", type=float, default=1800, help="seconds allowed per cell (default 1800)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return cmd_list(args) if args.command == "list" else cmd_run(args)
+    except (UsageError, ParameterError, FileNotFoundError) as exc:
+        print(f"cvm: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cvm: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Study discovery and strict parameter validation, before any kernel starts.
+
+A study is a notebook under ``notebooks/`` with one code cell tagged ``parameters``.
+Each assignment in that cell declares a parameter: its name, its type (from an
+annotation such as ``observation_end: str | None = None``, else from the default's
+type), its default and, from the trailing comment, a one-line description.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["Parameter", "Study", "ParameterError", "discover_studies", "parse_parameters", "coerce_value",
+           "resolve_parameters", "INPUT_PARAMETERS"]
+
+#: Parameters naming input data; their values must be bundled names or existing files.
+INPUT_PARAMETERS = ("data",)
+
+_TYPE_NAMES = {"int": int, "float": float, "bool": bool, "str": str, "list": list, "dict": dict}
+
+
+class ParameterError(ValueError):
+    """A parameter that is unknown, of the wrong type, or names a missing file."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    types: tuple[str, ...]  # e.g. ("str", "None")
+    default: Any
+    help: str = ""
+
+    @property
+    def type_text(self) -> str:
+        return " | ".join(self.types)
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    path: Path
+    title: str
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+
+
+def _annotation_types(node: ast.expr | None, default: Any) -> tuple[str, ...]:
+    if node is None:
+        if default is None:
+            return ("str", "None")  # an untyped None default: most often an optional text/path
+        return (type(default).__name__,)
+    text = ast.unparse(node).replace("Optional[", "").replace("]", "")
+    names = tuple(part.strip().split("[")[0] for part in re.split(r"\||,", text) if part.strip())
+    return tuple("None" if n in ("None", "NoneType") else n for n in names)
+
+
+def parse_parameters(source: str, where: str = "<parameters cell>") -> dict[str, Parameter]:
+    """Parameters declared in the source of a ``parameters`` cell.
+
+    Examples
+    --------
+    >>> p = parse_parameters('data = "cdnow"  # data set or file\\nend: str | None = None\\nk = 3')
+    >>> [(x.name, x.type_text, x.default, x.help) for x in p.values()]
+    [('data', 'str', 'cdnow', 'data set or file'), ('end', 'str | None', None, ''), ('k', 'int', 3, '')]
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ParameterError(f"{where}: the parameters cell is not valid Python: {exc}") from exc
+    lines = source.splitlines()
+    params: dict[str, Parameter] = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, annotation, value_node = node.target.id, node.annotation, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, annotation, value_node = node.targets[0].id, None, node.value
+        else:
+            continue
+        try:
+            default = ast.literal_eval(value_node)
+        except ValueError as exc:
+            raise ParameterError(f"{where}: parameter {name!r} must have a literal default value") from exc
+        comment = lines[node.end_lineno - 1].partition("#")[2].strip() if "#" in lines[node.end_lineno - 1] else ""
+        params[name] = Parameter(name, _annotation_types(annotation, default), default, comment)
+    return params
+
+
+def _title(cells: list[dict]) -> str:
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            for line in "".join(cell.get("source", "")).splitlines():
+                if line.strip():
+                    return line.lstrip("# ").strip()
+    return ""
+
+
+def load_study(path: Path, root: Path) -> Study:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    tagged = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"
+              and "parameters" in (c.get("metadata", {}).get("tags") or [])]
+    name = path.relative_to(root).with_suffix("").as_posix()
+    if len(tagged) != 1:
+        raise ParameterError(f"{path}: a study needs exactly one code cell tagged 'parameters' "
+                             f"(found {len(tagged)})")
+    return Study(name, path, _title(nb["cells"]), parse_parameters("".join(tagged[0]["source"]), str(path)))
+
+
+def discover_studies(root: Path) -> dict[str, Study]:
+    """Every study under ``root`` (notebooks with a ``parameters`` cell), by name.
+
+    Names are paths relative to ``root`` without ``.ipynb`` (``00_data_overview``,
+    ``cases/supermarket``); checkpoint folders are ignored.
+    """
+    studies = {}
+    for path in sorted(root.rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        study = load_study(path, root)
+        studies[study.name] = study
+    return studies
+
+
+def coerce_value(param: Parameter, value: Any, *, from_text: bool) -> Any:
+    """Convert a value (a ``-p`` string or a YAML value) to the parameter's declared type."""
+    if from_text and isinstance(value, str):
+        if value.strip() in ("None", "null", "~") and "None" in param.types:
+            return None
+        if param.types == ("str",) or param.types == ("str", "None"):
+            return value
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            pass
+    if value is None:
+        if "None" in param.types:
+            return None
+    else:
+        for type_name in param.types:
+            wanted = _TYPE_NAMES.get(type_name)
+            if wanted is None:
+                continue
+            if wanted is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+                return float(value)
+            if wanted is int and isinstance(value, bool):
+                continue
+            if isinstance(value, wanted):
+                return value
+            if wanted is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+                return str(value)  # e.g. -p observation_end=19980630
+    raise ParameterError(f"parameter {param.name!r} expects {param.type_text}, got {value!r} "
+                         f"({type(value).__name__})")
+
+
+def resolve_parameters(study: Study, given: dict[str, Any], *, from_text: set[str] = frozenset(),
+                       strict: bool = True, bundled: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Validate and convert the parameters given for one study.
+
+    ``strict``: unknown names are errors (for parameters aimed at this study);
+    suite-wide parameters are passed with ``strict=False`` and dropped where a study
+    does not declare them.
+    """
+    resolved = {}
+    for name, value in given.items():
+        param = study.parameters.get(name)
+        if param is None:
+            if strict:
+                valid = ", ".join(f"{p.name} ({p.type_text})" for p in study.parameters.values())
+                raise ParameterError(f"study {study.name!r} has no parameter {name!r}; valid parameters: {valid}")
+            continue
+        value = coerce_value(param, value, from_text=name in from_text)
+        if name in INPUT_PARAMETERS and isinstance(value, str) and value not in bundled:
+            if not Path(value).exists():
+                raise ParameterError(f"parameter {name!r} of study {study.name!r}: input file {value!r} not found "
+                                     f"(or use a bundled data set: {', '.join(bundled)})")
+            value = str(Path(value).resolve())
+        resolved[name] = value
+    return resolved

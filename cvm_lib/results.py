@@ -1,0 +1,155 @@
+"""Key figures of a study, recorded from a notebook in one call and saved machine-readably.
+
+Every study notebook reports its headline numbers with :func:`record` and its tables
+with :func:`record_table`. Under ``cvm run`` they are written to
+``<run>/results/<study>.json`` (tables as CSV beside it); in an interactive session
+they are only kept in memory (see :func:`recorded`), so exploring never writes files.
+
+The JSON is byte-identical for identical inputs: no timestamps or run ids, keys in
+recording order, floats written with ``repr`` precision. Missing values are refused:
+a NaN result is a bug to fix, not a number to report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["record", "record_many", "record_table", "recorded", "reset", "RESULTS_DIR_ENV", "STUDY_ENV"]
+
+#: Set by ``cvm run`` for the kernel: where results go, and the study's name.
+RESULTS_DIR_ENV = "CVM_RESULTS_DIR"
+STUDY_ENV = "CVM_STUDY"
+
+_RECORDS: list[dict[str, Any]] = []
+_TABLES: dict[str, str] = {}
+
+
+def _plain(value: Any, name: str) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"result {name!r} is {number}; a study must not report a missing or infinite value")
+        return number
+    if isinstance(value, (str, type(None))):
+        return value
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return str(pd.Timestamp(value).date()) if pd.Timestamp(value).normalize() == pd.Timestamp(value) \
+            else pd.Timestamp(value).isoformat()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v, name) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v, name) for k, v in value.items()}
+    raise TypeError(f"result {name!r} has type {type(value).__name__}; record numbers, text, dates or lists")
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^\w\-]+", "_", name, flags=re.UNICODE).strip("_")
+    if not slug:
+        raise ValueError(f"result name {name!r} has no usable characters")
+    return slug
+
+
+def _target() -> tuple[Path, str] | None:
+    folder = os.environ.get(RESULTS_DIR_ENV)
+    if not folder:
+        return None
+    return Path(folder), os.environ.get(STUDY_ENV, "study")
+
+
+def _write() -> None:
+    target = _target()
+    if target is None:
+        return
+    folder, study = target
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = {"study": study, "results": _RECORDS, "tables": _TABLES}
+    text = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    tmp = folder / f".{study}.json.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, folder / f"{study}.json")
+
+
+def record(name: str, value: Any, unit: str = "", *, label: str | None = None, headline: bool = False) -> Any:
+    """Record one key figure of the study; returns ``value`` so it can be displayed inline.
+
+    Parameters
+    ----------
+    name : str
+        Stable machine name (``"customers"``, ``"gini"``); recording a name again replaces it.
+    value : number, str, date, list or dict
+        Plain values only; NaN and infinity are refused.
+    unit : str
+        Unit of the value (``"USD"``, ``"weeks"``, ``"share"``); empty for counts.
+    label : str, optional
+        Human-readable label, in the study's language.
+    headline : bool
+        Show it on the run's index page.
+
+    Examples
+    --------
+    >>> reset()
+    >>> _ = record("customers", np.int64(2357), label="Customers", headline=True)
+    >>> recorded()[0]
+    {'name': 'customers', 'value': 2357, 'unit': '', 'label': 'Customers', 'headline': True}
+    """
+    entry = {"name": str(name), "value": _plain(value, name), "unit": unit, "label": label or str(name),
+             "headline": bool(headline)}
+    for i, existing in enumerate(_RECORDS):
+        if existing["name"] == entry["name"]:
+            _RECORDS[i] = entry
+            break
+    else:
+        _RECORDS.append(entry)
+    _write()
+    return value
+
+
+def record_many(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Record several figures given as dicts of :func:`record`'s arguments; returns them."""
+    for figure in figures:
+        record(**figure)
+    return figures
+
+
+def record_table(name: str, table: pd.DataFrame, *, index: bool = True) -> pd.DataFrame:
+    """Record a table: written as ``results/<study>__<name>.csv`` (UTF-8 with BOM, for Excel).
+
+    Returns the table unchanged, so it can be the last line of a cell.
+    """
+    if not isinstance(table, pd.DataFrame):
+        table = pd.DataFrame(table)
+    target = _target()
+    file_name = f"{_slug(target[1]) if target else 'study'}__{_slug(name)}.csv"
+    _TABLES[str(name)] = file_name
+    if target is not None:
+        folder, _ = target
+        folder.mkdir(parents=True, exist_ok=True)
+        # Fixed float format keeps reruns byte-identical across platforms.
+        table.to_csv(folder / file_name, index=index, encoding="utf-8-sig", float_format="%.10g",
+                     lineterminator="\n")
+    _write()
+    return table
+
+
+def recorded() -> list[dict[str, Any]]:
+    """The figures recorded so far in this session."""
+    return [dict(r) for r in _RECORDS]
+
+
+def reset() -> None:
+    """Forget what was recorded (a new study in the same session)."""
+    _RECORDS.clear()
+    _TABLES.clear()

@@ -1,0 +1,208 @@
+"""End-to-end tests of the `cvm` command on tiny notebooks and a tiny data set."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cvm_lib.cli import main
+from cvm_lib.report.params import ParameterError, parse_parameters
+
+PARAMS = '''data: str = "cdnow_sample"   # data set or file
+threshold: float = 10.0       # amount that counts as a big purchase
+label_suffix: str | None = None
+seed: int = 7
+lang: str = "en"'''
+
+OK_BODY = '''from cvm_lib.datasets import load_dataset
+from cvm_lib.results import record, record_table
+import numpy as np
+tx = load_dataset(data)
+big = int((tx["amount"] > threshold).sum())
+record("transactions", len(tx), headline=True, label="Transactions")
+record("big_purchases", big, headline=True)
+record("random_draw", float(np.random.default_rng(seed).normal()), "z")
+record_table("by_customer", tx.groupby("customer_id")["amount"].sum().round(6).to_frame())
+print(lang, label_suffix)'''
+
+
+def make_notebook(path: Path, body: str, params: str = PARAMS, title: str = "# Tiny study") -> Path:
+    nb = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell(params)
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(title), parameters, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    books = tmp_path / "notebooks"
+    make_notebook(books / "tiny.ipynb", OK_BODY)
+    make_notebook(books / "tiny_b.ipynb", OK_BODY, title="# Second tiny study")
+    data = tmp_path / "tiny.csv"
+    data.write_text("customer,date,amount\na,2024-01-01,5\na,2024-02-01,15\nb,2024-01-03,30\n", encoding="utf-8")
+    return tmp_path, books, data
+
+
+def cvm(books, *args):
+    return main(["--notebooks", str(books), *args])
+
+
+def run_dirs(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+
+
+def test_list_shows_parameters_with_types_defaults_and_help(workspace, capsys):
+    _, books, _ = workspace
+    assert cvm(books, "list") == 0
+    out = capsys.readouterr().out
+    assert "tiny  —  Tiny study" in out
+    assert "threshold" in out and "float" in out and "10.0" in out and "amount that counts" in out
+    assert "label_suffix" in out and "str | None" in out
+
+
+def test_success_writes_the_whole_run_and_points_latest(workspace, capsys):
+    tmp, books, data = workspace
+    out = tmp / "reports"
+    code = cvm(books, "run", "tiny", "tiny_b", "--data", str(data), "-p", "threshold=12", "--out", str(out),
+               "--quiet", "--jobs", "2", "--lang", "zh")
+    assert code == 0, capsys.readouterr().err
+    (run,) = run_dirs(out)
+    assert (out / "latest").resolve() == run.resolve()
+    for name in ("tiny", "tiny_b"):
+        assert (run / f"{name}.ipynb").exists() and (run / f"{name}.html").exists()
+        results = json.loads((run / "results" / f"{name}.json").read_text(encoding="utf-8"))
+        values = {r["name"]: r["value"] for r in results["results"]}
+        assert values["transactions"] == 3 and values["big_purchases"] == 2  # 15 and 30 exceed 12
+        assert (run / "results" / results["tables"]["by_customer"]).exists()
+    html_page = (run / "tiny.html").read_text(encoding="utf-8")
+    assert "load_dataset" not in html_page  # code hidden by default
+    assert "zh None" in html_page
+    index = (run / "index.html").read_text(encoding="utf-8")
+    assert "成功" in index and "Transactions" in index and 'href="tiny.html"' in index
+    assert (run / "run.log").read_text(encoding="utf-8").count(" ok in ") == 2
+
+
+def test_manifest_records_parameters_hashes_versions_and_status(workspace):
+    tmp, books, data = workspace
+    out = tmp / "reports"
+    assert cvm(books, "run", "tiny", "--data", str(data), "--out", str(out), "--quiet") == 0
+    manifest = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    import hashlib
+
+    assert manifest["status"] == "ok" and manifest["run_id"] == (out / "latest").resolve().name
+    assert manifest["inputs"]["sha256"][str(data.resolve())] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert str(books / "tiny.ipynb") in manifest["inputs"]["sha256"]
+    study = manifest["studies"]["tiny"]
+    assert study["status"] == "ok" and study["duration_seconds"] > 0
+    assert study["parameters"] == {"data": str(data.resolve())}
+    assert manifest["seed"] is None  # seed not overridden: the notebook default applies
+    assert manifest["packages"]["pandas"] and manifest["python"]
+    assert set(manifest["git"]) == {"commit", "dirty"}
+    assert manifest["started"] <= manifest["ended"]
+
+
+def test_reruns_give_byte_identical_results(workspace):
+    tmp, books, data = workspace
+    out = tmp / "reports"
+    for _ in range(2):
+        assert cvm(books, "run", "tiny", "--data", str(data), "-p", "seed=11", "--out", str(out), "--quiet") == 0
+    first, second = run_dirs(out)
+    assert first.name != second.name
+    for path in sorted((first / "results").iterdir()):
+        assert path.read_bytes() == (second / "results" / path.name).read_bytes(), path.name
+
+
+def test_failing_study_exits_1_keeps_partial_notebook_and_latest(workspace, capsys):
+    tmp, books, data = workspace
+    out = tmp / "reports"
+    assert cvm(books, "run", "tiny", "--data", str(data), "--out", str(out), "--quiet") == 0
+    good = (out / "latest").resolve()
+    make_notebook(books / "broken.ipynb", 'x = 1\nraise ValueError("planted failure")')
+    capsys.readouterr()
+    assert cvm(books, "run", "tiny", "broken", "--data", str(data), "--out", str(out), "--quiet") == 1
+    err = capsys.readouterr().err
+    assert "broken" in err and "broken.ipynb" in err and "ValueError" in err and "planted failure" in err
+    assert "cell" in err and "x = 1" in err
+    assert (out / "latest").resolve() == good
+    failed = next(p for p in run_dirs(out) if p != good)
+    assert (failed / "broken.ipynb").exists() and (failed / "broken.html").exists()
+    manifest = json.loads((failed / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "failed"
+    assert manifest["studies"]["tiny"]["status"] == "ok"
+    assert manifest["studies"]["broken"]["error"]["ename"] == "ValueError"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-p", "tresh=3"], "no selected study has a parameter 'tresh'; valid parameters: data (str), threshold (float)"),
+    (["-p", "threshold=abc"], "parameter 'threshold' expects float, got 'abc'"),
+    (["-p", "seed=1.5"], "parameter 'seed' expects int, got 1.5"),
+    (["--data", "missing.csv"], "input file 'missing.csv' not found"),
+    (["nosuchstudy"], "unknown study 'nosuchstudy'"),
+    (["-p", "threshold"], "-p expects NAME=VALUE"),
+])
+def test_bad_parameters_exit_2_before_any_kernel_starts(workspace, capsys, args, message):
+    tmp, books, _ = workspace
+    out = tmp / "reports"
+    assert cvm(books, "run", "tiny", *args, "--out", str(out), "--quiet") == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()  # nothing was started, nothing written
+
+
+def test_config_files_set_parameters_and_reject_unknown_keys(workspace, capsys):
+    tmp, books, data = workspace
+    config = tmp / "suite.yaml"
+    config.write_text(f"parameters:\n  data: {data}\n  threshold: 20\nstudies: [tiny]\n", encoding="utf-8")
+    out = tmp / "reports"
+    assert cvm(books, "run", "--config", str(config), "--out", str(out), "--quiet") == 0
+    values = {r["name"]: r["value"] for r in
+              json.loads((out / "latest" / "results" / "tiny.json").read_text(encoding="utf-8"))["results"]}
+    assert values["big_purchases"] == 1
+    config.write_text("parameter:\n  data: x\n", encoding="utf-8")
+    assert cvm(books, "run", "--config", str(config), "--out", str(out)) == 2
+    assert "unknown key(s) ['parameter']" in capsys.readouterr().err
+    config.write_text("study_parameters:\n  tiny:\n    thresholds: 1\n", encoding="utf-8")
+    assert cvm(books, "run", "--config", str(config), "--out", str(out)) == 2
+    assert "has no parameter 'thresholds'" in capsys.readouterr().err
+
+
+def test_sigterm_interrupts_cleanly_without_touching_latest(workspace):
+    tmp, books, data = workspace
+    out = tmp / "reports"
+    assert cvm(books, "run", "tiny", "--data", str(data), "--out", str(out), "--quiet") == 0
+    good = (out / "latest").resolve()
+    make_notebook(books / "slow.ipynb", "import time\ntime.sleep(60)")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "cvm_lib.cli", "--notebooks", str(books), "run", "slow",
+                             "--out", str(out), "--quiet"], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until the kernel is executing the sleep
+        partial = list(out.glob(".incomplete-*/slow.ipynb"))
+        if partial and "time.sleep" in partial[0].read_text(encoding="utf-8") and \
+                '"execution_count": 1' in partial[0].read_text(encoding="utf-8"):
+            break
+        time.sleep(0.3)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert (out / "latest").resolve() == good
+    assert not list(out.glob(".incomplete-*"))
+    interrupted = next(p for p in run_dirs(out) if p != good)
+    manifest = json.loads((interrupted / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "interrupted"
+    assert manifest["studies"]["slow"]["status"] == "interrupted"
+
+
+def test_parameter_cell_parsing_rejects_non_literal_defaults():
+    with pytest.raises(ParameterError, match="literal default"):
+        parse_parameters("data = load()")
