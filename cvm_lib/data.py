@@ -695,33 +695,54 @@ def load_transactions(
     return tx
 
 
-def quality_table(tx: pd.DataFrame) -> pd.DataFrame:
+_QUALITY_ZH = {
+    "source": "数据来源", "rows read": "读取行数", "rows kept": "保留行数", "customers": "客户数",
+    "first date": "最早日期", "last date": "最晚日期", "total amount": "总金额", "encoding": "文件编码",
+    "problems found": "发现的问题", "none": "无", "missing customer id": "缺失客户编号",
+    "date that cannot be parsed": "无法识别的日期", "amount that is not a number": "非数字金额",
+    "date after the observation end": "晚于观察期末的日期", "exact duplicate row": "完全重复的行",
+    "negative amount (return or refund)": "负金额（退货或退款）", "zero amount": "零金额",
+    "return larger than the customer's earlier purchases": "退货金额超过该客户此前的购买",
+    "dropped": "已删除", "kept": "已保留", "netted": "已冲减", "item": "项目", "value": "数值", "policy": "处理策略",
+}
+
+
+def quality_table(tx: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
     """A data-quality table for a loaded log: one row per check, with the policy applied.
 
     Works on any tidy log; without a load report (a frame built by hand) only the
-    size and date range are shown.
+    size and date range are shown. ``lang="zh"`` labels it in Chinese.
 
     Examples
     --------
     >>> tx = validate_transactions(pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1.0]}))
     >>> quality_table(tx).set_index("item").loc["customers", "value"]
     '1'
+    >>> quality_table(tx, lang="zh").columns.tolist()
+    ['项目', '数值', '处理策略']
     """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang={lang!r}; use 'en' or 'zh'")
+
+    def t(text: str) -> str:
+        return _QUALITY_ZH.get(text, text) if lang == "zh" else text
+
     report = tx.attrs.get("load_report", {})
     rows = [
-        ("source", str(report.get("source", "<DataFrame>")), ""),
-        ("rows read", f"{report.get('rows_read', len(tx)):,}", ""),
-        ("rows kept", f"{len(tx):,}", ""),
-        ("customers", f"{tx['customer_id'].nunique():,}", ""),
-        ("first date", str(tx["date"].min().date()) if len(tx) else "", ""),
-        ("last date", str(tx["date"].max().date()) if len(tx) else "", ""),
-        ("total amount", f"{tx['amount'].sum():,.2f}", ""),
+        (t("source"), str(report.get("source", "<DataFrame>")), ""),
+        (t("rows read"), f"{report.get('rows_read', len(tx)):,}", ""),
+        (t("rows kept"), f"{len(tx):,}", ""),
+        (t("customers"), f"{tx['customer_id'].nunique():,}", ""),
+        (t("first date"), str(tx["date"].min().date()) if len(tx) else "", ""),
+        (t("last date"), str(tx["date"].max().date()) if len(tx) else "", ""),
+        (t("total amount"), f"{tx['amount'].sum():,.2f}", ""),
     ]
     if report.get("encoding"):
-        rows.append(("encoding", report["encoding"], ""))
+        rows.append((t("encoding"), report["encoding"], ""))
     for problem in report.get("problems", []):
-        rows.append((f"{problem['problem']} [{problem['column']}]", f"{problem['rows']:,}",
-                     f"{problem['policy']} → {problem['action']}"))
+        rows.append((f"{t(problem['problem'])} [{problem['column']}]", f"{problem['rows']:,}",
+                     f"{problem['policy']} → {t(problem['action'])}" if problem["action"] in _QUALITY_ZH
+                     else f"{problem['policy']} → {problem['action']}"))
     if not report.get("problems"):
-        rows.append(("problems found", "0", "none"))
-    return pd.DataFrame(rows, columns=["item", "value", "policy"])
+        rows.append((t("problems found"), "0", t("none")))
+    return pd.DataFrame(rows, columns=[t("item"), t("value"), t("policy")])

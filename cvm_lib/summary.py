@@ -397,7 +397,7 @@ def overview_figures(tx: pd.DataFrame, summary: pd.DataFrame, *, lang: str = "en
     values = [
         ("customers", len(summary), "", True),
         ("transactions", len(tx), "", True),
-        ("revenue", float(tx["amount"].sum()), "", True),
+        ("revenue", round(float(tx["amount"].sum()), 2), "", True),
         ("first_date", tx["date"].min().date().isoformat(), "", False),
         ("last_date", tx["date"].max().date().isoformat(), "", False),
         ("repeat_customer_share", float(repeat.mean()), "share", True),

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cvm_lib.report.fonts import embedded_font_css
+
 __all__ = ["write_study_html", "write_index"]
 
 _TEXT = {
@@ -21,8 +23,7 @@ _TEXT = {
 }
 
 _CSS = """
-body{font-family:"DejaVu Sans","Noto Sans CJK SC","Noto Sans CJK TC","Microsoft YaHei","PingFang SC",sans-serif;
-margin:2rem auto;max-width:1100px;color:#222;line-height:1.45;padding:0 1rem}
+body{margin:2rem auto;max-width:1100px;color:#222;line-height:1.45;padding:0 1rem}
 h1{font-weight:600;margin-bottom:.2rem} .meta{color:#666;font-size:.9rem;margin-bottom:1.5rem}
 table{border-collapse:collapse;width:100%} th,td{border-bottom:1px solid #ddd;padding:.5rem;text-align:left;
 vertical-align:top} th{background:#f5f6f8} .ok{color:#1a7f37;font-weight:600} .failed,.interrupted{color:#c62828;
@@ -40,7 +41,12 @@ def write_study_html(notebook: Path, target: Path, *, show_code: bool = False) -
                             exclude_output_prompt=True)
     nb = nbformat.read(notebook, as_version=4)
     body, _ = exporter.from_notebook_node(nb)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(_with_cjk_font(body), encoding="utf-8")
+
+
+def _with_cjk_font(page: str) -> str:
+    css = embedded_font_css(page)
+    return page.replace("</head>", f"<style>{css}</style>\n</head>", 1) if css else page
 
 
 def _headlines(results_file: Path) -> list[dict[str, Any]]:
@@ -93,4 +99,4 @@ def write_index(run_dir: Path, manifest: dict[str, Any], *, lang: str = "en") ->
 {''.join(rows)}
 </table></body></html>
 """
-    (run_dir / "index.html").write_text(page, encoding="utf-8")
+    (run_dir / "index.html").write_text(_with_cjk_font(page), encoding="utf-8")
