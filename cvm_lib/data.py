@@ -741,8 +741,7 @@ def quality_table(tx: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
         rows.append((t("encoding"), report["encoding"], ""))
     for problem in report.get("problems", []):
         rows.append((f"{t(problem['problem'])} [{problem['column']}]", f"{problem['rows']:,}",
-                     f"{problem['policy']} → {t(problem['action'])}" if problem["action"] in _QUALITY_ZH
-                     else f"{problem['policy']} → {problem['action']}"))
+                     f"{problem['policy']} → {t(problem['action'])}"))
     if not report.get("problems"):
         rows.append((t("problems found"), "0", t("none")))
     return pd.DataFrame(rows, columns=[t("item"), t("value"), t("policy")])
