@@ -385,11 +385,29 @@ def parse_amounts(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype):
         return pd.to_numeric(values, errors="coerce").astype("float64")
     text = values.astype("str").where(values.notna())
-    text = text.str.replace(_CURRENCY, "", regex=True)
-    negative = text.str.match(r"^\(.*\)$", na=False)
-    text = text.str.strip("()")
-    numbers = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
-    return numbers.where(~negative, -numbers)
+    numbers = _plain_numbers(text)
+    retry = numbers.isna() & text.notna()
+    if retry.any():
+        # Only cells that are not plain numbers pay for the currency clean-up.
+        messy = text[retry].str.replace(_CURRENCY.pattern, "", regex=True)
+        negative = messy.str.match(r"^\(.*\)$", na=False)
+        messy = messy.str.strip("()")
+        cleaned = pd.to_numeric(messy.where(messy != ""), errors="coerce").astype("float64")
+        numbers = numbers.copy()
+        numbers[retry] = cleaned.where(~negative, -cleaned)
+    return numbers.where(np.isfinite(numbers))  # "inf" is not an amount
+
+
+def _plain_numbers(text: pd.Series) -> pd.Series:
+    """Cells that are plain decimal numbers as float64 (others NaN), via Arrow's fast cast."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arrow = pa.array(text.array)
+        return pd.Series(pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False), index=text.index)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return pd.to_numeric(text.where(text.str.strip() != ""), errors="coerce").astype("float64")
 
 
 def _parse_ids(values: pd.Series) -> pd.Series:

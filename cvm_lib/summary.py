@@ -89,24 +89,75 @@ def _to_day(value: Any, name: str) -> int:
     return int(np.datetime64(stamp.date(), "D").astype(np.int64))
 
 
+# Odd multiplier: a bijection on uint64 that spreads the bits of id keys whose low
+# bytes are padding, which pandas' integer hash would otherwise pile into few buckets.
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_PROBE = 4096
+
+
+def _fixed_width_keys(ids: pd.Series) -> tuple[Any, np.ndarray] | None:
+    """Ids of one byte length ≤ 8 as big-endian uint64 (same order and equality as the text).
+
+    Zero-padded numbers and codes such as ``C0000001`` are the usual case; ``None`` when
+    the ids vary in length, are longer, contain NUL bytes or are not Arrow-backed.
+    """
+    import pyarrow as pa
+
+    try:
+        arrow = pa.array(ids.array)
+    except (TypeError, pa.ArrowException):
+        return None
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)) or arrow.null_count:
+        return None
+    _, offset_buffer, data_buffer = arrow.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if pa.types.is_large_string(arrow.type) else np.int32)
+    offsets = offsets[arrow.offset: arrow.offset + len(arrow) + 1]
+    width = int(offsets[1] - offsets[0])
+    n = len(arrow)
+    if not 0 < width <= 8 or int(offsets[-1] - offsets[0]) != width * n or \
+            not (np.diff(offsets) == width).all():
+        return None
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]: offsets[-1]].reshape(n, width)
+    if not data.all():  # a NUL byte would collide with the padding
+        return None
+    padded = np.zeros((n, 8), dtype=np.uint8)
+    padded[:, :width] = data
+    return arrow, padded.view(">u8").ravel().astype(np.uint64)
+
+
 def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes 0..k-1 in sorted id order, and the sorted ids.
 
-    Logs are usually sorted by customer; that case is detected with one
-    vectorised comparison and costs a fraction of a hash factorisation.
+    Three paths, fastest first: logs already sorted by customer (one vectorised
+    comparison), fixed-width ids (hashed as integers), anything else (pandas factorize).
     """
     n = len(ids)
     if n == 0:
         return np.empty(0, dtype=np.int64), pd.Index([], dtype="str", name="customer_id")
     ids = ids.astype("str")
     values = ids.array
-    head, tail = values[:-1], values[1:]
-    changed = np.asarray(head != tail, dtype=bool)
-    if np.asarray(head[changed] < tail[changed], dtype=bool).all():
-        starts = np.flatnonzero(np.concatenate(([True], changed)))
-        codes = np.cumsum(np.concatenate(([0], changed)), dtype=np.int64)
-        uniques = pd.Index(values.take(starts), name="customer_id")
-        return codes, uniques
+    probe = values[: _PROBE + 1]
+    if np.asarray(probe[:-1] <= probe[1:], dtype=bool).all():
+        head, tail = values[:-1], values[1:]
+        if np.asarray(head <= tail, dtype=bool).all():
+            changed = np.asarray(head != tail, dtype=bool)
+            codes = np.concatenate(([0], np.cumsum(changed, dtype=np.int64)))
+            starts = np.flatnonzero(np.concatenate(([True], changed)))
+            return codes, pd.Index(values.take(starts), name="customer_id")
+    fixed = _fixed_width_keys(ids)
+    if fixed is not None:
+        arrow, keys = fixed
+        with np.errstate(over="ignore"):
+            codes, mixed = pd.factorize(keys * _MIX, sort=False)
+        first = np.empty(len(mixed), dtype=np.int64)
+        first[codes[::-1]] = np.arange(n - 1, -1, -1)  # first row of each code
+        order = np.argsort(keys[first], kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        uniques = pd.Index(arrow.take(first[order]).to_pandas(), name="customer_id").astype("str")
+        return rank[codes], uniques
     codes, uniques = pd.factorize(ids, sort=True)
     return codes.astype(np.int64, copy=False), pd.Index(uniques, name="customer_id")
 
@@ -120,7 +171,9 @@ def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarra
     np.maximum.at(last, codes, days)
     # One key per (customer, day); its distinct values are the purchase days.
     span = int(days.max() - days.min()) + 1
-    key = codes * span + (days - days.min())
+    # int32 keys sort about twice as fast when customers × days fit.
+    key_type = np.int32 if k * span < np.iinfo(np.int32).max else np.int64
+    key = codes.astype(key_type) * key_type(span) + (days - days.min()).astype(key_type)
     if not (key[1:] >= key[:-1]).all():
         key = np.sort(key)
     new_day = np.concatenate(([True], key[1:] != key[:-1]))

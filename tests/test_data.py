@@ -121,10 +121,11 @@ def test_parse_dates_from_yyyymmdd_integers_and_explicit_format():
 
 
 def test_parse_amounts_strips_currency_and_separators():
-    values = pd.Series(["￥1,234.50", "¥12", "$3", "1，000", "(5.25)", "12元", "RMB 7", " 8 ", "abc", None])
+    values = pd.Series(["￥1,234.50", "¥12", "$3", "1，000", "(5.25)", "12元", "RMB 7", " 8 ", "-4.5", "1e3",
+                        "abc", None, "inf", "nan", ""])
     parsed = parse_amounts(values).tolist()
-    assert parsed[:8] == [1234.5, 12.0, 3.0, 1000.0, -5.25, 12.0, 7.0, 8.0]
-    assert np.isnan(parsed[8]) and np.isnan(parsed[9])
+    assert parsed[:10] == [1234.5, 12.0, 3.0, 1000.0, -5.25, 12.0, 7.0, 8.0, -4.5, 1000.0]
+    assert all(np.isnan(v) for v in parsed[10:])
 
 
 # ----------------------------------------------------------------- errors name file, column, rows

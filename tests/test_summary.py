@@ -213,3 +213,27 @@ def test_cohort_table_rejects_unknown_period_and_measure():
         cohort_table(tx, period="fortnight")
     with pytest.raises(ValueError, match="measure="):
         cohort_table(tx, measure="margin")
+
+
+@pytest.mark.parametrize("make_id", [
+    lambda i: f"C{i:07d}",          # fixed width, 8 bytes: integer-key path
+    lambda i: f"{i:05d}",           # fixed width, 5 bytes
+    lambda i: str(i),               # varying width: general path
+    lambda i: f"客户{i:02d}",        # fixed 8 bytes of UTF-8
+    lambda i: f"member-{i:010d}",   # longer than 8 bytes: general path
+])
+def test_every_id_path_gives_the_same_summary_in_sorted_order(make_id):
+    rng = np.random.default_rng(5)
+    n = 3000
+    customer = rng.integers(0, 90, n)
+    tx = pd.DataFrame({"customer_id": pd.array([make_id(i) for i in customer], dtype="str"),
+                       "date": (np.datetime64("2024-01-01") + rng.integers(0, 60, n).astype("timedelta64[D]"))
+                       .astype("datetime64[ns]"),
+                       "amount": rng.gamma(2.0, 10.0, n)})
+    shuffled = rfm_summary(tx)
+    ordered = rfm_summary(tx.sort_values(["customer_id", "date"], kind="stable"))
+    pd.testing.assert_frame_equal(shuffled, ordered, check_exact=False, rtol=1e-12)
+    assert list(shuffled.index) == sorted({make_id(i) for i in customer})
+    expected = reference_summary(tx, tx["date"].max(), 1.0)
+    pd.testing.assert_frame_equal(shuffled, expected.loc[shuffled.index], check_exact=False, rtol=1e-12,
+                                  check_index_type=False)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+from jupyter_client.manager import KernelManager
 
 from cvm_lib.report.manifest import build_manifest
 from cvm_lib.report.params import Study
@@ -87,6 +91,14 @@ def _locate_cell(notebook: Path, execution_count: int | None) -> tuple[int | Non
     return None, ""
 
 
+def _kernel_name(notebook: str) -> str:
+    try:
+        spec = json.loads(Path(notebook).read_text(encoding="utf-8"))["metadata"]["kernelspec"]
+        return spec.get("name") or "python3"
+    except (ValueError, KeyError):
+        return "python3"
+
+
 def execute_study(study_path: str, output: str, parameters: dict[str, Any], results_dir: str, study_name: str,
                   cwd: str, cell_timeout: float | None, progress: bool) -> dict[str, Any]:
     """Execute one notebook with papermill (in this process or a worker); never raises for a study error."""
@@ -102,9 +114,13 @@ def execute_study(study_path: str, output: str, parameters: dict[str, Any], resu
     os.environ[STUDY_ENV] = study_name.replace("/", "__")
     started = time.monotonic()
     outcome: dict[str, Any] = {"status": "ok", "error": None}
+    # Local IPC sockets instead of TCP: nothing listens on the network, and the kernel
+    # has no reason to warn about unencrypted traffic in every cron log.
+    sockets = tempfile.mkdtemp(prefix="cvm-kernel-")
+    km = KernelManager(kernel_name=_kernel_name(study_path), transport="ipc", ip=os.path.join(sockets, "kernel"))
     try:
         pm.execute_notebook(study_path, output, parameters=parameters, progress_bar=progress, log_output=False,
-                            cwd=cwd, execution_timeout=cell_timeout, request_save_on_cell_execute=True)
+                            cwd=cwd, execution_timeout=cell_timeout, request_save_on_cell_execute=True, km=km)
     except PapermillExecutionError as exc:
         position, first_line = _locate_cell(Path(output), exc.exec_count)
         outcome = {"status": "failed", "error": {
@@ -116,6 +132,9 @@ def execute_study(study_path: str, output: str, parameters: dict[str, Any], resu
         outcome = {"status": "failed", "error": {"cell": None, "ename": type(exc).__name__,
                                                  "evalue": str(exc).strip().splitlines()[-1] if str(exc) else ""}}
     finally:
+        if km.has_kernel:  # a kernel manager we made is ours to stop
+            km.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
         os.environ.pop(RESULTS_DIR_ENV, None)
         os.environ.pop(STUDY_ENV, None)
     outcome["duration_seconds"] = round(time.monotonic() - started, 3)
