@@ -1,5 +1,8 @@
 """Figures over tidy tables, one figure per call, in a consistent CJK-capable theme.
 
+The generic figures live here; study-specific ones in ``cvm_lib.plots.<study>``
+(e.g. ``cvm_lib.plots.segmentation``), built on the same theme.
+
 Call :func:`set_theme` once per notebook. Chinese labels render with a CJK font:
 a system one when present (Noto Sans CJK, Source Han Sans, WenQuanYi, SimHei,
 Microsoft YaHei, PingFang), otherwise the Noto Sans CJK font installed with the
