@@ -23,6 +23,7 @@ tens of millions of rows are summarised in seconds (see ``benchmarks/bench_summa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ import pandas as pd
 
 from cvm_lib.data import CvmDataError
 
-__all__ = ["TIME_UNITS", "unit_days", "rfm_summary", "calibration_holdout", "cohort_table", "activity_by_period",
+__all__ = ["TIME_UNITS", "unit_days", "check_log", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout", "cohort_table", "activity_by_period",
            "overview_figures"]
 
 #: Length of each named time unit in days.
@@ -58,7 +59,8 @@ def unit_days(time_unit: str | float) -> float:
     raise ValueError(f"time_unit={time_unit!r}; use one of {', '.join(TIME_UNITS)} or a positive number of days")
 
 
-def _check_log(tx: pd.DataFrame) -> None:
+def check_log(tx: pd.DataFrame) -> None:
+    """Raise a clear error unless ``tx`` is a tidy transaction log (see :mod:`cvm_lib.data`)."""
     if not isinstance(tx, pd.DataFrame):
         raise TypeError(f"expected a transaction-log DataFrame, got {type(tx).__name__}")
     missing = [c for c in _REQUIRED if c not in tx.columns]
@@ -71,6 +73,9 @@ def _check_log(tx: pd.DataFrame) -> None:
     if tx["customer_id"].isna().any() or tx["date"].isna().any() or tx["amount"].isna().any():
         raise CvmDataError("transaction log has missing customer ids, dates or amounts; load it with "
                            "cvm_lib.data.load_transactions() to apply a policy", source="<DataFrame>")
+
+
+_check_log = check_log  # transitional name, used by modules still being migrated
 
 
 def _day_numbers(dates: pd.Series) -> np.ndarray:
@@ -184,7 +189,7 @@ def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarra
 
 
 def _window(tx: pd.DataFrame, end_day: int | None) -> tuple[pd.DataFrame, np.ndarray, int]:
-    _check_log(tx)
+    check_log(tx)
     days = _day_numbers(tx["date"])
     if end_day is None:
         if len(days) == 0:
@@ -194,6 +199,53 @@ def _window(tx: pd.DataFrame, end_day: int | None) -> tuple[pd.DataFrame, np.nda
     if not inside.all():
         tx, days = tx.loc[inside], days[inside]
     return tx, days, end_day
+
+
+@dataclass(frozen=True)
+class EncodedLog:
+    """A transaction log inside its observation window, as integer arrays.
+
+    The fast representation shared by the summaries and the segmentation studies:
+    ``codes`` numbers customers 0..k-1 in sorted id order (``ids``), ``days`` counts
+    calendar days since 1970-01-01, ``end_day`` is the last observed day.
+    """
+
+    tx: pd.DataFrame
+    codes: np.ndarray
+    ids: pd.Index
+    days: np.ndarray
+    amount: np.ndarray
+    end_day: int
+
+    @property
+    def n_customers(self) -> int:
+        return len(self.ids)
+
+    def per_customer(self) -> dict[str, np.ndarray]:
+        """First and last purchase day, distinct purchase days, total and first-day spend per customer."""
+        return _per_customer(self.codes, self.n_customers, self.days, self.amount)
+
+
+def encode_log(tx: pd.DataFrame, *, observation_end: Any = None) -> EncodedLog:
+    """The log's purchases up to ``observation_end`` (inclusive) as an :class:`EncodedLog`.
+
+    Raises ``ValueError`` when no purchase falls on or before ``observation_end``.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["b", "a", "b"],
+    ...                    "date": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-05"]),
+    ...                    "amount": [1.0, 2.0, 3.0]})
+    >>> log = encode_log(tx, observation_end="2024-01-03")
+    >>> list(log.ids), log.codes.tolist(), log.per_customer()["n_days"].tolist()
+    (['a', 'b'], [1, 0], [1, 1])
+    """
+    end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+    tx, days, end_day = _window(tx, end_day)
+    if len(days) == 0:
+        raise ValueError(f"no purchases on or before observation_end={observation_end!r}")
+    codes, ids = _customer_codes(tx["customer_id"])
+    return EncodedLog(tx, codes, ids, days, tx["amount"].to_numpy(dtype=np.float64), end_day)
 
 
 def _summary_frame(codes, ids, days, amount, end_day, unit):

@@ -99,7 +99,7 @@ decline_gaps, lapse_gaps, min_gap_days, default_gap_days, p_decline, p_lapse :
     >>> lifecycle_stages(tx, observation_end="2024-12-31", lang="zh")["stage"].tolist()
     ['弱化期', '消失期', '信任期', '培育期', '确认期']
     """
-    from cvm_lib.summary import _customer_codes, _to_day, _window
+    from cvm_lib.summary import encode_log
 
     check_lang(lang)
     new_days = _positive(new_days, "new_days", allow_zero=True)
@@ -119,12 +119,9 @@ decline_gaps, lapse_gaps, min_gap_days, default_gap_days, p_decline, p_lapse :
         if not 0 <= v <= 1:
             raise ValueError(f"{what}={v!r}; expected a probability in [0, 1]")
 
-    end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
-    tx, days, end_day = _window(tx, end_day)
-    if len(days) == 0:
-        raise ValueError(f"no purchases on or before observation_end={observation_end!r}")
-    codes, ids = _customer_codes(tx["customer_id"])
-    k = len(ids)
+    log = encode_log(tx, observation_end=observation_end)
+    tx, days, end_day, codes, ids = log.tx, log.days, log.end_day, log.codes, log.ids
+    k = log.n_customers
     # Distinct (customer, day) pairs in order.
     span = int(days.max() - days.min()) + 1
     key = codes.astype(np.int64) * span + (days - days.min())

@@ -77,19 +77,16 @@ def tiers_by_period(tx: pd.DataFrame, *, period: str = "Q", method: str = "value
     d            bronze  bronze
     e            bronze    gold
     """
-    from cvm_lib.summary import _customer_codes, _to_day, _window
+    from cvm_lib.summary import encode_log
 
     check_lang(lang)
     if period not in _PERIODS:
         raise ValueError(f"period={period!r}; use 'M' (months), 'Q' (quarters) or 'Y' (years)")
     if method not in ("value-tiers", "abc"):
         raise ValueError(f"method={method!r}; use 'value-tiers' or 'abc'")
-    end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
-    tx, days, end_day = _window(tx, end_day)
-    if len(days) == 0:
-        raise ValueError(f"no purchases on or before observation_end={observation_end!r}")
-    codes, ids = _customer_codes(tx["customer_id"])
-    k = len(ids)
+    log = encode_log(tx, observation_end=observation_end)
+    tx, days, end_day, codes, ids = log.tx, log.days, log.end_day, log.codes, log.ids
+    k = log.n_customers
     periods = pd.PeriodIndex(days.astype("datetime64[D]"), freq=period)
     ordinal = periods.asi8
     p0 = int(ordinal.min())

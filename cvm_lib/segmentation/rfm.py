@@ -67,7 +67,7 @@ def rfm_table(tx: pd.DataFrame, *, observation_end: Any = None, monetary: str = 
     >>> rfm_table(tx, monetary="mean", frequency="transactions")["monetary"].tolist()
     [15.0, 20.0]
     """
-    from cvm_lib.summary import _customer_codes, _per_customer, _to_day, _window, unit_days
+    from cvm_lib.summary import encode_log, unit_days
 
     if monetary not in ("total", "mean"):
         raise ValueError(f"monetary={monetary!r}; use 'total' (total spend) or 'mean' (mean spend per purchase)")
@@ -75,12 +75,9 @@ def rfm_table(tx: pd.DataFrame, *, observation_end: Any = None, monetary: str = 
         raise ValueError(f"frequency={frequency!r}; use 'days' (distinct purchase days) or 'transactions' "
                          "(transaction lines)")
     unit = unit_days(time_unit)
-    end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
-    tx, days, end_day = _window(tx, end_day)
-    if len(days) == 0:
-        raise ValueError(f"no purchases on or before observation_end={observation_end!r}")
-    codes, ids = _customer_codes(tx["customer_id"])
-    stats = _per_customer(codes, len(ids), days, tx["amount"].to_numpy(dtype=np.float64))
+    log = encode_log(tx, observation_end=observation_end)
+    codes, ids, end_day = log.codes, log.ids, log.end_day
+    stats = log.per_customer()
     count = stats["n_days"] if frequency == "days" else np.bincount(codes, minlength=len(ids))
     total = stats["total"]
     table = pd.DataFrame({
