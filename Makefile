@@ -34,8 +34,18 @@ test-fast: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
 
-bench: $(STAMP)
+# pymc-marketing pins its own scientific stack, so it gets a separate environment.
+PYMC_VENV := .venv-pymc
+
+$(PYMC_VENV)/bin/python:
+	$(PYTHON) -m venv $(PYMC_VENV)
+	$(PYMC_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYMC_VENV)/bin/python -m pip install --quiet pymc-marketing
+
+bench: $(STAMP) $(PYMC_VENV)/bin/python
 	$(BIN)/python benchmarks/bench_summary.py
+	$(BIN)/python benchmarks/bench_load.py --rows 1e7
+	$(BIN)/python benchmarks/bench_clv.py --customers 1e6 --pymc-python $(PYMC_VENV)/bin/python
 
 # Re-resolve the newest releases allowed by pyproject.toml and pin them (then commit the lock).
 lock:
