@@ -75,9 +75,6 @@ def check_log(tx: pd.DataFrame) -> None:
                            "cvm_lib.data.load_transactions() to apply a policy", source="<DataFrame>")
 
 
-_check_log = check_log  # transitional name, used by modules still being migrated
-
-
 def _day_numbers(dates: pd.Series) -> np.ndarray:
     """Calendar day numbers (days since 1970-01-01) as int64."""
     values = dates.to_numpy()

@@ -47,6 +47,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cvm_lib.summary import check_log
+
 from cvm_lib.indicators.system import IndicatorSystem, load_indicator_system
 
 __all__ = ["transaction_indicators", "survey_indicators", "complaint_indicators", "unit_indicators"]
@@ -78,14 +80,7 @@ def _unit_column(tx: pd.DataFrame, unit: str | None, customers: pd.DataFrame | p
 
 
 def _check_log(tx: pd.DataFrame) -> None:
-    if not isinstance(tx, pd.DataFrame):
-        raise TypeError(f"expected a transaction-log DataFrame, got {type(tx).__name__}")
-    missing = [c for c in ("customer_id", "date", "amount") if c not in tx.columns]
-    if missing:
-        raise ValueError(f"transaction log lacks column(s) {missing}; load it with cvm_lib.data.load_transactions()")
-    if not pd.api.types.is_datetime64_any_dtype(tx["date"].dtype):
-        raise ValueError("transaction log column 'date' is not a datetime; load it with "
-                         "cvm_lib.data.load_transactions()")
+    check_log(tx)
     if len(tx) == 0:
         raise ValueError("the transaction log is empty")
 
