@@ -25,7 +25,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 
 from cvm_lib.report.manifest import build_manifest
 from cvm_lib.report.params import Study
@@ -91,12 +91,16 @@ def _locate_cell(notebook: Path, execution_count: int | None) -> tuple[int | Non
     return None, ""
 
 
-def _kernel_name(notebook: str) -> str:
-    try:
-        spec = json.loads(Path(notebook).read_text(encoding="utf-8"))["metadata"]["kernelspec"]
-        return spec.get("name") or "python3"
-    except (ValueError, KeyError):
-        return "python3"
+def _ipc_kernel_manager(prefix: str) -> type[AsyncKernelManager]:
+    """A kernel manager class whose kernels talk over local IPC sockets under ``prefix``."""
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", prefix)
+            super().__init__(**kwargs)
+
+    return IpcKernelManager
 
 
 def execute_study(study_path: str, output: str, parameters: dict[str, Any], results_dir: str, study_name: str,
@@ -117,10 +121,12 @@ def execute_study(study_path: str, output: str, parameters: dict[str, Any], resu
     # Local IPC sockets instead of TCP: nothing listens on the network, and the kernel
     # has no reason to warn about unencrypted traffic in every cron log.
     sockets = tempfile.mkdtemp(prefix="cvm-kernel-")
-    km = KernelManager(kernel_name=_kernel_name(study_path), transport="ipc", ip=os.path.join(sockets, "kernel"))
     try:
+        # A manager class (not an instance): nbclient then owns the kernel and its
+        # client and closes every socket when the notebook ends.
         pm.execute_notebook(study_path, output, parameters=parameters, progress_bar=progress, log_output=False,
-                            cwd=cwd, execution_timeout=cell_timeout, request_save_on_cell_execute=True, km=km)
+                            cwd=cwd, execution_timeout=cell_timeout, request_save_on_cell_execute=True,
+                            kernel_manager_class=_ipc_kernel_manager(os.path.join(sockets, "kernel")))
     except PapermillExecutionError as exc:
         position, first_line = _locate_cell(Path(output), exc.exec_count)
         outcome = {"status": "failed", "error": {
@@ -132,8 +138,6 @@ def execute_study(study_path: str, output: str, parameters: dict[str, Any], resu
         outcome = {"status": "failed", "error": {"cell": None, "ename": type(exc).__name__,
                                                  "evalue": str(exc).strip().splitlines()[-1] if str(exc) else ""}}
     finally:
-        if km.has_kernel:  # a kernel manager we made is ours to stop
-            km.shutdown_kernel(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
         os.environ.pop(RESULTS_DIR_ENV, None)
         os.environ.pop(STUDY_ENV, None)
