@@ -13,14 +13,14 @@ notebook's defaults, the config's ``parameters``, the config's ``study_parameter
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from cvm_lib.report.params import INPUT_PARAMETERS, ParameterError, Study, discover_studies, resolve_parameters
+from cvm_lib.paths import project_root, resolve_project_path
+from cvm_lib.report.params import ParameterError, Study, discover_studies, is_input, resolve_parameters
 
 __all__ = ["main", "project_root"]
 
@@ -29,14 +29,6 @@ _CONFIG_KEYS = {"description", "studies", "parameters", "study_parameters"}
 
 class UsageError(Exception):
     """Bad usage or bad input: exit code 2."""
-
-
-def project_root() -> Path:
-    """The project folder: ``$CVM_PROJECT_ROOT``, else the checkout holding this package."""
-    env = os.environ.get("CVM_PROJECT_ROOT")
-    if env:
-        return Path(env).resolve()
-    return Path(__file__).resolve().parents[1]
 
 
 def _bundled_inputs() -> dict[str, list[Path]]:
@@ -121,12 +113,11 @@ def _inputs_of(studies: list[Study], resolved: dict[str, dict]) -> dict[str, lis
     inputs = {}
     for study in studies:
         paths: list[Path] = []
-        for name in INPUT_PARAMETERS:
-            if name not in study.parameters:
-                continue
+        for name in filter(is_input, study.parameters):
             value = resolved[study.name].get(name, study.parameters[name].default)
             if isinstance(value, str):
-                paths.extend(bundled.get(value, [Path(value)] if Path(value).exists() else []))
+                path = resolve_project_path(value)
+                paths.extend(bundled.get(value, [path] if path.is_file() else []))
         inputs[study.name] = paths
     return inputs
 

@@ -206,3 +206,17 @@ def test_sigterm_interrupts_cleanly_without_touching_latest(workspace):
 def test_parameter_cell_parsing_rejects_non_literal_defaults():
     with pytest.raises(ParameterError, match="literal default"):
         parse_parameters("data = load()")
+
+
+def test_path_parameters_are_checked_and_hashed_as_inputs(workspace, capsys):
+    tmp, books, data = workspace
+    make_notebook(books / "withfile.ipynb", "print(open(extra_path).read())",
+                  params='extra_path: str | None = None  # an extra input file\nlang: str = "en"')
+    out = tmp / "reports"
+    assert cvm(books, "run", "withfile", "-p", "extra_path=nope.txt", "--out", str(out), "--quiet") == 2
+    assert "input file 'nope.txt' not found" in capsys.readouterr().err
+    extra = tmp / "extra.txt"
+    extra.write_text("hello", encoding="utf-8")
+    assert cvm(books, "run", "withfile", "-p", f"extra_path={extra}", "--out", str(out), "--quiet") == 0
+    manifest = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    assert str(extra.resolve()) in manifest["inputs"]["sha256"]

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from cvm_lib.data import load_transactions
+from cvm_lib.paths import project_root
 
 __all__ = ["data_dir", "raw_path", "load_dataset", "BUNDLED", "cdnow", "donations", "sbg_retention", "simulate_retail", "RetailData"]
 
@@ -30,7 +31,7 @@ __all__ = ["data_dir", "raw_path", "load_dataset", "BUNDLED", "cdnow", "donation
 def data_dir() -> Path:
     """The folder of bundled raw data (``$CVM_DATA_DIR`` or the project's ``data/raw``)."""
     env = os.environ.get("CVM_DATA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "raw"
+    return Path(env) if env else project_root() / "data" / "raw"
 
 
 def raw_path(name: str) -> Path:

@@ -17,11 +17,19 @@ from typing import Any
 
 import yaml
 
-__all__ = ["Parameter", "Study", "ParameterError", "discover_studies", "parse_parameters", "coerce_value",
-           "resolve_parameters", "INPUT_PARAMETERS"]
+from cvm_lib.paths import resolve_project_path
 
-#: Parameters naming input data; their values must be bundled names or existing files.
+__all__ = ["Parameter", "Study", "ParameterError", "discover_studies", "parse_parameters", "coerce_value",
+           "resolve_parameters", "is_input", "INPUT_PARAMETERS"]
+
+#: Parameters naming input data: ``data`` (a bundled data set or a file) and every
+#: ``*_path`` parameter (a file). They are checked before a run and hashed in its manifest.
 INPUT_PARAMETERS = ("data",)
+
+
+def is_input(name: str) -> bool:
+    """Whether the parameter ``name`` names an input file (see :data:`INPUT_PARAMETERS`)."""
+    return name in INPUT_PARAMETERS or name.endswith("_path")
 
 _TYPE_NAMES = {"int": int, "float": float, "bool": bool, "str": str, "list": list, "dict": dict}
 
@@ -174,10 +182,12 @@ def resolve_parameters(study: Study, given: dict[str, Any], *, from_text: set[st
                 raise ParameterError(f"study {study.name!r} has no parameter {name!r}; valid parameters: {valid}")
             continue
         value = coerce_value(param, value, from_text=name in from_text)
-        if name in INPUT_PARAMETERS and isinstance(value, str) and value not in bundled:
-            if not Path(value).exists():
-                raise ParameterError(f"parameter {name!r} of study {study.name!r}: input file {value!r} not found "
-                                     f"(or use a bundled data set: {', '.join(bundled)})")
-            value = str(Path(value).resolve())
+        if is_input(name) and isinstance(value, str) and not (name == "data" and value in bundled):
+            path = resolve_project_path(value)
+            if not path.exists():
+                hint = f" (or use a bundled data set: {', '.join(bundled)})" if name == "data" else ""
+                raise ParameterError(f"parameter {name!r} of study {study.name!r}: input file {value!r} not found"
+                                     + hint)
+            value = str(path.resolve())
         resolved[name] = value
     return resolved
