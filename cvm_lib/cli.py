@@ -117,7 +117,7 @@ def _inputs_of(studies: list[Study], resolved: dict[str, dict]) -> dict[str, lis
             value = resolved[study.name].get(name, study.parameters[name].default)
             if isinstance(value, str):
                 path = resolve_project_path(value)
-                paths.extend(bundled.get(value, [path] if path.is_file() else []))
+                paths.extend(bundled.get(value, [path.resolve()] if path.is_file() else []))
         inputs[study.name] = paths
     return inputs
 
