@@ -27,6 +27,9 @@ function                       what it gives
 :func:`tier_migration`         transition matrix, entries/exits, hidden churn
 =============================  ===========================================================
 
+The study notebook's single-call helpers (labelled tables, result objects, key figures)
+are in :mod:`cvm_lib.segmentation.study`.
+
 Conventions
 -----------
 * **RFM**: recency = days (or ``time_unit``) since the last purchase day; frequency =
@@ -73,6 +76,10 @@ from cvm_lib.segmentation.pareto import ParetoPoint, abc_classes, abc_summary, g
     pareto_statement
 from cvm_lib.segmentation.rfm import CN8_MAP, RF10_MAP, rfm_scores, rfm_segments, rfm_table, segment_map, \
     segment_summary
+from cvm_lib.segmentation.study import ClusterStudy, ConcentrationResult, LifecycleStudy, MigrationStudy, \
+    ValueGridStudy, cluster_study, lifecycle_study, migration_study, rf_heatmap_table, rfm_study_scores, \
+    score_levels_table, segment_table, segmentation_figures, study_label, value_concentration, value_grid, \
+    window_spend
 
 __all__ = [
     # RFM
@@ -88,4 +95,8 @@ __all__ = [
     "lifecycle_stages", "STAGES", "STAGE_LABELS",
     # migration
     "tiers_by_period", "tier_migration", "MigrationResult", "DEFAULT_TIER_SHARES", "TIER_LABELS",
+    # the segmentation study in single calls (cvm_lib.segmentation.study)
+    "rfm_study_scores", "score_levels_table", "rf_heatmap_table", "segment_table", "value_concentration",
+    "ConcentrationResult", "cluster_study", "ClusterStudy", "window_spend", "value_grid", "ValueGridStudy",
+    "lifecycle_study", "LifecycleStudy", "migration_study", "MigrationStudy", "segmentation_figures", "study_label",
 ]
