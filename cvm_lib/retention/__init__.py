@@ -14,6 +14,8 @@ value of retention        :func:`retention_value`, :func:`reichheld_table`,
                           :func:`retention_economics`
 churn prediction          :func:`churn_features`, :func:`churn_model`
 programme effects         :func:`programme_effect`, :func:`difference_in_proportions`
+the retention study       :mod:`cvm_lib.retention.study` (``notebooks/03_retention.ipynb``):
+                          :func:`load_case`, :func:`churn_study`, :func:`retention_figures`, ...
 ========================  ===============================================================
 
 Results are objects with fitted attributes ending in ``_`` and a ``summary()`` table;
@@ -30,6 +32,9 @@ from cvm_lib.retention.survival import (CoxResult, KaplanMeier, LogrankResult, P
                                         concordance_index, fit_cox, kaplan_meier, logrank)
 from cvm_lib.retention.value import RetentionEconomics, reichheld_table, retention_economics, retention_value
 
+from cvm_lib.retention import study  # noqa: E402  (the study glue builds on everything above)
+from cvm_lib.retention.study import RetentionCase, churn_study, load_case, retention_figures  # noqa: E402
+
 __all__ = [
     "cohort_retention", "contract_survival", "CohortRetention",
     "churn_labels", "ChurnLabels", "ChurnDefinition", "customer_lifetimes",
@@ -39,4 +44,5 @@ __all__ = [
     "retention_value", "reichheld_table", "retention_economics", "RetentionEconomics",
     "churn_features", "churn_model", "ChurnModel",
     "programme_effect", "ProgrammeEffect", "difference_in_proportions",
+    "study", "load_case", "RetentionCase", "churn_study", "retention_figures",
 ]
