@@ -51,3 +51,15 @@ def test_index_page_in_chinese_embeds_its_glyphs(tmp_path):
     style = page[page.index("<style>@font-face"):]
     visible = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
     assert {ord(c) for c in cjk_characters(visible)} <= embedded_cmap(style)
+
+
+def test_index_formats_shares_large_numbers_and_text():
+    from cvm_lib.report.html import _format
+
+    assert _format(0.4886, "share") == ("48.9%", "")
+    assert _format(-95370.4, "") == ("-95,370.4", "")
+    assert _format(2500315.63, "") == ("2,500,316", "")
+    assert _format(1234.56, "USD") == ("1,234.6", "USD")
+    assert _format(0.81873, "purchases") == ("0.8187", "purchases")
+    assert _format("20.0% of customers bring 67.8% of value", "text") == ("20.0% of customers bring 67.8% of value", "")
+    assert _format(23570, "") == ("23,570", "")

@@ -56,12 +56,23 @@ def _headlines(results_file: Path) -> list[dict[str, Any]]:
     return [r for r in payload.get("results", []) if r.get("headline")]
 
 
-def _format(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+_HIDDEN_UNITS = {"", "text", "currency", "count"}
+
+
+def _format(value: Any, unit: str = "") -> tuple[str, str]:
+    """The value as shown on the index page, and the unit to show beside it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value), "" if unit in _HIDDEN_UNITS else unit
+    if unit == "share":
+        return f"{value:.1%}", ""
+    shown = "" if unit in _HIDDEN_UNITS else unit
     if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+        return f"{value:,}", shown
+    if abs(value) >= 1e5:
+        return f"{value:,.0f}", shown
+    if abs(value) >= 1e3:
+        return f"{value:,.1f}", shown
+    return f"{value:.4g}", shown
 
 
 def write_index(run_dir: Path, manifest: dict[str, Any], *, lang: str = "en") -> None:
@@ -70,8 +81,8 @@ def write_index(run_dir: Path, manifest: dict[str, Any], *, lang: str = "en") ->
     rows = []
     for name, info in manifest["studies"].items():
         figures = "".join(
-            f"<li>{html.escape(str(r['label']))}: <b>{html.escape(_format(r['value']))}</b> "
-            f"{html.escape(r.get('unit') or '')}</li>" for r in _headlines(run_dir / info["results"]))
+            f"<li>{html.escape(str(r['label']))}: <b>{html.escape(text)}</b> {html.escape(unit)}</li>"
+            for r in _headlines(run_dir / info["results"]) for text, unit in [_format(r["value"], r.get("unit") or "")])
         links = [f'<a href="{html.escape(info[k])}">{label}</a>' for k, label in
                  (("html", "HTML"), ("notebook", "ipynb"), ("results", "JSON")) if (run_dir / info[k]).exists()]
         error = ""
