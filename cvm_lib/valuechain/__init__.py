@@ -47,3 +47,6 @@ __all__ = [
     "acquisition_payback", "AcquisitionPayback", "NOT_PAID_BACK", "value_chain_stages", "ValueChainStages",
     "clv_waterfall", "valuechain_figures", "vc_label", "LABELS",
 ]
+from cvm_lib.valuechain import study  # noqa: E402  (the notebook study: cvm_lib.valuechain.study)
+
+__all__ += ["study"]
