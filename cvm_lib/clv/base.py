@@ -1,0 +1,800 @@
+"""Shared machinery of the BTYD estimators: input checks, row grouping, maximum
+likelihood on log-parameters, standard errors and the scikit-learn-style contract.
+
+Every model in :mod:`cvm_lib.clv` is an estimator in the scikit-learn sense: the
+constructor only stores its (hyper)parameters, :meth:`BaseModel.fit` does the work and
+returns the model, and what was learnt is stored in attributes ending in ``_``.
+
+Estimation
+----------
+The log-likelihood is maximised over the *logarithms* of the parameters (all BTYD
+parameters are positive; the search is bounded to ``|log theta| <= 30``). Models with a
+cheap analytic Hessian (BG/NBD, MBG/NBD, Gamma-Gamma) use Newton's method with a line
+search, which converges in a handful of iterations; the others (Pareto/NBD, BG/BB, sBG)
+use L-BFGS-B with analytic gradients, finished by Newton steps if it stalls. Identical
+rows of the input are grouped first and each distinct row is evaluated once, weighted by
+its count (a million customers usually collapse to a few hundred thousand distinct
+(frequency, recency, T) rows), and the expensive special functions are evaluated once
+per distinct frequency or (frequency, time) pair.
+
+A fit that does not reach a maximum sets ``converged_ = False`` and emits a
+:class:`ConvergenceWarning` naming the model and the reason (iteration limit, optimiser
+failure, a non-finite likelihood, a parameter running to the edge of the search range, or
+a Hessian that is not positive definite, i.e. parameters not identified by the data);
+``params_`` then holds the last iterate, never NaN.
+
+The objective is ``-LL / N + penalizer * sum(log(theta) ** 2)``: the mean negative
+log-likelihood per customer plus an optional L2 penalty on the log-parameters (it pulls
+the estimates towards 1 and keeps near-degenerate fits finite; ``penalizer=0``, the
+default, is plain maximum likelihood).
+
+Standard errors come from the inverse Hessian of ``N`` times that objective (the
+observed information when ``penalizer=0``; analytic where available, otherwise central
+differences of the analytic gradient) on the log scale, mapped to the parameters by
+the delta method, ``se(theta) = theta * se(log theta)``. Confidence intervals are computed
+on the log scale and exponentiated, ``exp(log theta -/+ z se(log theta))``, so they stay
+positive and are not symmetric around the estimate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from cvm_lib.data import CvmDataError
+from cvm_lib.clv.results import summary_table
+
+__all__ = ["BaseModel", "ConvergenceWarning", "NotFittedError", "group_rows", "factorize"]
+
+#: Bounds of the log-parameters during optimisation (exp(30) ~ 1e13).
+LOG_BOUND = 30.0
+_SHOW = 5  # offending rows named in error messages
+
+
+_BLAS_CONTROLLER: Any = None
+
+
+_BLAS_LIMIT_ROWS = 20_000  # distinct rows above which fits run with single-threaded BLAS
+
+
+def single_threaded_blas() -> Any:
+    """Context limiting BLAS to one thread: the optimisation problems are tiny (2-4
+    parameters), and OpenBLAS worker threads spinning after the large vector products of
+    big inputs make the optimiser's many small BLAS calls several times slower on small
+    machines. (The first use scans the loaded libraries, ~20 ms once per process, so it
+    is only used for large inputs.)"""
+    global _BLAS_CONTROLLER
+    try:
+        if _BLAS_CONTROLLER is None:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS_CONTROLLER = ThreadpoolController()
+        return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+    except Exception:  # threadpoolctl missing or unable to inspect the libraries
+        return contextlib.nullcontext()
+
+
+class ConvergenceWarning(UserWarning):
+    """The optimiser did not reach a maximum of the likelihood (see the model's
+    ``converged_`` and ``optimizer_message_``)."""
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A prediction or result was asked of a model that has not been fitted."""
+
+
+# --------------------------------------------------------------------------- #
+# Input handling
+# --------------------------------------------------------------------------- #
+def as_frame(data: Any, what: str = "data") -> pd.DataFrame:
+    """A DataFrame from a DataFrame or a mapping of equal-length columns."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, Mapping):
+        return pd.DataFrame(dict(data))
+    raise TypeError(f"{what} must be a DataFrame (e.g. from cvm_lib.summary.rfm_summary) or a mapping of "
+                    f"columns, got {type(data).__name__}")
+
+
+def raise_rows(frame: pd.DataFrame, mask: np.ndarray, column: str, problem: str, model: str) -> None:
+    """Raise :class:`CvmDataError` naming the column and the first offending rows."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return
+    labels = list(frame.index[mask][:_SHOW])
+    count = int(mask.sum())
+    more = f" and {count - _SHOW} more" if count > _SHOW else ""
+    shown = ", ".join(map(str, labels))
+    raise CvmDataError(f"{model}: column {column!r} {problem} (row{'s' if count > 1 else ''} {shown}{more})",
+                       source="<DataFrame>", column=column, rows=labels, n_rows=count)
+
+
+def numeric_columns(frame: pd.DataFrame, columns: Sequence[str], model: str) -> dict[str, np.ndarray]:
+    """Float64 arrays of ``columns``; missing, non-numeric, NaN or infinite values raise."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CvmDataError(f"{model}: input lacks column(s) {missing}; expected {list(columns)} "
+                           "(see cvm_lib.summary.rfm_summary / calibration_holdout)", source="<DataFrame>",
+                           column=missing[0])
+    if len(frame) == 0:
+        raise CvmDataError(f"{model}: the input has no rows", source="<DataFrame>")
+    out = {}
+    for c in columns:
+        col = frame[c]
+        if not (pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)):
+            raise CvmDataError(f"{model}: column {c!r} must be numeric, got dtype {col.dtype}", source="<DataFrame>",
+                               column=c)
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        raise_rows(frame, ~np.isfinite(values), c, "has missing or infinite values", model)
+        out[c] = values
+    return out
+
+
+def check_integer(frame: pd.DataFrame, values: np.ndarray, column: str, model: str) -> None:
+    raise_rows(frame, values != np.round(values), column, "must hold whole numbers", model)
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, uniques)`` with ``uniques[codes] == values``; order of ``uniques`` unspecified.
+
+    Sorting (``np.unique``) for small arrays, hashing (``pd.factorize``) for large ones.
+    """
+    values = np.asarray(values)
+    if values.shape[0] <= 50_000:
+        uniques, codes = np.unique(values, return_inverse=True)
+        return codes.reshape(-1).astype(np.intp, copy=False), uniques
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.intp, copy=False), np.asarray(uniques)
+
+
+def group_rows(columns: Sequence[np.ndarray], weights: np.ndarray | None = None
+               ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Distinct rows of ``columns`` with their total weight and the row -> group map.
+
+    Returns ``(unique_columns, counts, inverse)`` so that ``unique[j][inverse]``
+    reproduces ``columns[j]``.
+    """
+    n = len(columns[0])
+    if n <= 1:
+        codes = np.zeros(n, dtype=np.intp)
+    elif len(columns) == 1:
+        codes = factorize(columns[0])[0]
+    elif n <= 100_000:
+        # Small inputs: a lexicographic sort has less overhead than hashing.
+        order = np.lexsort(columns[::-1])
+        new_group = np.zeros(n, dtype=bool)
+        new_group[0] = True
+        for c in columns:
+            sc = c[order]
+            new_group[1:] |= sc[1:] != sc[:-1]
+        codes = np.empty(n, dtype=np.intp)
+        codes[order] = np.cumsum(new_group) - 1
+    else:
+        # Large inputs: hash each column, combine the codes into one integer key, hash it.
+        key = np.zeros(n, dtype=np.int64)
+        for c in columns:
+            col_codes, col_uniques = factorize(c)
+            key = key * np.int64(len(col_uniques)) + col_codes
+        codes = factorize(key)[0]
+    k = int(codes.max()) + 1 if n else 0
+    counts = np.bincount(codes, weights=weights, minlength=k).astype(np.float64)
+    unique = []
+    for c in columns:
+        u = np.empty(k, dtype=np.float64)
+        u[codes] = c
+        unique.append(u)
+    return unique, counts, codes
+
+
+@dataclass
+class Prepared:
+    """Grouped model input: distinct rows, their weights and the total count."""
+
+    arrays: dict[str, np.ndarray]
+    counts: np.ndarray
+    n: float
+    inverse: np.ndarray | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- #
+# The estimator base
+# --------------------------------------------------------------------------- #
+class BaseModel:
+    """Base of the BTYD estimators (not used directly).
+
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty on the log-parameters, added to the mean negative log-likelihood
+        per customer (see the module docstring). 0 is plain maximum likelihood.
+    tol : float, default 1e-8
+        Convergence tolerance: the largest absolute gradient component of the
+        per-customer objective (in log-parameters) accepted at the optimum.
+    max_iter : int, default 1000
+        Maximum number of L-BFGS-B iterations.
+    initial_params : mapping, Series or sequence, optional
+        Starting values (on the natural scale, in the order of the model's parameter
+        names); default: a data-based guess.
+    """
+
+    _model_name = "model"
+    _param_names: tuple[str, ...] = ()
+    _data_columns: tuple[str, ...] = ()
+
+    def __init__(self, penalizer: float = 0.0, *, tol: float = 1e-8, max_iter: int = 1000,
+                 initial_params: Any = None):
+        self.penalizer = penalizer
+        self.tol = tol
+        self.max_iter = max_iter
+        self.initial_params = initial_params
+
+    # ---- scikit-learn contract ------------------------------------------------
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters (scikit-learn convention)."""
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params: Any) -> "BaseModel":
+        """Set constructor parameters (scikit-learn convention); returns the model."""
+        valid = self._get_param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        shown = []
+        for name, value in self.get_params().items():
+            default = defaults.get(name, inspect.Parameter.empty)
+            if value is default or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                    and isinstance(default, (int, float)) and value == default):
+                continue
+            shown.append(f"{name}={value!r}")
+        text = f"{type(self).__name__}({', '.join(shown)})"
+        if self.is_fitted:
+            params = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+            text += f"  # fitted: {params}; LL={self.log_likelihood_:.2f}, n={self.n_customers_:g}"
+        return text
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether :meth:`fit` has been called."""
+        return "params_" in self.__dict__
+
+    def _check_fitted(self) -> None:
+        if not self.is_fitted:
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(data) before using "
+                                 "its predictions or results")
+
+    # ---- hooks for the subclasses --------------------------------------------
+    def _prepare(self, data: Any, weights: Any = None) -> Prepared:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _loglik(self, theta: np.ndarray, prep: Prepared, grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per-row log-likelihood at natural parameters ``theta`` (and its gradient
+        rows x k in the natural parameters when ``grad``)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _initial_guess(self, prep: Prepared) -> np.ndarray:
+        return np.ones(len(self._param_names))
+
+    # ---- parameters -----------------------------------------------------------
+    def _coerce_params(self, params: Any, what: str) -> np.ndarray:
+        names = self._param_names
+        if isinstance(params, (pd.Series, Mapping)):
+            missing = [k for k in names if k not in params]
+            if missing:
+                raise ValueError(f"{what} lacks {missing}; {type(self).__name__} parameters are {list(names)}")
+            values = np.array([float(params[k]) for k in names])
+        else:
+            values = np.asarray(params, dtype=np.float64).reshape(-1)
+            if values.shape[0] != len(names):
+                raise ValueError(f"{what} must have {len(names)} values ({', '.join(names)})")
+        if not (np.isfinite(values).all() and (values > 0).all()):
+            raise ValueError(f"{what} must be positive and finite: {dict(zip(names, values))}")
+        return values
+
+    def _params_array(self, params: Any = None) -> np.ndarray:
+        if params is None:
+            self._check_fitted()
+            return self.params_.to_numpy(dtype=np.float64)
+        return self._coerce_params(params, "params")
+
+    # ---- likelihood -------------------------------------------------------------
+    def _total_loglik(self, theta: np.ndarray, prep: Prepared, grad: bool = False):
+        ll, dll = self._loglik(theta, prep, grad)
+        total = float(np.dot(prep.counts, ll))
+        if not grad:
+            return total, None
+        return total, np.einsum("i,ij->j", prep.counts, dll)  # no BLAS call (see single_threaded_blas)
+
+    def log_likelihood(self, data: Any, params: Any = None, weights: Any = None) -> float:
+        """Total log-likelihood of ``data`` at ``params`` (default: the fitted ones).
+
+        Fader–Hardie convention: the full log-likelihood summed over customers (the
+        value printed in the papers), with no penalty.
+        """
+        theta = self._params_array(params)
+        prep = self._prepare(data, weights)
+        return self._total_loglik(theta, prep)[0]
+
+    # ---- fitting ----------------------------------------------------------------
+    def fit(self, data: Any, weights: Any = None) -> "BaseModel":
+        """Estimate the parameters by maximum likelihood; returns the model.
+
+        Parameters
+        ----------
+        data : DataFrame
+            One row per customer (or per group of identical customers, with
+            ``weights``); the columns the model needs are listed in its docstring.
+        weights : str, array-like or None
+            Number of customers each row stands for: a column name or an array
+            aligned with ``data``. Default: one customer per row.
+        """
+        self._validate_hyperparameters()
+        for name in [k for k in self.__dict__ if (k.endswith("_") and not k.startswith("_")) or k == "_cov_log"]:
+            delattr(self, name)
+        prep = self._prepare(data, weights)
+        if self.initial_params is not None:
+            theta0 = self._coerce_params(self.initial_params, "initial_params")
+        else:
+            theta0 = self._initial_guess(prep)
+        # Large inputs make numpy's BLAS calls multi-threaded; its idle threads then slow
+        # down the optimiser's many tiny BLAS calls, so BLAS is kept to one thread.
+        context = single_threaded_blas() if prep.counts.shape[0] > _BLAS_LIMIT_ROWS else contextlib.nullcontext()
+        with context:
+            self._optimize(prep, theta0)
+        attrs = getattr(data, "attrs", None) or {}
+        self.time_unit_ = attrs.get("time_unit")
+        return self
+
+    def _validate_hyperparameters(self) -> None:
+        name = type(self).__name__
+        if not (isinstance(self.penalizer, (int, float)) and math.isfinite(self.penalizer) and self.penalizer >= 0):
+            raise ValueError(f"{name}: penalizer must be a non-negative number, got {self.penalizer!r}")
+        if not (isinstance(self.tol, (int, float)) and self.tol > 0):
+            raise ValueError(f"{name}: tol must be positive, got {self.tol!r}")
+        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 1:
+            raise ValueError(f"{name}: max_iter must be a positive integer, got {self.max_iter!r}")
+
+    def _objective(self, phi: np.ndarray, prep: Prepared) -> tuple[float, np.ndarray]:
+        theta = np.exp(phi)
+        with np.errstate(all="ignore"):
+            total, grad = self._total_loglik(theta, prep, grad=True)
+        value = -total / prep.n + self.penalizer * float(np.dot(phi, phi))
+        gvec = -grad * theta / prep.n + 2.0 * self.penalizer * phi
+        if not (math.isfinite(value) and np.isfinite(gvec).all()):
+            return math.inf, np.zeros_like(phi)
+        return value, gvec
+
+    def _value(self, phi: np.ndarray, prep: Prepared) -> float:
+        """The objective without its gradient (line searches)."""
+        with np.errstate(all="ignore"):
+            total = self._total_loglik(np.exp(phi), prep, grad=False)[0]
+        value = -total / prep.n + self.penalizer * float(np.dot(phi, phi))
+        return value if math.isfinite(value) else math.inf
+
+    def _hessian(self, phi: np.ndarray, prep: Prepared, h: float = 1e-5) -> np.ndarray:
+        k = len(phi)
+        hess = np.empty((k, k))
+        for j in range(k):
+            e = np.zeros(k)
+            e[j] = h
+            hess[:, j] = (self._objective(phi + e, prep)[1] - self._objective(phi - e, prep)[1]) / (2 * h)
+        return 0.5 * (hess + hess.T)
+
+    def _optimize(self, prep: Prepared, theta0: np.ndarray) -> None:
+        model = f"{type(self).__name__} ({self._model_name})"
+        phi0 = np.clip(np.log(theta0), -LOG_BOUND + 1, LOG_BOUND - 1)
+        fun0 = self._value(phi0, prep)
+        if not math.isfinite(fun0):
+            raise ValueError(f"{model}: the log-likelihood is not finite at the initial parameters "
+                             f"{dict(zip(self._param_names, theta0))}; pass other initial_params")
+        phi, fun, gmax, n_iter, message, hit_limit, hess = self._minimize(prep, phi0)
+        at_bound = np.abs(phi) >= LOG_BOUND - 1e-3
+        problems = []
+        if not math.isfinite(fun):
+            problems.append("the log-likelihood is not finite at the result")
+        if hit_limit:
+            problems.append(f"max_iter={self.max_iter} iterations reached")
+        if at_bound.any():
+            names = [n for n, b in zip(self._param_names, at_bound) if b]
+            problems.append(f"parameter(s) {names} ran to the edge of the search range (exp(+/-{LOG_BOUND:g})); "
+                            "the maximum likelihood estimate may not exist (degenerate model for these data)")
+        if not problems and not gmax <= max(self.tol * 100, 1e-6):
+            problems.append(f"the gradient at the result is not small (max |gradient| = {gmax:.2g})")
+        cov_log = None
+        if not problems:
+            if hess is None and self._has_hessian():
+                hess = self._objective_hessian(phi, prep)[2]
+            cov_log = self._information_inverse(phi, prep, hess)
+            if cov_log is None:
+                problems.append("the Hessian of the negative log-likelihood is not positive definite at the result "
+                                "(the likelihood is flat or curved the wrong way in some direction: the parameters "
+                                "are not identified by these data); standard errors are not available")
+        converged = not problems
+        theta = np.exp(phi)
+        self.params_ = pd.Series(theta, index=self._names_index(), name="estimate", dtype="float64", copy=False)
+        # The objective is -LL/N + penalty: recover the log-likelihood without another pass.
+        total_ll = -(fun - self.penalizer * float(np.dot(phi, phi))) * prep.n if math.isfinite(fun) else -math.inf
+        self.log_likelihood_ = float(total_ll)
+        self.converged_ = bool(converged)
+        self.n_customers_ = float(prep.n) if not float(prep.n).is_integer() else int(prep.n)
+        self.n_iter_ = n_iter
+        self.optimizer_message_ = message if converged else f"{'; '.join(problems)} (optimizer: {message})"
+        self.gradient_max_ = gmax
+        if not converged:
+            warnings.warn(f"{model} did not converge: {self.optimizer_message_}. The parameters in params_ are "
+                          "the last iterate, not a maximum-likelihood estimate.", ConvergenceWarning, stacklevel=3)
+        k = len(self._param_names)
+        self._cov_log = np.full((k, k), np.nan) if cov_log is None else cov_log
+
+    @classmethod
+    def _names_index(cls) -> pd.Index:
+        """The parameter names as an Index, built once per class (Index objects are immutable)."""
+        cached = cls.__dict__.get("_names_index_cache")
+        if cached is None:
+            cached = pd.Index(list(cls._param_names))
+            setattr(cls, "_names_index_cache", cached)
+        return cached
+
+    # Covariance results are built on access from the stored log-scale covariance.
+    @property
+    def covariance_log_(self) -> pd.DataFrame:
+        """Covariance matrix of the log-parameters (inverse observed information)."""
+        self._check_fitted()
+        names = list(self._param_names)
+        return pd.DataFrame(self._cov_log, index=names, columns=names)
+
+    @property
+    def covariance_(self) -> pd.DataFrame:
+        """Covariance matrix of the parameters (delta method from the log scale)."""
+        self._check_fitted()
+        theta = self.params_.to_numpy(dtype=np.float64)
+        names = list(self._param_names)
+        return pd.DataFrame(self._cov_log * np.outer(theta, theta), index=names, columns=names)
+
+    @property
+    def standard_errors_(self) -> pd.Series:
+        """Standard errors of the parameters, ``theta * se(log theta)``."""
+        self._check_fitted()
+        theta = self.params_.to_numpy(dtype=np.float64)
+        return pd.Series(theta * np.sqrt(np.diag(self._cov_log)), index=list(self._param_names), name="std error")
+
+    def _information_inverse(self, phi: np.ndarray, prep: Prepared, hess: np.ndarray | None = None
+                             ) -> np.ndarray | None:
+        """Inverse of the observed information on the log scale (None if not positive definite)."""
+        info = (self._hessian(phi, prep) if hess is None else hess) * prep.n
+        if not np.isfinite(info).all():
+            return None
+        try:
+            chol = np.linalg.cholesky(info)
+        except np.linalg.LinAlgError:
+            return None
+        inv_chol = np.linalg.inv(chol)
+        return inv_chol.T @ inv_chol
+
+    def _minimize(self, prep: Prepared, phi0: np.ndarray):
+        """Minimise the objective from ``phi0``.
+
+        Models with an analytic Hessian use a safeguarded Newton method (quadratic
+        convergence, a handful of iterations), the others L-BFGS-B with analytic
+        gradients; either falls back on / is finished by the other when it stalls.
+        Returns ``(phi, fun, max|grad|, iterations, message, hit_limit, hessian or None)``.
+        """
+        max_iter = int(self.max_iter)
+        n_iter = 0
+        hess = None
+        message = ""
+        phi = phi0
+        if self._has_hessian() and self._prefer_newton:
+            phi, fun, grad, hess, n_iter, message = self._newton(prep, phi0, max_iter)
+            gmax = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else math.inf
+            if gmax <= self.tol or n_iter >= max_iter or not math.isfinite(fun):
+                return phi, fun, gmax, n_iter, message, n_iter >= max_iter and not gmax <= self.tol, hess
+            hess = None  # Newton stalled: L-BFGS-B takes over from its last point
+        bounds = [(-LOG_BOUND, LOG_BOUND)] * len(phi)
+        res = optimize.minimize(self._objective, phi, args=(prep,), jac=True, method="L-BFGS-B", bounds=bounds,
+                                options={"maxiter": max_iter - n_iter, "ftol": 1e-15, "gtol": self.tol,
+                                         "maxcor": 20})
+        phi = np.asarray(res.x, dtype=np.float64)
+        fun = float(res.fun)
+        n_iter += int(res.nit)
+        message = f"{message}; " if message else ""
+        message += str(res.message)
+        hit_limit = n_iter >= max_iter
+        grad = self._objective(phi, prep)[1] if math.isfinite(fun) else np.full_like(phi, np.nan)
+        gmax = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else math.inf
+        if math.isfinite(fun) and not hit_limit and not gmax <= 10 * self.tol:
+            # L-BFGS-B stopped short (e.g. a line-search failure near the optimum): a few
+            # Newton steps on the finite-difference Hessian finish the job.
+            phi, fun, polished = self._newton_polish(phi, fun, prep)
+            n_iter += polished
+            grad = self._objective(phi, prep)[1] if math.isfinite(fun) else np.full_like(phi, np.nan)
+            gmax = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else math.inf
+        return phi, fun, gmax, n_iter, message, hit_limit, None
+
+    # ---- analytic-Hessian path -------------------------------------------------------
+    #: Optimise with Newton's method when an analytic Hessian exists (False: L-BFGS-B,
+    #: the Hessian then only serves the standard errors and the final polish).
+    _prefer_newton = True
+
+    def _has_hessian(self) -> bool:
+        return type(self)._total_hessian is not BaseModel._total_hessian
+
+    def _total_hessian(self, theta: np.ndarray, prep: Prepared):  # pragma: no cover - optional hook
+        """``(counts @ ll, gradient, Hessian)`` in the natural parameters (optional)."""
+        raise NotImplementedError
+
+    def _objective_hessian(self, phi: np.ndarray, prep: Prepared):
+        """Objective, gradient and Hessian in the log-parameters."""
+        theta = np.exp(phi)
+        with np.errstate(all="ignore"):
+            total, grad, hess = self._total_hessian(theta, prep)
+        n = prep.n
+        k = len(phi)
+        value = -total / n + self.penalizer * float(np.dot(phi, phi))
+        gvec = -grad * theta / n + 2.0 * self.penalizer * phi
+        hmat = -(hess * np.outer(theta, theta) + np.diag(grad * theta)) / n + 2.0 * self.penalizer * np.eye(k)
+        return value, gvec, hmat
+
+    def _newton(self, prep: Prepared, phi: np.ndarray, max_iter: int):
+        """Newton's method on the log-parameters with a line search.
+
+        Negative curvature is handled by using the absolute eigenvalues of the Hessian
+        (so every step is a descent direction), steps are capped at 3 in log units, and
+        the Armijo line search halves the step until the objective decreases.
+        """
+        fun, grad, hess = self._objective_hessian(phi, prep)
+        if not (math.isfinite(fun) and np.isfinite(grad).all() and np.isfinite(hess).all()):
+            return phi, fun, grad, hess, 0, "Newton: non-finite objective at the start"
+        it = 0
+        message = "Newton: gradient below tol"
+        while it < max_iter and not np.max(np.abs(grad)) <= self.tol:
+            w, vec = np.linalg.eigh(hess)
+            scale = max(float(np.max(np.abs(w))), 1e-300)
+            w_mod = np.maximum(np.abs(w), 1e-10 * scale)
+            step = -vec @ ((vec.T @ grad) / w_mod)
+            big = float(np.max(np.abs(step)))
+            if big > 3.0:
+                step *= 3.0 / big
+            slope = float(np.dot(grad, step))
+            t = 1.0
+            accepted = False
+            full = None
+            for trial in range(40):
+                cand = np.clip(phi + t * step, -LOG_BOUND, LOG_BOUND)
+                if trial == 0:  # the full step is usually accepted: evaluate everything at once
+                    full = self._objective_hessian(cand, prep)
+                    f_c = full[0]
+                else:
+                    full = None
+                    f_c = self._value(cand, prep)
+                if math.isfinite(f_c) and f_c <= fun + 1e-4 * t * slope + 1e-15 * abs(fun):
+                    accepted = True
+                    break
+                t *= 0.5
+            it += 1
+            if not accepted:
+                message = "Newton: the line search found no decrease"
+                break
+            phi = cand
+            fun, grad, hess = full if full is not None else self._objective_hessian(phi, prep)
+            if not (math.isfinite(fun) and np.isfinite(grad).all() and np.isfinite(hess).all()):
+                message = "Newton: non-finite objective"
+                break
+        else:
+            if not np.max(np.abs(grad)) <= self.tol:
+                message = "Newton: max_iter reached"
+        return phi, fun, grad, hess, it, message
+
+    def _newton_polish(self, phi: np.ndarray, fun: float, prep: Prepared, steps: int = 6):
+        """A few damped Newton steps on the finite-difference Hessian (tightens the optimum)."""
+        done = 0
+        for _ in range(steps):
+            if self._has_hessian():
+                _, g, hess = self._objective_hessian(phi, prep)
+            else:
+                hess = self._hessian(phi, prep)
+                g = self._objective(phi, prep)[1]
+            try:
+                chol = np.linalg.cholesky(hess)
+            except np.linalg.LinAlgError:
+                break
+            step = -np.linalg.solve(chol.T, np.linalg.solve(chol, g))
+            if not np.isfinite(step).all() or np.max(np.abs(step)) < 1e-12:
+                break
+            scale = 1.0
+            improved = False
+            for _ in range(20):
+                cand = np.clip(phi + scale * step, -LOG_BOUND, LOG_BOUND)
+                f_c = self._objective(cand, prep)[0]
+                if f_c <= fun + 1e-14 * abs(fun):
+                    phi, fun, improved = cand, f_c, True
+                    break
+                scale *= 0.5
+            done += 1
+            if not improved or np.max(np.abs(step)) < 1e-9:
+                break
+        return phi, fun, done
+
+    # ---- results ------------------------------------------------------------------
+    def summary(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Estimates with standard errors and ``1 - alpha`` confidence intervals.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by parameter, columns ``estimate``, ``std error``, ``lower 95%``,
+            ``upper 95%`` (the percentage follows ``alpha``). Intervals are computed on
+            the log scale and exponentiated, so they are positive and asymmetric.
+            ``attrs`` hold ``model``, ``log_likelihood``, ``n_customers``,
+            ``converged`` and a one-line ``caption``.
+        """
+        self._check_fitted()
+        return summary_table(self.params_, self.covariance_log_, alpha=alpha, model=self._model_name,
+                             log_likelihood=self.log_likelihood_, n=self.n_customers_, converged=self.converged_,
+                             penalizer=self.penalizer, time_unit=getattr(self, "time_unit_", None))
+
+
+# --------------------------------------------------------------------------- #
+# Models of (frequency, recency, T) summaries
+# --------------------------------------------------------------------------- #
+def weights_array(frame: pd.DataFrame, weights: Any, model: str) -> np.ndarray | None:
+    """Row weights from a column name or an aligned array (None: one customer per row)."""
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        if weights not in frame.columns:
+            raise CvmDataError(f"{model}: weights column {weights!r} not found", source="<DataFrame>", column=weights)
+        values = frame[weights].to_numpy(dtype=np.float64, na_value=np.nan)
+        column = weights
+    else:
+        values = np.asarray(weights, dtype=np.float64).reshape(-1)
+        column = "weights"
+        if values.shape[0] != len(frame):
+            raise ValueError(f"{model}: weights has {values.shape[0]} values for {len(frame)} rows")
+    raise_rows(frame, ~(np.isfinite(values) & (values >= 0)), column, "must be non-negative and finite", model)
+    if not values.sum() > 0:
+        raise CvmDataError(f"{model}: the weights sum to zero", source="<DataFrame>", column=column)
+    return values
+
+
+class PurchaseModel(BaseModel):
+    """Base of the continuous-time purchase models fitted to ``frequency``,
+    ``recency`` and ``T`` (BG/NBD, MBG/NBD, Pareto/NBD)."""
+
+    _data_columns = ("frequency", "recency", "T")
+
+    def _rft(self, data: Any) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+        """Checked ``frequency``, ``recency``, ``T`` of ``data`` (one row per customer)."""
+        model = type(self).__name__
+        frame = as_frame(data)
+        cols = numeric_columns(frame, self._data_columns, model)
+        x, t, T = cols["frequency"], cols["recency"], cols["T"]
+        raise_rows(frame, x < 0, "frequency", "must be non-negative (repeat purchases)", model)
+        check_integer(frame, x, "frequency", model)
+        raise_rows(frame, t < 0, "recency", "must be non-negative", model)
+        raise_rows(frame, T < 0, "T", "must be non-negative (time since the first purchase)", model)
+        raise_rows(frame, t > T * (1 + 1e-12) + 1e-12, "recency", "is larger than T (the last purchase cannot come "
+                   "after the end of the observation window)", model)
+        raise_rows(frame, (x == 0) & (t > 0), "recency", "must be 0 for customers with frequency 0", model)
+        t = np.minimum(t, T)
+        return frame, x, t, T
+
+    def _prepare(self, data: Any, weights: Any = None) -> Prepared:
+        frame, x, t, T = self._rft(data)
+        w = weights_array(frame, weights, type(self).__name__)
+        if w is not None:
+            keep = w > 0
+            x, t, T, w = x[keep], t[keep], T[keep], w[keep]
+        (ux, ut, uT), counts, _ = group_rows([x, t, T], w)
+        x_inv, xs = factorize(ux)
+        return Prepared(arrays={"x": ux, "t": ut, "T": uT}, counts=counts, n=float(counts.sum()),
+                        extra={"x_values": xs, "x_inverse": x_inv})
+
+    def _initial_guess(self, prep: Prepared) -> np.ndarray:
+        a = prep.arrays
+        total_x = float(np.dot(prep.counts, a["x"]))
+        total_T = float(np.dot(prep.counts, a["T"]))
+        rate = max(total_x, 1.0) / max(total_T, 1e-9)
+        mean_T = max(total_T / prep.n, 1e-6)
+        return self._initial_from(rate, mean_T)
+
+    def _initial_from(self, rate: float, mean_T: float) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ---- predictions shared by the purchase models -----------------------------------
+    def _time(self, t: Any, name: str = "t") -> np.ndarray:
+        values = np.asarray(t, dtype=np.float64)
+        if not (np.isfinite(values).all() and (values >= 0).all()):
+            raise ValueError(f"{name} must be non-negative and finite, got {t!r}")
+        return values
+
+    def expected_purchases_new(self, t: Any) -> Any:
+        """Expected number of repeat purchases of a new customer in ``(0, t]``.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Length(s) of the period, in the time unit of the data the model was fitted on.
+
+        Returns
+        -------
+        float or Series
+            A float for a scalar ``t``; otherwise a Series indexed by ``t``.
+        """
+        self._check_fitted()
+        values = self._time(t)
+        out = self._new_customer(self.params_.to_numpy(dtype=np.float64), values.reshape(-1))
+        if values.ndim == 0:
+            return float(out[0])
+        return pd.Series(out, index=pd.Index(values.reshape(-1), name="t"), name="expected_purchases")
+
+    def expected_purchases(self, data: Any, t: Any) -> pd.Series:
+        """Conditional expected number of purchases in ``(T, T + t]`` for each customer.
+
+        Parameters
+        ----------
+        data : DataFrame
+            ``frequency``, ``recency`` and ``T`` per customer (same time unit as the fit).
+        t : float or array-like
+            Length of the future period (a scalar, or one value per row of ``data``).
+
+        Returns
+        -------
+        Series
+            Aligned with ``data.index``.
+        """
+        self._check_fitted()
+        frame, x, tx, T = self._rft(data)
+        horizon = np.broadcast_to(self._time(t), x.shape)
+        theta = self.params_.to_numpy(dtype=np.float64)
+        out = np.exp(self._log_p_alive(theta, x, tx, T)) * self._alive_expectation(theta, x, T, horizon)
+        return pd.Series(out, index=frame.index, name="expected_purchases")
+
+    def _discounted_purchases(self, data: Any, times: np.ndarray, factors: np.ndarray) -> pd.Series:
+        """sum_k (E[X(T, T+times[k])] - E[X(T, T+times[k-1])]) * factors[k] per customer.
+
+        The part that depends on the horizon is computed once per distinct (frequency, T).
+        """
+        self._check_fitted()
+        frame, x, tx, T = self._rft(data)
+        theta = self.params_.to_numpy(dtype=np.float64)
+        p_alive = np.exp(self._log_p_alive(theta, x, tx, T))
+        (ux, uT), _, inv = group_rows([x, T])
+        total = np.zeros(ux.shape[0])
+        previous = np.zeros(ux.shape[0])
+        for when, factor in zip(times, factors):
+            current = self._alive_expectation(theta, ux, uT, np.full(ux.shape[0], float(when)))
+            total += (current - previous) * factor
+            previous = current
+        return pd.Series(p_alive * total[inv], index=frame.index)
+
+    def prob_alive(self, data: Any) -> pd.Series:
+        """Probability that each customer is still active at ``T`` (the end of the data).
+
+        Returns
+        -------
+        Series
+            Aligned with ``data.index``, values in (0, 1].
+        """
+        self._check_fitted()
+        frame, x, tx, T = self._rft(data)
+        theta = self.params_.to_numpy(dtype=np.float64)
+        return pd.Series(np.exp(self._log_p_alive(theta, x, tx, T)), index=frame.index, name="prob_alive")

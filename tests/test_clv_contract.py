@@ -1,0 +1,192 @@
+"""The estimator contract shared by every model of cvm_lib.clv: scikit-learn conventions,
+lifelines-style summaries, convergence reporting and unfitted-model errors."""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cvm_lib import clv
+from cvm_lib.clv import (BetaGeo, BetaGeoBetaBinom, ConvergenceWarning, GammaGamma, ModifiedBetaGeo, NotFittedError,
+                         ParetoNBD, ShiftedBetaGeo)
+from cvm_lib.datasets import cdnow, donations
+from cvm_lib.summary import calibration_holdout
+
+NAMES = {
+    BetaGeo: ["r", "alpha", "a", "b"],
+    ModifiedBetaGeo: ["r", "alpha", "a", "b"],
+    ParetoNBD: ["r", "alpha", "s", "beta"],
+    BetaGeoBetaBinom: ["alpha", "beta", "gamma", "delta"],
+    ShiftedBetaGeo: ["gamma", "delta"],
+    GammaGamma: ["p", "q", "gamma"],
+}
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    cal = calibration_holdout(cdnow(sample=True), calibration_end="1997-09-30", observation_end="1998-06-30",
+                              time_unit="W")
+    return {
+        BetaGeo: cal, ModifiedBetaGeo: cal, ParetoNBD: cal, GammaGamma: cal[cal["frequency"] > 0],
+        BetaGeoBetaBinom: donations(), ShiftedBetaGeo: [1000, 631, 468, 382, 326, 289, 262, 241],
+    }
+
+
+@pytest.fixture(scope="module")
+def fitted(inputs):
+    return {cls: cls().fit(data) for cls, data in inputs.items()}
+
+
+def test_public_api():
+    for name in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom", "ShiftedBetaGeo", "GammaGamma",
+                 "customer_lifetime_value", "customer_equity", "teaching_clv", "ConvergenceWarning",
+                 "NotFittedError"):
+        assert name in clv.__all__ and hasattr(clv, name)
+    assert issubclass(ConvergenceWarning, UserWarning)
+    assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)
+
+
+@pytest.mark.parametrize("cls", list(NAMES))
+def test_constructor_only_stores_parameters(cls):
+    model = cls(penalizer=0.5, tol=1e-6, max_iter=50, initial_params=None)
+    assert model.get_params() == {"penalizer": 0.5, "tol": 1e-6, "max_iter": 50, "initial_params": None}
+    assert not [k for k in vars(model) if k.endswith("_")]
+    assert not model.is_fitted
+    assert model.set_params(max_iter=10) is model and model.max_iter == 10
+    with pytest.raises(ValueError, match="invalid parameter"):
+        model.set_params(learning_rate=1)
+    assert set(inspect.signature(cls.__init__).parameters) == {"self", "penalizer", "tol", "max_iter",
+                                                               "initial_params"}
+
+
+@pytest.mark.parametrize("cls", list(NAMES))
+def test_sklearn_clone(cls):
+    base = pytest.importorskip("sklearn.base")
+    model = cls(penalizer=0.1)
+    copy = base.clone(model)
+    assert copy is not model and copy.get_params() == model.get_params()
+
+
+@pytest.mark.parametrize("cls", list(NAMES))
+def test_fit_returns_self_with_fitted_attributes(cls, inputs):
+    model = cls()
+    assert model.fit(inputs[cls]) is model
+    assert list(model.params_.index) == NAMES[cls]
+    assert model.converged_ is True and np.isfinite(model.log_likelihood_)
+    assert model.n_customers_ > 0 and model.n_iter_ > 0
+    assert list(model.standard_errors_.index) == NAMES[cls]
+    assert model.covariance_.shape == (len(NAMES[cls]),) * 2
+    np.testing.assert_allclose(model.covariance_, model.covariance_.T, rtol=1e-10, atol=1e-14)
+    assert model.log_likelihood(inputs[cls]) == pytest.approx(model.log_likelihood_, rel=1e-12)
+    assert "fitted" in repr(model)
+
+
+@pytest.mark.parametrize("cls", list(NAMES))
+def test_refit_resets_results(cls, inputs):
+    model = cls().fit(inputs[cls])
+    first = model.params_.copy()
+    with pytest.warns(ConvergenceWarning):
+        model.set_params(max_iter=1).fit(inputs[cls])
+    assert not model.converged_ and not np.allclose(model.params_, first)
+    model.set_params(max_iter=1000).fit(inputs[cls])
+    assert model.converged_
+    np.testing.assert_allclose(model.params_, first, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", list(NAMES))
+def test_summary_table(cls, fitted):
+    model = fitted[cls]
+    table = model.summary()
+    assert list(table.index) == NAMES[cls]
+    assert list(table.columns) == ["estimate", "std error", "lower 95%", "upper 95%"]
+    assert (table["std error"] > 0).all()
+    assert (table["lower 95%"] > 0).all()  # log-scale intervals stay positive
+    assert ((table["lower 95%"] < table["estimate"]) & (table["estimate"] < table["upper 95%"])).all()
+    # The interval is exp(log(theta) -/+ 1.96 se(log theta)), se(log theta) = se / theta.
+    se_log = table["std error"] / table["estimate"]
+    np.testing.assert_allclose(np.log(table["upper 95%"] / table["estimate"]), 1.959964 * se_log, rtol=1e-6)
+    np.testing.assert_allclose(np.log(table["estimate"] / table["lower 95%"]), 1.959964 * se_log, rtol=1e-6)
+    assert table.attrs["converged"] is True
+    assert table.attrs["log_likelihood"] == pytest.approx(model.log_likelihood_)
+    assert table.attrs["n_customers"] == model.n_customers_
+    assert "log-likelihood" in table.attrs["caption"]
+    assert list(model.summary(alpha=0.1).columns) == ["estimate", "std error", "lower 90%", "upper 90%"]
+
+
+def test_standard_errors_match_a_direct_hessian(fitted):
+    # Standard errors from the log-scale information and the delta method equal those of
+    # a direct finite-difference Hessian of the total log-likelihood on the natural scale.
+    bg = fitted[BetaGeo]
+    theta = bg.params_.to_numpy()
+    data = calibration_holdout(cdnow(sample=True), calibration_end="1997-09-30", observation_end="1998-06-30",
+                               time_unit="W")
+    h = 1e-4 * theta
+    hess = np.empty((4, 4))
+    for i in range(4):
+        for j in range(4):
+            def f(di, dj):
+                p = theta.copy()
+                p[i] += di
+                p[j] += dj
+                return bg.log_likelihood(data, params=p)
+            hess[i, j] = (f(h[i], h[j]) - f(h[i], -h[j]) - f(-h[i], h[j]) + f(-h[i], -h[j])) / (4 * h[i] * h[j])
+    se = np.sqrt(np.diag(np.linalg.inv(-hess)))
+    np.testing.assert_allclose(bg.standard_errors_.to_numpy(), se, rtol=1e-3)
+
+
+@pytest.mark.parametrize("cls", list(NAMES))
+def test_unfitted_model_raises(cls, inputs):
+    model = cls()
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        model.summary()
+    with pytest.raises(NotFittedError):
+        model.log_likelihood(inputs[cls])
+    methods = {BetaGeo: ["prob_alive", "expected_purchases", "expected_purchases_new"],
+               BetaGeoBetaBinom: ["prob_alive", "expected_purchases", "expected_purchases_new"],
+               ShiftedBetaGeo: ["survival", "retention_rate", "expected_lifetime"],
+               GammaGamma: ["expected_spend"]}.get(cls, ["prob_alive", "expected_purchases_new"])
+    args = {"prob_alive": (inputs[cls],), "expected_purchases": (inputs[cls], 1), "expected_purchases_new": (1,),
+            "survival": (1,), "retention_rate": (1,), "expected_lifetime": (), "expected_spend": (inputs[cls],)}
+    for name in methods:
+        with pytest.raises(NotFittedError, match=f"this {cls.__name__} is not fitted"):
+            getattr(model, name)(*args[name])
+    with pytest.raises(AttributeError):
+        model.params_
+
+
+@pytest.mark.parametrize("cls", list(NAMES))
+def test_initial_params_and_bad_hyperparameters(cls, inputs, fitted):
+    start = fitted[cls].params_ * 1.3
+    model = cls(initial_params=start.to_dict()).fit(inputs[cls])
+    np.testing.assert_allclose(model.params_, fitted[cls].params_, rtol=1e-5)
+    with pytest.raises(ValueError, match="initial_params"):
+        cls(initial_params=[-1.0] * len(NAMES[cls])).fit(inputs[cls])
+    with pytest.raises(ValueError, match="penalizer"):
+        cls(penalizer=-1).fit(inputs[cls])
+    with pytest.raises(ValueError, match="max_iter"):
+        cls(max_iter=0).fit(inputs[cls])
+
+
+def test_no_warnings_on_a_clean_fit(inputs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for cls, data in inputs.items():
+            cls().fit(data).summary()
+
+
+def test_prob_alive_and_expectations_are_series_aligned(fitted, inputs):
+    cal = inputs[BetaGeo].sample(50, random_state=0)
+    for cls in (BetaGeo, ModifiedBetaGeo, ParetoNBD):
+        model = fitted[cls]
+        alive = model.prob_alive(cal)
+        future = model.expected_purchases(cal, 10)
+        for result in (alive, future):
+            assert isinstance(result, pd.Series) and result.index.equals(cal.index)
+        assert ((alive > 0) & (alive <= 1)).all() and (future >= 0).all()
+        # Per-row horizons are accepted too.
+        per_row = model.expected_purchases(cal, np.full(len(cal), 10.0))
+        pd.testing.assert_series_equal(per_row, future)
