@@ -53,6 +53,12 @@ _LEVEL = 40.0  # mass below exp(max(phi) - 40) is dropped from the quadrature (r
 _SERIES_TOL = 1e-16
 
 
+def _dot(a, b) -> float:
+    """Dot product without a BLAS call (OpenBLAS threads woken by ``np.dot`` on long
+    vectors slow down the optimiser's own BLAS calls)."""
+    return float(np.einsum("i,i->", a, b))
+
+
 def _g_series(bp: np.ndarray, c: np.ndarray, z: np.ndarray, grad: bool, hess: bool = False):
     """G = 2F1(1, bp; c; z) for 0 <= z <= 1/2, c > bp > 0.
 
@@ -415,8 +421,8 @@ def pnbd_total(r: float, alpha: float, s: float, beta: float, x: np.ndarray, cou
     total = np.maximum(w1 + (w_t - w_T), w1)
     n = float(counts.sum())
     lgx = special.gammaln(r + x_values) - special.gammaln(r)
-    value = float(np.dot(x_counts, lgx) + n * (r * np.log(alpha) + s * np.log(beta))
-                  + np.dot(counts, ref) + np.dot(counts, np.log(total)))
+    value = float(_dot(x_counts, lgx) + n * (r * np.log(alpha) + s * np.log(beta))
+                  + _dot(counts, ref) + _dot(counts, np.log(total)))
     if not grad:
         return value, None, None
     inv = counts / total
@@ -429,18 +435,18 @@ def pnbd_total(r: float, alpha: float, s: float, beta: float, x: np.ndarray, cou
     # log E1 partials per point: (-log(a+T), -(r+x)/(a+T), -log(b+T), -s/(b+T))
     de1 = [-log_apy, -(r + px) * inv_apy, -log_bpy, -s * inv_bpy]
     g = np.empty(4)
-    psi = float(np.dot(x_counts, special.digamma(r + x_values))) - n * special.digamma(r)
+    psi = float(_dot(x_counts, special.digamma(r + x_values))) - n * special.digamma(r)
     sum_f = float(c_f.sum())  # weight of d log s / ds = 1/s
-    g[0] = psi + n * np.log(alpha) + np.dot(a_T, de1[0]) + np.dot(c_f, dlf[0])
-    g[1] = n * r / alpha + np.dot(a_T, de1[1]) + np.dot(c_f, dlf[1])
-    g[2] = n * np.log(beta) + np.dot(a_T, de1[2]) + np.dot(c_f, dlf[2]) + sum_f / s
-    g[3] = n * s / beta + np.dot(a_T, de1[3]) + np.dot(c_f, dlf[3])
+    g[0] = psi + n * np.log(alpha) + _dot(a_T, de1[0]) + _dot(c_f, dlf[0])
+    g[1] = n * r / alpha + _dot(a_T, de1[1]) + _dot(c_f, dlf[1])
+    g[2] = n * np.log(beta) + _dot(a_T, de1[2]) + _dot(c_f, dlf[2]) + sum_f / s
+    g[3] = n * s / beta + _dot(a_T, de1[3]) + _dot(c_f, dlf[3])
     if not hess:
         return value, g, None
     # Hessian of sum c log(w1 + w_t - w_T): sum_j (+/-) a_j (H_j + g_j g_j') - sum c g g',
     # g = per-row gradient of the log-bracket; the first part per point, the last per row.
     h = np.zeros((4, 4))
-    h[0, 0] = float(np.dot(x_counts, special.zeta(2.0, r + x_values))) - n * special.zeta(2.0, r)
+    h[0, 0] = float(_dot(x_counts, special.zeta(2.0, r + x_values))) - n * special.zeta(2.0, r)
     h[0, 1] = n / alpha
     h[1, 1] = -n * r / alpha**2
     h[2, 3] = n / beta
@@ -448,10 +454,10 @@ def pnbd_total(r: float, alpha: float, s: float, beta: float, x: np.ndarray, cou
     # E1 terms at the T points
     e1_outer = np.stack(de1)  # 4 x points
     h += np.einsum("ip,jp,p->ij", e1_outer, e1_outer, a_T)  # einsum: no BLAS threads
-    h[0, 1] -= float(np.dot(a_T, inv_apy))
-    h[1, 1] += float(np.dot(a_T, (r + px) * inv_apy**2))
-    h[2, 3] -= float(np.dot(a_T, inv_bpy))
-    h[3, 3] += float(np.dot(a_T, s * inv_bpy**2))
+    h[0, 1] -= float(_dot(a_T, inv_apy))
+    h[1, 1] += float(_dot(a_T, (r + px) * inv_apy**2))
+    h[2, 3] -= float(_dot(a_T, inv_bpy))
+    h[3, 3] += float(_dot(a_T, s * inv_bpy**2))
     # log s + log F terms at the t points (+) and the T points (-)
     gf = np.stack(dlf)  # 4 x points
     gf[2] += 1.0 / s
