@@ -21,7 +21,7 @@ NAMES = {
     ModifiedBetaGeo: ["r", "alpha", "a", "b"],
     ParetoNBD: ["r", "alpha", "s", "beta"],
     BetaGeoBetaBinom: ["alpha", "beta", "gamma", "delta"],
-    ShiftedBetaGeo: ["gamma", "delta"],
+    ShiftedBetaGeo: ["alpha", "beta"],  # DESIGN.md; Fader & Hardie write gamma, delta
     GammaGamma: ["p", "q", "gamma"],
 }
 

@@ -81,8 +81,8 @@ def test_derl_equals_its_series_and_closed_form(table, renewals, discount):
 
 def test_undiscounted_lifetime(table):
     regular = ShiftedBetaGeo().fit(active(table, "regular"))
-    assert regular.params_["gamma"] < 1 and regular.expected_lifetime(0.0) == np.inf  # heavy tail
-    regular.params_ = pd.Series({"gamma": 3.0, "delta": 4.0})
+    assert regular.params_["alpha"] < 1 and regular.expected_lifetime(0.0) == np.inf  # heavy tail
+    regular.params_ = pd.Series({"alpha": 3.0, "beta": 4.0})
     assert regular.expected_lifetime(0.0, renewals=2) == pytest.approx((4.0 + 2) / (3.0 - 1))
     assert regular.expected_lifetime(1e-7) == pytest.approx(regular.expected_lifetime(0.0), rel=1e-5)
 

@@ -20,7 +20,7 @@ class StubSBG:
     def __init__(self, alpha, beta, expose_params=True):
         self.alpha, self.beta = alpha, beta
         if expose_params:
-            self.params_ = pd.Series({"gamma": alpha, "delta": beta})
+            self.params_ = pd.Series({"alpha": alpha, "beta": beta})
 
     def fit(self, counts):
         self.counts = np.asarray(counts)
@@ -112,9 +112,9 @@ def test_with_real_shifted_beta_geo():
         pytest.skip("cvm_lib.clv.ShiftedBetaGeo not available yet")
     counts = sbg_retention()["regular"].to_numpy()[:8] * 10
     model = fit_sbg(counts)
-    assert model.params_["gamma"] == pytest.approx(0.704, abs=2e-3)
-    assert model.params_["delta"] == pytest.approx(1.182, abs=2e-3)
+    assert model.params_["alpha"] == pytest.approx(0.704, abs=2e-3)
+    assert model.params_["beta"] == pytest.approx(1.182, abs=2e-3)
     table = retention_by_tenure(model, 12)
     assert table.attrs["rising"]
-    stub = StubSBG(float(model.params_["gamma"]), float(model.params_["delta"]), expose_params=False)
+    stub = StubSBG(float(model.params_["alpha"]), float(model.params_["beta"]), expose_params=False)
     assert derl(model, 0.1) == pytest.approx(derl(stub, 0.1), rel=1e-6)

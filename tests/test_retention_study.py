@@ -382,15 +382,15 @@ class _IndependentSBG:
 
         res = optimize.minimize(negll, np.log([1.0, 1.0]), method="Nelder-Mead",
                                 options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 5000})
-        self.params_ = {"gamma": float(np.exp(res.x[0])), "delta": float(np.exp(res.x[1]))}
+        self.params_ = {"alpha": float(np.exp(res.x[0])), "beta": float(np.exp(res.x[1]))}
         return self
 
     def survival(self, t):
-        a, b = self.params_["gamma"], self.params_["delta"]
+        a, b = self.params_["alpha"], self.params_["beta"]
         return np.exp(special.betaln(a, b + np.asarray(t, dtype=float)) - special.betaln(a, b))
 
     def retention_rate(self, t):
-        a, b = self.params_["gamma"], self.params_["delta"]
+        a, b = self.params_["alpha"], self.params_["beta"]
         t = np.asarray(t, dtype=float)
         return (b + t - 1) / (a + b + t - 1)
 

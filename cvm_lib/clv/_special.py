@@ -519,7 +519,7 @@ def bgnbd_phi(a_: float, b_: np.ndarray, k: np.ndarray, c: np.ndarray, t: np.nda
     """E over p ~ Beta(a_, b_) of (1 - (c / (c + p t))^k) / p: expected purchases of an
     active BG/NBD customer with lambda ~ Gamma(k, c) over the next ``t``.
 
-    The closed form of Fader, Hardie & Lee (2005, eq. 10 and the conditional expectation)
+    The closed form of Fader, Hardie & Lee (2005, eqs. 9 and 10: E[X(t)] and the conditional expectation)
     after Euler's transformation, which keeps every factor bounded for heavy buyers:
 
         (C / (a_ - 1)) [1 - (1 - z)^(a_ - 1) 2F1(C - k, a_ - 1; C; z)],

@@ -50,7 +50,7 @@ class BetaGeoBetaBinom(BaseModel):
 
     Notes
     -----
-    Likelihood of a customer (FHS 2010, eq. 5), evaluated with log-sum-exp:
+    Likelihood of a customer (Fader, Hardie & Shang 2010), evaluated with log-sum-exp:
 
     ``L = B(a+x, b+n-x)/B(a, b) B(g, d+n)/B(g, d)
     + sum_{i=0}^{n-t_x-1} B(a+x, b+t_x-x+i)/B(a, b) B(g+1, d+t_x+i)/B(g, d)``
@@ -182,7 +182,7 @@ class BetaGeoBetaBinom(BaseModel):
     def prob_alive(self, data: Any, n_future: int = 1) -> pd.Series:
         """Probability that each customer is alive at opportunity ``n + n_future``.
 
-        The default ``n_future=1`` is FHS (2010, eq. 11): alive in the next period
+        The default ``n_future=1`` is the P(alive) of FHS (2010): alive in the next period
         (e.g. "P(alive in 2002)" of their Table 6 for the 1996–2001 data).
 
         Returns
@@ -198,7 +198,7 @@ class BetaGeoBetaBinom(BaseModel):
     def expected_purchases(self, data: Any, n_future: int) -> pd.Series:
         """Conditional expected number of transactions in the next ``n_future`` opportunities.
 
-        FHS (2010, eq. 13), written as the sum
+        Fader, Hardie & Shang (2010), written as the sum
         ``B(a+x+1, b+n-x)/B(a, b) * sum_{j=1}^{n*} B(g, d+n+j)/B(g, d) / L``, which has no
         singularity at ``gamma = 1``.
 
@@ -220,7 +220,7 @@ class BetaGeoBetaBinom(BaseModel):
         """Expected number of transactions of a new customer in the first ``n`` opportunities.
 
         ``E[X(n)] = alpha/(alpha+beta) * sum_{j=1}^{n} B(gamma, delta+j)/B(gamma, delta)``
-        (FHS 2010, eq. 7, as a sum).
+        (Fader, Hardie & Shang 2010, written as a sum).
 
         Returns
         -------
@@ -243,7 +243,7 @@ class BetaGeoBetaBinom(BaseModel):
 
         ``P(X(n) = x) = C(n, x) B(a+x, b+n-x)/B(a, b) B(g, d+n)/B(g, d)
         + sum_{i=x}^{n-1} C(i, x) B(a+x, b+i-x)/B(a, b) B(g+1, d+i)/B(g, d)``
-        (FHS 2010, eq. 8). Multiplied by the number of customers it gives the expected
+        (Fader, Hardie & Shang 2010). Multiplied by the number of customers it gives the expected
         histogram of the in-sample fit.
 
         Returns

@@ -238,7 +238,7 @@ class BetaGeo(_BetaGeoFamily):
 
     Notes
     -----
-    Likelihood of a customer (FHL 2005, eq. 6), evaluated in log space:
+    Likelihood of a customer (Fader, Hardie & Lee 2005), evaluated in log space:
 
     ``L = B(a, b+x)/B(a, b) Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))
     + [x > 0] B(a+1, b+x-1)/B(a, b) Gamma(r+x) alpha^r / (Gamma(r) (alpha+t_x)^(r+x))``.

@@ -62,7 +62,7 @@ class GammaGamma(BaseModel):
     Notes
     -----
     The likelihood is the density of the *observed mean* ``z-bar`` of ``x`` transactions
-    (Fader & Hardie 2013, eq. 3), Jacobian included:
+    (Fader & Hardie 2013), Jacobian included:
 
     ``f(z-bar | x) = Gamma(p x + q) / (Gamma(p x) Gamma(q)) gamma^q z-bar^(p x - 1) x^(p x)
     / (gamma + x z-bar)^(p x + q)``.

@@ -56,7 +56,7 @@ class ParetoNBD(PurchaseModel):
 
     Notes
     -----
-    The likelihood is the 2F1 form of Fader & Hardie (2005, eqs. 19-20, with the cases
+    The likelihood is the 2F1 form of Fader & Hardie (2005, eqs. 18-20, with the cases
     ``alpha >= beta`` and ``alpha < beta``), evaluated in log space after Euler's
     transformation of the hypergeometric function and without calling
     ``scipy.special.hyp2f1``, which loses digits or returns ``inf`` as its argument
@@ -64,8 +64,15 @@ class ParetoNBD(PurchaseModel):
     ``r + x`` is close to an integer. Where that argument exceeds 1/2 the defining
     integral is computed directly by Gauss-Legendre quadrature on a log scale instead
     (details in :mod:`cvm_lib.clv._special`). Heavy buyers (frequency in the thousands,
-    recency = T), very long ages and ``alpha = beta`` are all finite; the gradient is
-    analytic.
+    recency = T), very long ages and ``alpha = beta`` are all finite. The gradient and
+    the Hessian are analytic (the Hessian by central differences of the analytic gradient
+    for the few points handled by quadrature); ``fit`` uses L-BFGS-B, the Hessian gives
+    the standard errors. The tests compare the likelihood with an adaptive quadrature of
+    the defining integral on random extreme parameters (agreement to 1e-10 relative) and
+    show a case where the textbook ``hyp2f1`` evaluation (as in lifetimes) returns NaN.
+
+    The conditional expectation, P(alive) and ``E[X(t)]`` are the closed forms of the note,
+    written with ``expm1`` so that ``s = 1`` is not a singularity.
 
     Examples
     --------

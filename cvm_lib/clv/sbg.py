@@ -38,14 +38,14 @@ class ShiftedBetaGeo(BaseModel):
     Parameters
     ----------
     penalizer, tol, max_iter, initial_params
-        As for :class:`~cvm_lib.clv.BetaGeo` (``initial_params``: ``gamma, delta``).
+        As for :class:`~cvm_lib.clv.BetaGeo` (``initial_params``: ``alpha, beta``).
 
     Attributes
     ----------
     params_ : Series
-        ``gamma``, ``delta``: the churn probability per period is Beta(gamma, delta)
-        across customers (mean ``gamma / (gamma + delta)``). Fader & Hardie (2007) use
-        these names; some software calls them ``alpha``, ``beta``.
+        ``alpha``, ``beta`` (the project's API names; Fader & Hardie (2007) write them
+        γ and δ, and the formulas below use gamma, delta): the churn probability per period
+        is Beta(gamma, delta) across customers (mean ``gamma / (gamma + delta)``).
     log_likelihood_, converged_, standard_errors_, covariance_
         As for the other models.
     n_customers_ : float
@@ -66,8 +66,8 @@ class ShiftedBetaGeo(BaseModel):
 
     >>> model = ShiftedBetaGeo().fit([1000, 631, 468, 382, 326, 289, 262, 241])
     >>> model.params_.round(3)
-    gamma    0.704
-    delta    1.182
+    alpha    0.704
+    beta     1.182
     Name: estimate, dtype: float64
     >>> (100 * model.survival([8, 12])).round(1).tolist()  # observed: 22.3, 17.3
     [22.0, 17.0]
@@ -75,7 +75,7 @@ class ShiftedBetaGeo(BaseModel):
     (0.627, 0.935)
     """
 
-    _param_names = ("gamma", "delta")
+    _param_names = ("alpha", "beta")
     _model_name = "sBG"
 
     def fit(self, active: Any, weights: Any = None) -> "ShiftedBetaGeo":
@@ -189,7 +189,7 @@ class ShiftedBetaGeo(BaseModel):
         """Discounted expected residual lifetime (DERL) of an active customer.
 
         For a customer who has made ``renewals`` renewals (``n - 1`` in Fader & Hardie
-        2010, eq. 6) and is about to decide on the next one:
+        2010) and is about to decide on the next one:
 
         ``DERL = sum_{k>=0} S(n+k) / S(n-1) / (1+d)^k
         = (delta+n-1)/(gamma+delta+n-1) 2F1(1, delta+n; gamma+delta+n; 1/(1+d))``,

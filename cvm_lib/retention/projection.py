@@ -5,8 +5,8 @@ functions here take any fitted object with the same interface (duck typing):
 
 * ``survival(t)``: share of a cohort still active after ``t`` periods, ``S(0) = 1``;
 * ``retention_rate(t)``: ``S(t) / S(t - 1)`` for ``t >= 1``;
-* optionally ``params_`` with ``gamma`` and ``delta`` (the names of Fader & Hardie and of
-  :class:`cvm_lib.clv.ShiftedBetaGeo`; enables closed forms).
+* optionally ``params_`` with ``alpha`` and ``beta`` (as :class:`cvm_lib.clv.ShiftedBetaGeo`;
+  Fader & Hardie write them gamma and delta; enables closed forms).
 
 Under the sBG (Fader & Hardie 2007) each customer has a constant churn probability
 theta per period, and theta ~ Beta(alpha, beta) across customers. The aggregate retention
@@ -52,10 +52,10 @@ def _periods(periods: int) -> int:
 
 
 def sbg_parameters(model: Any) -> tuple[float, float] | None:
-    """``(gamma, delta)`` of a fitted sBG-like model, or ``None`` when it does not expose them."""
+    """``(alpha, beta)`` (Fader & Hardie's gamma, delta) of a fitted sBG-like model, or ``None`` when it does not expose them."""
     params = getattr(model, "params_", None)
     try:
-        alpha, beta = float(params["gamma"]), float(params["delta"])
+        alpha, beta = float(params["alpha"]), float(params["beta"])
     except (TypeError, KeyError, IndexError, ValueError):
         return None
     return (alpha, beta) if alpha > 0 and beta > 0 else None
@@ -152,14 +152,14 @@ def retention_by_tenure(model: Any, periods: int) -> pd.DataFrame:
 
     Returns a table indexed by ``tenure`` 1..periods with ``retention_rate`` (share of the
     customers active at ``tenure - 1`` who renew), ``churn_rate`` and ``survival``; and,
-    when the model exposes ``gamma`` and ``delta``, ``mean_churn_probability`` of the
+    when the model exposes ``alpha`` and ``beta``, ``mean_churn_probability`` of the
     survivors, ``alpha / (alpha + beta + tenure - 1)``, which falls as the high-churn
     customers leave. ``attrs["rising"]`` says whether the retention rate never decreases.
 
     Examples
     --------
     >>> class SBG:  # Fader & Hardie (2007) "regular" segment: alpha 0.704, beta 1.182
-    ...     params_ = {"gamma": 0.704, "delta": 1.182}
+    ...     params_ = {"alpha": 0.704, "beta": 1.182}
     ...     def survival(self, t):
     ...         t = np.asarray(t, dtype=float)
     ...         return np.exp(special.betaln(0.704, 1.182 + t) - special.betaln(0.704, 1.182))
@@ -197,7 +197,7 @@ def derl(model: Any, discount_rate: float, *, renewals: Any = 0, tol: float = 1e
 
     For the sBG this is ``(beta + n - 1) / (alpha + beta + n - 1) *
     2F1(1, beta + n; alpha + beta + n; 1 / (1 + d))``, used when the model exposes
-    ``gamma`` and ``delta``; otherwise the series is summed from ``model.survival`` until
+    ``alpha`` and ``beta``; otherwise the series is summed from ``model.survival`` until
     the terms fall below ``tol``. Multiply by the margin per period for the residual
     value of the customer. The discounted expected lifetime of a customer just acquired,
     counting the first payment, is ``1 + DERL(renewals=0) / (1 + d)``.
