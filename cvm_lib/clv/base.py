@@ -680,6 +680,18 @@ def weights_array(frame: pd.DataFrame, weights: Any, model: str) -> np.ndarray |
     return values
 
 
+class OnePassTotals:
+    """For models whose ``_totals(theta, prep, grad, hess)`` returns the log-likelihood with
+    its gradient and Hessian in one pass: the two hooks :class:`BaseModel` fits with."""
+
+    def _total_loglik(self, theta: np.ndarray, prep: Prepared, grad: bool = False):
+        out = self._totals(theta, prep, grad, False)
+        return out[0], out[1]
+
+    def _total_hessian(self, theta: np.ndarray, prep: Prepared):
+        return self._totals(theta, prep, True, True)
+
+
 class PurchaseModel(BaseModel):
     """Base of the continuous-time purchase models fitted to ``frequency``,
     ``recency`` and ``T`` (BG/NBD, MBG/NBD, Pareto/NBD)."""

@@ -27,7 +27,7 @@ import numpy as np
 from scipy import special
 
 from cvm_lib.clv._special import bgnbd_phi
-from cvm_lib.clv.base import Prepared, PurchaseModel, factorize
+from cvm_lib.clv.base import OnePassTotals, Prepared, PurchaseModel, factorize
 
 __all__ = ["BetaGeo", "ModifiedBetaGeo"]
 
@@ -37,7 +37,7 @@ def _trigamma(x):
     return special.zeta(2.0, x)
 
 
-class _BetaGeoFamily(PurchaseModel):
+class _BetaGeoFamily(OnePassTotals, PurchaseModel):
     _param_names = ("r", "alpha", "a", "b")
     _model_name = "BG/NBD"
     #: 1 for MBG/NBD (dropout possible right after the first purchase), 0 for BG/NBD.
@@ -73,13 +73,6 @@ class _BetaGeoFamily(PurchaseModel):
             m_T=T_inv[mixed], m_t=t_inv[mixed], m_xi=e["x_inverse"][mixed], m_x=a["x"][mixed], m_c=c[mixed],
         )
         return prep
-
-    def _total_loglik(self, theta: np.ndarray, prep: Prepared, grad: bool = False):
-        out = self._totals(theta, prep, grad, False)
-        return out[0], out[1]
-
-    def _total_hessian(self, theta: np.ndarray, prep: Prepared):
-        return self._totals(theta, prep, True, True)
 
     def _totals(self, theta: np.ndarray, prep: Prepared, grad: bool, hess: bool):
         """counts @ log-likelihood, its gradient and Hessian, organised for large inputs:

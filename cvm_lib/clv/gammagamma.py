@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from cvm_lib.clv.base import (BaseModel, Prepared, as_frame, check_integer, factorize, group_rows, numeric_columns,
-                              raise_rows, weights_array)
+from cvm_lib.clv.base import (BaseModel, OnePassTotals, Prepared, as_frame, check_integer, factorize, group_rows,
+                              numeric_columns, raise_rows, weights_array)
 
 __all__ = ["GammaGamma"]
 
@@ -36,7 +36,7 @@ def _trigamma(x):
     return special.zeta(2.0, x)
 
 
-class GammaGamma(BaseModel):
+class GammaGamma(OnePassTotals, BaseModel):
     """Gamma-Gamma model of the average transaction value.
 
     Parameters
@@ -140,13 +140,6 @@ class GammaGamma(BaseModel):
         d[:, 1] = psi - special.digamma(q) + np.log(g) - log_gxz
         d[:, 2] = q / g - (px + q) / (g + xz)
         return ll, d
-
-    def _total_loglik(self, theta: np.ndarray, prep: Prepared, grad: bool = False):
-        out = self._totals(theta, prep, grad, False)
-        return out[0], out[1]
-
-    def _total_hessian(self, theta: np.ndarray, prep: Prepared):
-        return self._totals(theta, prep, True, True)
 
     def _totals(self, theta: np.ndarray, prep: Prepared, grad: bool, hess: bool):
         """counts @ log-likelihood, gradient and Hessian; the Gamma functions of ``p x + q``
