@@ -81,12 +81,21 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "order_id": ("order_id", "order", "invoice", "invoice_no", "invoiceno", "订单号", "订单编号"),
 }
 
+#: Simplified -> Traditional characters of the Chinese headers above, so that exports from
+#: Taiwan or Hong Kong systems (會員卡號, 消費日期, 消費金額, ...) are recognised too.
+_TRADITIONAL = str.maketrans("会员号编户费额销数单订类买实间时顾门获购货码顾渠总价际额净称别单积优惠录笔",
+                             "會員號編戶費額銷數單訂類買實間時顧門獲購貨碼顧渠總價際額淨稱別單積優惠錄筆")
+ALIASES = {key: names + tuple(dict.fromkeys(t for t in (n.translate(_TRADITIONAL) for n in names) if t not in names))
+           for key, names in ALIASES.items()}
+ALIASES["channel"] += ("通路", "銷售通路")
+
 #: Every policy option of :func:`load_transactions`, its allowed values and default.
 POLICIES: dict[str, tuple[tuple[str, ...], str]] = {
     "on_missing_id": (("error", "drop"), "error"),
     "on_bad_date": (("error", "drop"), "error"),
     "on_bad_amount": (("error", "drop"), "error"),
     "on_future_date": (("error", "drop"), "error"),
+    "on_out_of_window": (("error", "drop"), "error"),
     "on_duplicate": (("keep", "drop", "error"), "keep"),
     "on_negative": (("error", "drop", "net"), "error"),
     "on_zero": (("keep", "drop", "error"), "keep"),
@@ -97,6 +106,7 @@ _PROBLEM_TEXT = {
     "on_bad_date": "date that cannot be parsed",
     "on_bad_amount": "amount that is not a number",
     "on_future_date": "date after the observation end",
+    "on_out_of_window": "date outside the allowed window",
     "on_duplicate": "exact duplicate row",
     "on_negative": "negative amount (return or refund)",
     "on_zero": "zero amount",
@@ -134,21 +144,32 @@ class CvmDataError(ValueError):
 
 @dataclass(frozen=True)
 class _Origin:
-    """Where rows came from, so errors can point at them as the user sees them."""
+    """Where rows came from, so errors can point at them as the user sees them.
+
+    For a folder source ``files`` names each file and ``file_idx`` says which file
+    each row came from; rows are then shown as ``file:row``.
+    """
 
     source: str
     row_labels: np.ndarray  # one label per row of the frame being checked
     row_word: str  # "line", "row" or "index"
+    files: list[str] | None = None
+    file_idx: np.ndarray | None = None
 
     def describe(self, mask: np.ndarray) -> tuple[list[Any], str]:
-        hits = self.row_labels[np.asarray(mask, dtype=bool)]
+        mask = np.asarray(mask, dtype=bool)
+        hits = self.row_labels[mask]
         first = [_plain(v) for v in hits[:_SHOW_ROWS]]
+        if self.files is not None:
+            idx = self.file_idx[mask][:_SHOW_ROWS]
+            first = [f"{self.files[i]}:{r}" for i, r in zip(idx, first)]
         more = f" and {len(hits) - _SHOW_ROWS} more" if len(hits) > _SHOW_ROWS else ""
         plural = "s" if len(hits) > 1 else ""
         return first, f"{self.row_word}{plural} {', '.join(map(str, first))}{more}"
 
     def take(self, keep: np.ndarray) -> _Origin:
-        return _Origin(self.source, self.row_labels[keep], self.row_word)
+        return _Origin(self.source, self.row_labels[keep], self.row_word, self.files,
+                       None if self.file_idx is None else self.file_idx[keep])
 
 
 def _plain(value: Any) -> Any:
@@ -158,10 +179,16 @@ def _plain(value: Any) -> Any:
 # --------------------------------------------------------------------------- reading
 
 def detect_encoding(path: str | os.PathLike, sample_bytes: int = 1 << 20) -> str:
-    """Guess the text encoding of a file: ``utf-8-sig``, ``utf-8`` or ``gb18030``.
+    """Guess the text encoding of a file, or raise :class:`CvmDataError` naming ``encoding=``.
 
-    GB18030 is a superset of GBK and GB2312, so files saved as "GBK" or "ANSI" on a
-    Chinese-locale Windows machine are read correctly with it.
+    Recognises byte-order marks (``utf-8-sig``, ``utf-16``, ``utf-32``), UTF-16
+    without a BOM (``utf-16-le``/``utf-16-be``), ``utf-8``, ``gb18030`` (a superset
+    of GBK and GB2312: "ANSI" files from a Simplified-Chinese Windows), ``big5``
+    (Traditional Chinese) and, when nothing else fits and the text reads as
+    accented Latin letters, ``cp1252``. GB18030 can decode almost any bytes, so
+    GB18030 and Big5 are told apart by the share of common characters of each
+    script (and by recognised headers); when neither is clearly right the
+    function refuses instead of guessing.
 
     Examples
     --------
@@ -170,111 +197,17 @@ def detect_encoding(path: str | os.PathLike, sample_bytes: int = 1 << 20) -> str
     >>> _ = p.write_bytes("客户编号,金额\\n1,2\\n".encode("gbk"))
     >>> detect_encoding(p)
     'gb18030'
+    >>> _ = p.write_bytes("會員卡號,消費金額\\n1,2\\n".encode("big5"))
+    >>> detect_encoding(p)
+    'big5'
     """
+    from cvm_lib import _readers
+
     with open(path, "rb") as fh:
         head = fh.read(sample_bytes)
         complete = len(head) < sample_bytes
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            # final=False tolerates a multi-byte character cut off by the sample end.
-            decoder.decode(head, final=complete)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    raise CvmDataError(
-        f"{path}: cannot tell the text encoding (tried utf-8, utf-8-sig, gb18030); "
-        "pass encoding='...' to load_transactions", source=str(path))
+    return _readers.detect_encoding_bytes(head, complete, path)
 
-
-def _sniff_separator(first_line: str) -> str:
-    for sep in ("\t", ",", ";", "|"):
-        if sep in first_line:
-            return sep
-    return "whitespace"
-
-
-def _read_text(path: Path, *, sep: str | None, encoding: str | None, header: bool,
-               names: list[str] | None) -> tuple[pd.DataFrame, str, int]:
-    encoding = encoding or detect_encoding(path)
-    with open(path, encoding=encoding, errors="replace") as fh:
-        first_line = fh.readline()
-    if sep is None:
-        sep = {".tsv": "\t"}.get(path.suffix.lower()) or _sniff_separator(first_line)
-    first_data_line = 2 if header else 1
-    try:
-        if sep == "whitespace":
-            frame = pd.read_csv(path, sep=r"\s+", dtype=str, encoding=encoding, keep_default_na=False,
-                                header=0 if header else None, names=names, skip_blank_lines=False)
-        else:
-            frame = _read_delimited_arrow(path, sep=sep, encoding=encoding, header=header, names=names)
-    except UnicodeDecodeError as exc:
-        raise CvmDataError(f"{path}: text is not valid {encoding} ({exc.reason} at byte {exc.start}); "
-                           "pass encoding='gb18030' or the file's real encoding", source=str(path)) from exc
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise CvmDataError(f"{path}: cannot be read as a table with separator {sep!r}: {exc}",
-                           source=str(path)) from exc
-    if header and names is None:
-        frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    elif names is None:
-        frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
-    return frame, encoding, first_data_line
-
-
-def _read_delimited_arrow(path: Path, *, sep: str, encoding: str, header: bool,
-                          names: list[str] | None) -> pd.DataFrame:
-    """Read a delimited file with pyarrow: multi-threaded and compact for large logs."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    read_opts = pacsv.ReadOptions(encoding=encoding, column_names=names,
-                                  autogenerate_column_names=not header and names is None,
-                                  skip_rows=1 if (header and names is not None) else 0,
-                                  block_size=1 << 24)
-    # Read every column as text: ids keep leading zeros and we parse dates and
-    # amounts ourselves, so bad cells are reported instead of silently coerced.
-    with open(path, encoding=encoding, errors="replace") as fh:
-        header_line = fh.readline().rstrip("\r\n").lstrip("\ufeff")
-    columns = names or (header_line.split(sep) if header else None)
-    types = {c.strip('"'): pa.string() for c in columns} if columns else None
-    convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                   null_values=[""], quoted_strings_can_be_null=True)
-    try:
-        table = pacsv.read_csv(path, read_options=read_opts,
-                               parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
-                               convert_options=convert)
-    except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc) or "decode" in str(exc).lower():
-            raise UnicodeDecodeError(encoding, b"", 0, 1, str(exc)) from exc
-        raise ValueError(str(exc)) from exc
-    if not header:
-        table = table.cast(pa.schema([(f.name, pa.string()) for f in table.schema]))
-    return table.to_pandas()
-
-
-def _read_source(source: Any, *, sep, encoding, header, names, sheet_name
-                 ) -> tuple[pd.DataFrame, _Origin, str | None]:
-    """Return the raw frame, where its rows came from, and the encoding used."""
-    if isinstance(source, pd.DataFrame):
-        return source, _Origin("<DataFrame>", np.asarray(source.index), "index"), None
-    path = Path(source)
-    if not path.exists():
-        raise CvmDataError(f"{path}: file not found", source=str(path))
-    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        frame = pd.read_parquet(path)
-        return frame, _Origin(str(path), np.arange(1, len(frame) + 1), "row"), None
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        frame = pd.read_excel(path, sheet_name=sheet_name, header=0 if header else None, names=names)
-        first = 2 if header else 1  # spreadsheet row numbers, header in row 1
-        frame.columns = [str(c).strip() for c in frame.columns]
-        return frame, _Origin(str(path), np.arange(first, len(frame) + first), "row"), None
-    frame, used, first = _read_text(path, sep=sep, encoding=encoding, header=header, names=names)
-    return frame, _Origin(str(path), np.arange(first, len(frame) + first), "line"), used
 
 
 # --------------------------------------------------------------------------- columns
@@ -313,18 +246,56 @@ def _resolve_columns(columns: list[str], given: Mapping[str, str | None], source
     return mapping
 
 
+
 # --------------------------------------------------------------------------- parsing
 
 _CN_DATE = re.compile(r"^\s*(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?\s*(.*)$")
+_PARTIAL_DATE = re.compile(r"^\s*(\d{4})(?:\s*[-/.年]\s*(\d{1,2})\s*月?)?\s*$|^\s*(\d{4})(\d{2})\s*$")
+_TZ_SUFFIX = r"\d[T ]\d{1,2}:\d{2}.*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$"
+#: Dates the tidy log can hold (datetime64[ns]).
+DATE_MIN, DATE_MAX = pd.Timestamp("1678-01-01"), pd.Timestamp("2262-04-11")
+#: Default time zone that timezone-aware timestamps are converted to before the zone is dropped.
+DEFAULT_TIMEZONE = "UTC"
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
-def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
+@dataclass
+class _DateNotes:
+    """What :func:`_parse_dates` found besides the dates (masks aligned with the input)."""
+
+    out_of_bounds: np.ndarray
+    partial: np.ndarray
+    tz_converted: int = 0
+    partial_kept: int = 0
+    serials: int = 0
+
+
+def _check_timezone(timezone: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone={timezone!r} is not a time zone name; use e.g. 'UTC' or 'Asia/Shanghai'") \
+            from None
+    return str(timezone)
+
+
+def parse_dates(values: pd.Series, date_format: str | None = None, *, timezone: str = DEFAULT_TIMEZONE,
+                allow_partial_dates: bool = False) -> pd.Series:
     """Parse dates as real files write them; unparseable cells become NaT.
 
     Understands datetimes, ISO strings (``2024-03-07``, ``2024/3/7``, with or
     without a time), ``YYYYMMDD`` integers or strings (``19970101``) and Chinese
     dates (``2024年3月7日``). Day-first or month-first strings such as ``07/03/2024``
-    are ambiguous and need an explicit ``date_format``.
+    are ambiguous and need an explicit ``date_format``; ``date_format="excel"``
+    reads numbers as Excel serial days (1 = 1900-01-01, 1900 date system).
+
+    Timestamps with a zone (``2024-03-07T10:00:00+08:00``, ``...Z``) are converted
+    to ``timezone`` (default ``"UTC"``) and the zone is then dropped, so the log
+    holds one local time. Partial dates (``2024-03``, ``2024``, ``202403``) are
+    NaT unless ``allow_partial_dates``, which takes the first day of the period.
+    Dates before 1678 or after 2262-04-11 cannot be held and are NaT.
 
     Returns a ``datetime64[ns]`` Series aligned with the input.
 
@@ -332,90 +303,321 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
     --------
     >>> parse_dates(pd.Series(["2024-03-07", "2024年3月8日", "20240309", 20240310])).dt.day.tolist()
     [7, 8, 9, 10]
+    >>> parse_dates(pd.Series(["2024-03-07T23:30:00+08:00"])).iloc[0]
+    Timestamp('2024-03-07 15:30:00')
+    >>> parse_dates(pd.Series(["2024-03"])).isna().all(), parse_dates(pd.Series(["2024-03"]),
+    ...                                                   allow_partial_dates=True).iloc[0].day
+    (np.True_, 1)
     """
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_localize(None).astype("datetime64[ns]")
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return values.astype("datetime64[ns]")
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        numbers = pd.to_numeric(values, errors="coerce")
-        integral = numbers.notna() & (numbers % 1 == 0) & numbers.between(10000101, 99991231)
-        text = numbers.where(integral).astype("Int64").astype("str")
-        text = text.where(integral)
-        return pd.to_datetime(text, format="%Y%m%d", errors="coerce").astype("datetime64[ns]")
-    text = values.astype("str").str.strip().where(values.notna())
-    if date_format is not None:
-        return pd.to_datetime(text, format=date_format, errors="coerce").astype("datetime64[ns]")
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    retry = parsed.isna() & text.notna()
-    if retry.any():
-        parts = text[retry].str.extract(_CN_DATE)
-        ymd = parts[[0, 1, 2]].astype("float64")
-        ymd.columns = ["year", "month", "day"]
-        ok = ymd.notna().all(axis=1)
+    return _parse_dates(values, date_format, timezone=timezone, allow_partial_dates=allow_partial_dates)[0]
+
+
+def _to_ns(parsed: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Naive datetimes of any unit to datetime64[ns]; the mask of those it cannot hold."""
+    if parsed.dtype == "datetime64[ns]":
+        return parsed, np.zeros(len(parsed), dtype=bool)
+    oob = ((parsed < DATE_MIN) | (parsed > DATE_MAX)).to_numpy(dtype=bool, na_value=False)
+    if oob.any():
+        parsed = parsed.where(~oob)
+    return parsed.astype("datetime64[ns]"), oob
+
+
+def _serial_or_yyyymmdd(numbers: pd.Series, serial: bool) -> pd.Series:
+    numbers = pd.to_numeric(numbers, errors="coerce").astype("float64")
+    integral = numbers.notna() & (numbers % 1 == 0) & numbers.between(10000101, 99991231)
+    text = numbers.where(integral).astype("Int64").astype("str").where(integral)
+    out = pd.to_datetime(text, format="%Y%m%d", errors="coerce").astype("datetime64[us]")
+    if serial:
+        days = numbers.where(~integral & numbers.between(1, 2958465))
+        ok = days.notna()
         if ok.any():
-            dates = pd.to_datetime(ymd[ok].astype("int64"), errors="coerce")
-            times = parts.loc[ok, 3].fillna("").str.strip()
-            has_time = times != ""
-            if has_time.any():
-                dates[has_time] = pd.to_datetime(
-                    dates[has_time].dt.strftime("%Y-%m-%d") + " " + times[has_time], errors="coerce")
-            parsed = parsed.astype("datetime64[ns]")
-            parsed.loc[dates.index] = dates.astype("datetime64[ns]")
-    return parsed.astype("datetime64[ns]")
+            out = out.copy()
+            out[ok] = (_EXCEL_EPOCH + pd.to_timedelta(days[ok] * 86400e6, unit="us").round("s")).astype(
+                "datetime64[us]")
+    return out
 
 
-_CURRENCY = re.compile(r"[￥¥$€£,，\s]|RMB|CNY|USD|EUR|元")
-
-
-def parse_amounts(values: pd.Series) -> pd.Series:
-    """Parse money amounts; cells that are not numbers become NaN.
-
-    Strips currency symbols and codes (``￥ ¥ $ € £ RMB CNY USD 元``), thousands
-    separators (``,`` and the full-width ``，``) and spaces; ``(12.50)`` is the
-    accounting notation for ``-12.50``.
-
-    Examples
-    --------
-    >>> parse_amounts(pd.Series(["￥1,234.50", "$12", "(3.5)", "12元", "abc"])).tolist()
-    [1234.5, 12.0, -3.5, 12.0, nan]
-    """
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return pd.Series(np.nan, index=values.index)
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        return pd.to_numeric(values, errors="coerce").astype("float64")
-    text = values.astype("str").where(values.notna())
-    numbers = _plain_numbers(text)
-    retry = numbers.isna() & text.notna()
-    if retry.any():
-        # Only cells that are not plain numbers pay for the currency clean-up.
-        messy = text[retry].str.replace(_CURRENCY.pattern, "", regex=True)
-        negative = messy.str.match(r"^\(.*\)$", na=False)
-        messy = messy.str.strip("()")
-        cleaned = pd.to_numeric(messy.where(messy != ""), errors="coerce").astype("float64")
-        numbers = numbers.copy()
-        numbers[retry] = cleaned.where(~negative, -cleaned)
-    return numbers.where(np.isfinite(numbers))  # "inf" is not an amount
-
-
-def _plain_numbers(text: pd.Series) -> pd.Series:
-    """Cells that are plain decimal numbers as float64 (others NaN), via Arrow's fast cast."""
+def _parse_dates(values: pd.Series, date_format: str | None = None, *, timezone: str = DEFAULT_TIMEZONE,
+                 allow_partial_dates: bool = False, excel_serial: bool = False) -> tuple[pd.Series, _DateNotes]:
+    n = len(values)
+    notes = _DateNotes(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        notes.tz_converted = int(values.notna().sum())
+        values = values.dt.tz_convert(timezone).dt.tz_localize(None)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        out, notes.out_of_bounds = _to_ns(values)
+        return out, notes
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        serial = excel_serial or date_format == "excel"
+        out, notes.out_of_bounds = _to_ns(_serial_or_yyyymmdd(values, serial))
+        return out, notes
+    if values.dtype == object:
+        # Spreadsheet columns mix datetimes, numbers (serial days) and text.
+        kinds = values.map(lambda v: "d" if isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year")
+                           else "n" if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                           and v == v else "t")
+        if (kinds != "t").any():
+            out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+            is_d, is_n = (kinds == "d"), (kinds == "n")
+            if is_d.any():
+                stamps = pd.to_datetime(values[is_d].map(lambda v: pd.Timestamp(v)), errors="coerce")
+                if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+                    stamps = stamps.dt.tz_convert(timezone).dt.tz_localize(None)
+                out[is_d] = stamps.astype("datetime64[us]")
+            if is_n.any():
+                serial = excel_serial or date_format == "excel"
+                out[is_n] = _serial_or_yyyymmdd(values[is_n].astype("float64"), serial)
+                notes.serials = int(is_n.sum()) if serial else 0
+            rest = kinds == "t"
+            if rest.any():
+                sub, sub_notes = _parse_dates(values[rest].astype("str"), date_format, timezone=timezone,
+                                              allow_partial_dates=allow_partial_dates)
+                out[rest] = sub.astype("datetime64[us]")
+                notes.partial = notes.partial.copy()
+                notes.partial[rest.to_numpy()] = sub_notes.partial
+                notes.out_of_bounds = notes.out_of_bounds.copy()
+                notes.out_of_bounds[rest.to_numpy()] = sub_notes.out_of_bounds
+                notes.tz_converted += sub_notes.tz_converted
+                notes.partial_kept += sub_notes.partial_kept
+            out, oob = _to_ns(out)
+            notes.out_of_bounds = notes.out_of_bounds | oob
+            return out, notes
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    arrow = _as_arrow_strings(values)
+    try:  # the common case: every cell an ISO date or datetime, parsed in C
+        stamps = pc.cast(arrow, pa.timestamp("us"))
+        out = pd.Series(stamps.to_numpy(zero_copy_only=False), index=values.index)
+        out, notes.out_of_bounds = _to_ns(out)
+        return out, notes
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        pass
+    trimmed = pc.utf8_trim_whitespace(arrow)
+    trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
+    text = pd.Series(pd.array(trimmed, dtype="str"), index=values.index)
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    todo = text.notna().to_numpy().copy()
+    if date_format == "excel":
+        numbers = pd.to_numeric(text, errors="coerce")
+        parsed = _serial_or_yyyymmdd(numbers, True)
+        notes.serials = int(parsed.notna().sum())
+        todo[:] = False
+    elif date_format is not None:
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce").astype("datetime64[us]")
+        todo[:] = False
+    else:
+        fast = pc.strptime(trimmed, format="%Y-%m-%d", unit="us", error_is_null=True)
+        fast = pd.Series(fast.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[us]")
+        parsed = fast
+        todo = todo & fast.isna().to_numpy()
+    if todo.any():
+        sub = text[todo]
+        partial = sub.str.match(_PARTIAL_DATE.pattern, na=False)
+        aware = sub.str.contains(_TZ_SUFFIX, regex=True, na=False) & ~partial
+        got = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[us]")
+        plain = ~partial & ~aware
+        if plain.any():
+            try:
+                got[plain] = pd.to_datetime(sub[plain], format="ISO8601", errors="coerce").astype("datetime64[us]")
+            except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+                got[plain] = pd.to_datetime(sub[plain], format="mixed", errors="coerce").astype("datetime64[us]")
+        if aware.any():
+            zoned = pd.to_datetime(sub[aware].str.replace(r"\s*(UTC|GMT)$", "+00:00", regex=True),
+                                   format="ISO8601", errors="coerce", utc=True)
+            got[aware] = zoned.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[us]")
+            notes.tz_converted = int(zoned.notna().sum())
+        retry = got.isna() & plain
+        if retry.any():
+            parts = sub[retry].str.extract(_CN_DATE)
+            ymd = parts[[0, 1, 2]].astype("float64")
+            ymd.columns = ["year", "month", "day"]
+            ok = ymd.notna().all(axis=1)
+            if ok.any():
+                dates = pd.to_datetime(ymd[ok].astype("int64"), errors="coerce").astype("datetime64[us]")
+                times = parts.loc[ok, 3].fillna("").str.strip()
+                has_time = times != ""
+                if has_time.any():
+                    dates[has_time] = pd.to_datetime(dates[has_time].dt.strftime("%Y-%m-%d") + " "
+                                                     + times[has_time], errors="coerce").astype("datetime64[us]")
+                got.loc[dates.index] = dates
+        if partial.any():
+            mask = np.zeros(n, dtype=bool)
+            mask[np.flatnonzero(todo)[partial.to_numpy()]] = True
+            if allow_partial_dates:
+                parts = sub[partial].str.extract(_PARTIAL_DATE)
+                year = parts[0].fillna(parts[2]).astype("int64")
+                month = parts[1].fillna(parts[3]).fillna("1").astype("int64")
+                got[partial] = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}),
+                                              errors="coerce").astype("datetime64[us]")
+                notes.partial_kept = int(partial.sum())
+            else:
+                notes.partial = mask
+        parsed = parsed.copy()
+        parsed[todo] = got
+    out, notes.out_of_bounds = _to_ns(parsed)
+    return out, notes
+
+
+def _date_hint(bad: pd.Series, notes: _DateNotes | None = None) -> str:
+    """Advice for the first unparseable date cells: which option would read them."""
+    sample = [str(v).strip() for v in bad.dropna().head(50)]
+    hints = []
+    if notes is not None and notes.partial.any() or any(_PARTIAL_DATE.match(v) for v in sample):
+        hints.append("a month or year alone (e.g. 2024-03) is not a date: pass allow_partial_dates=True to take "
+                     "the first day of the period")
+    if notes is not None and notes.out_of_bounds.any():
+        hints.append("dates before 1678 or after 2262-04-11 cannot be held; they are almost always typing "
+                     "errors or placeholders such as 9999-12-31")
+    if any(re.fullmatch(r"\d{5}(\.\d+)?", v) for v in sample):
+        hints.append("5-digit numbers look like Excel serial days: pass date_format='excel'")
+    if any(re.fullmatch(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}.*", v) for v in sample):
+        hints.append("day-first or month-first dates are ambiguous: pass date_format='%d/%m/%Y' (or "
+                     "'%m/%d/%Y')")
+    example = f"; e.g. {sample[0]!r}" if sample else ""
+    base = " (expected e.g. 2024-03-07, 2024/3/7, 20240307 or 2024年3月7日; pass date_format= for others"
+    return base + (("; " + "; ".join(hints)) if hints else "") + example + ")"
+
+
+_CURRENCY = re.compile(r"[￥¥$€£\s\u00a0\u202f']|RMB|CNY|USD|EUR|HKD|NTD|TWD|元")
+#: Largest amount accepted: beyond it a float64 no longer holds cents exactly.
+MAX_AMOUNT = 1e13
+_THOUSANDS = {".": re.compile(r"^[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?$"),
+              ",": re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$")}
+_DECIMAL_ONLY = {".": re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"),
+                 ",": re.compile(r"^[+-]?(?:\d+,?\d*|,\d+)$")}
+
+
+def parse_amounts(values: pd.Series, decimal: str = ".") -> pd.Series:
+    """Parse money amounts; cells that are not numbers become NaN.
+
+    Strips currency symbols and codes (``￥ ¥ $ € £ RMB CNY USD 元``) and spaces;
+    ``(12.50)`` is the accounting notation for ``-12.50``. With the default
+    ``decimal="."`` a comma is only a thousands separator in groups of three
+    (``1,234.50``); a cell such as ``12,50`` is ambiguous and is NaN, never 1250.
+    ``decimal=","`` reads ``1.234,50`` and ``12,50``, and then ``12.50`` is the
+    ambiguous one. Infinite, not-a-number and implausibly large values (beyond
+    :data:`MAX_AMOUNT`, where cents are no longer exact) are NaN.
+
+    Examples
+    --------
+    >>> parse_amounts(pd.Series(["￥1,234.50", "$12", "(3.5)", "12元", "abc", "12,50"])).tolist()
+    [1234.5, 12.0, -3.5, 12.0, nan, nan]
+    >>> parse_amounts(pd.Series(["1.234,50", "12,50", "7"]), decimal=",").tolist()
+    [1234.5, 12.5, 7.0]
+    """
+    if decimal not in (".", ","):
+        raise ValueError(f"decimal={decimal!r}; use '.' or ','")
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return pd.Series(np.nan, index=values.index)
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        return numbers.where(np.abs(numbers) < MAX_AMOUNT)
+    if values.dtype == object:
+        is_num = values.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+        if is_num.any():
+            out = pd.Series(np.nan, index=values.index)
+            out[is_num] = pd.to_numeric(values[is_num], errors="coerce").astype("float64")
+            if (~is_num).any():
+                out[~is_num] = parse_amounts(values[~is_num].astype("str").where(values[~is_num].notna()),
+                                             decimal)
+            return out.where(np.abs(out) < MAX_AMOUNT)
+    numbers, text = _plain_numbers(values, decimal)
+    retry = (numbers.isna() & text.notna()).to_numpy()
+    if retry.any():
+        # Only cells that are not plain numbers pay for the clean-up.
+        messy = text[retry].str.replace(_CURRENCY.pattern, "", regex=True)
+        negative = messy.str.match(r"^\(.*\)$", na=False)
+        messy = messy.str.strip("()").str.lstrip("+")
+        thousands = messy.str.match(_THOUSANDS[decimal].pattern, na=False)
+        if decimal == ".":
+            messy = messy.where(~thousands, messy.str.replace(r"[,，]", "", regex=True))
+            ok = thousands | messy.str.match(_DECIMAL_ONLY["."].pattern, na=False)
+        else:
+            messy = messy.where(~thousands, messy.str.replace(".", "", regex=False))
+            ok = thousands | messy.str.match(_DECIMAL_ONLY[","].pattern, na=False)
+            messy = messy.str.replace(",", ".", regex=False)
+        cleaned = pd.to_numeric(messy.where(ok & (messy != "")), errors="coerce").astype("float64")
+        numbers = numbers.copy()
+        numbers[retry] = cleaned.where(~negative, -cleaned).to_numpy()
+    return numbers.where(np.abs(numbers) < MAX_AMOUNT)  # inf, nan and 1e308 are not amounts
+
+
+def _amount_hint(bad: pd.Series, decimal: str) -> str:
+    sample = [str(v).strip() for v in bad.dropna().head(50)]
+    hints = []
+    if decimal == "." and any(re.search(r"\d,\d{1,2}$|\d,\d{4,}|\.\d{3},", v) for v in sample):
+        hints.append("a comma before 1-2 or 4+ digits (e.g. 12,50) is a decimal comma or ambiguous: pass "
+                     "decimal=',' if the file writes 1.234,50")
+    if decimal == "," and any(re.search(r"\d\.\d{1,2}$", v) for v in sample):
+        hints.append("with decimal=',' a dot before 1-2 digits (e.g. 12.50) is ambiguous")
+    if any(re.search(r"inf|nan|e\+?\d{2,}", v, re.I) for v in sample):
+        hints.append(f"infinite, not-a-number and values of {MAX_AMOUNT:.0e} or more are not amounts")
+    example = f"; e.g. {sample[0]!r}" if sample else ""
+    return (" (expected a number such as 1234.50 or ￥1,234.50" + (("; " + "; ".join(hints)) if hints else "")
+            + example + ")")
+
+
+def _as_arrow_strings(values: pd.Series):
+    import pyarrow as pa
+
+    array = values.array
+    if hasattr(array, "_pa_array"):
+        chunked = array._pa_array
+        data = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+        if pa.types.is_large_string(data.type) or pa.types.is_string(data.type) or \
+                pa.types.is_string_view(data.type):
+            return data
     try:
-        arrow = pa.array(text.array)
-        return pd.Series(pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False), index=text.index)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
-        return pd.to_numeric(text.where(text.str.strip() != ""), errors="coerce").astype("float64")
+        return pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(values.astype("str").where(values.notna()).to_numpy(dtype=object, na_value=None),
+                        type=pa.string())
+
+
+def _plain_numbers(values: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+    """Cells that are plain decimal numbers as float64 (others NaN), via Arrow's fast cast; and the text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = _as_arrow_strings(values)
+    text = pd.Series(pd.array(arrow, dtype="str"), index=values.index) if not isinstance(values.dtype, pd.StringDtype) \
+        else values
+    empty = pc.equal(arrow, "")
+    if decimal == ",":
+        # "1.234" is one thousand two hundred and thirty-four here: leave dotted cells to the slow path.
+        arrow = pc.if_else(pc.match_substring(arrow, "."), pa.scalar(None, arrow.type), arrow)
+    try:
+        numbers = pc.cast(arrow, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        numbers = None
+    if numbers is None:
+        clean = pc.if_else(pc.match_substring_regex(arrow, _DECIMAL_ONLY["."].pattern), arrow,
+                           pa.scalar(None, arrow.type))
+        numbers = pc.cast(clean, pa.float64())
+    out = pd.Series(numbers.to_numpy(zero_copy_only=False), index=values.index)
+    if pc.any(empty).as_py():
+        text = text.where(~pc.fill_null(empty, False).to_numpy(zero_copy_only=False))
+    return out, text
 
 
 def _parse_ids(values: pd.Series) -> pd.Series:
+    """Customer ids and other keys as text: never through a float (leading zeros kept)."""
     if pd.api.types.is_float_dtype(values.dtype):
         # Spreadsheets store numeric ids as floats; 1001.0 is customer "1001".
         integral = values.notna() & (values % 1 == 0)
         if integral[values.notna()].all():
             values = values.astype("Int64")
+    elif values.dtype == object:
+        values = values.map(lambda v: str(int(v)) if isinstance(v, float) and v == v and v % 1 == 0
+                            else None if v is None or (isinstance(v, float) and v != v) else str(v))
+    if isinstance(values.dtype, pd.StringDtype):
+        import pyarrow.compute as pc
+
+        arrow = _as_arrow_strings(values)
+        trimmed = pc.utf8_trim_whitespace(arrow)
+        trimmed = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
+        return pd.Series(pd.array(trimmed, dtype="str"), index=values.index)
     text = values.astype("str").str.strip().where(values.notna())
     return text.where(text != "")
 
@@ -456,21 +658,60 @@ class _Log:
                                   "action": {"drop": "dropped", "keep": "kept", "net": "netted"}[policy]})
         return ~mask if policy == "drop" else np.ones(len(mask), dtype=bool)
 
+    def note(self, problem: str, column: str, count: int, policy: str, action: str) -> None:
+        self.problems.append({"problem": problem, "column": self.mapping.get(column, column), "rows": int(count),
+                              "first_rows": [], "policy": policy, "action": action})
+
+
+def _duplicated(frame: pd.DataFrame) -> np.ndarray:
+    """``frame.duplicated(keep="first")``, via a 64-bit row hash so that only candidate rows are compared."""
+    n = len(frame)
+    if n < 200_000:
+        return frame.duplicated(keep="first").to_numpy()
+    import pyarrow.compute as pc
+
+    key = np.zeros(n, dtype=np.uint64)
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
+            v = s.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min).view(np.uint64) if \
+                pd.api.types.is_integer_dtype(s.dtype) else s.to_numpy().view(np.int64).view(np.uint64)
+        elif pd.api.types.is_float_dtype(s.dtype):
+            f = s.to_numpy(dtype="float64", na_value=np.nan) + 0.0  # -0.0 -> 0.0
+            v = np.where(np.isnan(f), np.nan, f).view(np.uint64)
+        else:
+            codes = pc.dictionary_encode(_as_arrow_strings(s)).indices
+            v = pc.fill_null(codes, -1).to_numpy(zero_copy_only=False).astype(np.int64).view(np.uint64)
+        with np.errstate(over="ignore"):
+            key = (key ^ v) * np.uint64(0x9E3779B97F4A7C15)
+            key ^= key >> np.uint64(31)
+    candidates = pd.Series(key).duplicated(keep=False).to_numpy()
+    out = np.zeros(n, dtype=bool)
+    if candidates.any():
+        out[candidates] = frame.loc[candidates].duplicated(keep="first").to_numpy()
+    return out
+
 
 def validate_transactions(
     tx: pd.DataFrame,
     *,
     observation_end: Any = None,
     date_format: str | None = None,
+    decimal: str = ".",
+    timezone: str = DEFAULT_TIMEZONE,
+    allow_partial_dates: bool = False,
+    date_window: tuple[Any, Any] | None = None,
     on_missing_id: str = "error",
     on_bad_date: str = "error",
     on_bad_amount: str = "error",
     on_future_date: str = "error",
+    on_out_of_window: str = "error",
     on_duplicate: str = "keep",
     on_negative: str = "error",
     on_zero: str = "keep",
     _origin: _Origin | None = None,
     _mapping: dict[str, str] | None = None,
+    _excel: bool = False,
 ) -> pd.DataFrame:
     """Check a DataFrame with the canonical column names and return the tidy log.
 
@@ -487,7 +728,26 @@ def validate_transactions(
         ``channel``, ``category``, ``cost``, ``order_id``; other columns are ignored.
     observation_end : date-like, optional
         Purchases after it are a problem handled by ``on_future_date``.
-    on_missing_id, on_bad_date, on_bad_amount, on_future_date : {"error", "drop"}
+    date_format : str, optional
+        strftime format for dates the parser does not recognise (e.g. ``"%d/%m/%Y"``);
+        ``"excel"`` reads numbers as Excel serial days.
+    decimal : {".", ","}, default "."
+        Decimal mark of amounts, quantities and costs written as text. With ``"."``
+        a comma is a thousands separator only in groups of three, so ``12,50`` is a
+        bad amount (never 1250); ``","`` reads ``1.234,50`` as 1234.5.
+    timezone : str, default "UTC"
+        Time zone that timestamps carrying an offset (``+08:00``, ``Z``) are converted
+        to before the offset is dropped; timestamps without one are taken as already
+        in it. The count converted is reported.
+    allow_partial_dates : bool, default False
+        Take ``2024-03``/``2024``/``202403`` as the first day of the period (reported)
+        instead of treating them as bad dates.
+    date_window : (start, end), optional
+        Allowed dates (inclusive; either may be None); dates outside it are handled
+        by ``on_out_of_window``.
+    on_missing_id, on_bad_date, on_bad_amount, on_future_date, on_out_of_window : {"error", "drop"}
+        ``on_bad_date`` also covers dates before 1678 or after 2262-04-11, which the
+        log (datetime64[ns]) cannot hold, and refused partial dates.
     on_duplicate : {"keep", "drop", "error"}
         Exact duplicate rows. Kept by default: two identical purchases on one day
         are common in real logs (CDNOW has them).
@@ -513,16 +773,23 @@ def validate_transactions(
     [10.0, 20.5, 1000.0]
     """
     policies = {"on_missing_id": on_missing_id, "on_bad_date": on_bad_date, "on_bad_amount": on_bad_amount,
-                "on_future_date": on_future_date, "on_duplicate": on_duplicate, "on_negative": on_negative,
-                "on_zero": on_zero}
+                "on_future_date": on_future_date, "on_out_of_window": on_out_of_window,
+                "on_duplicate": on_duplicate, "on_negative": on_negative, "on_zero": on_zero}
     for name, value in policies.items():
         _check_policy(name, value)
+    if decimal not in (".", ","):
+        raise ValueError(f"decimal={decimal!r}; use '.' or ','")
+    timezone = _check_timezone(timezone)
     origin = _origin or _Origin("<DataFrame>", np.asarray(tx.index), "index")
     mapping = _mapping or {c: c for c in REQUIRED + OPTIONAL if c in tx.columns}
     missing = [c for c in REQUIRED if c not in tx.columns]
     if missing:
         raise CvmDataError(f"{origin.source}: missing required column(s) {missing}; the data has "
                            f"{list(tx.columns)}", source=origin.source)
+    dup_cols = sorted({c for c in tx.columns if list(tx.columns).count(c) > 1})
+    if dup_cols:
+        raise CvmDataError(f"{origin.source}: duplicate column name(s) {dup_cols}; each column needs its own name",
+                           source=origin.source, column=str(dup_cols[0]))
     log = _Log(origin, mapping)
     n_input = len(tx)
 
@@ -535,41 +802,69 @@ def validate_transactions(
 
     out = pd.DataFrame(index=tx.index)
     out["customer_id"] = _parse_ids(tx["customer_id"])
-    out["date"] = parse_dates(tx["date"], date_format)
-    out["amount"] = parse_amounts(tx["amount"])
+    dates, notes = _parse_dates(tx["date"], date_format, timezone=timezone, allow_partial_dates=allow_partial_dates,
+                                excel_serial=_excel)
+    out["date"] = dates
+    out["amount"] = parse_amounts(tx["amount"], decimal)
     for col in OPTIONAL:
         if col not in tx.columns:
             continue
         if col in ("quantity", "cost"):
-            parsed = parse_amounts(tx[col])
-            bad = parsed.isna() & tx[col].notna()
+            parsed = parse_amounts(tx[col], decimal)
+            bad = (parsed.isna() & tx[col].notna()).to_numpy()
+            if tx[col].dtype != object and not pd.api.types.is_numeric_dtype(tx[col].dtype):
+                bad = bad & (tx[col].astype("str").str.strip() != "").to_numpy()
             if bad.any():
-                rows, where = origin.describe(bad.to_numpy())
+                rows, where = origin.describe(bad)
                 raise CvmDataError(
-                    f"{origin.source}: column {mapping.get(col, col)!r}: {int(bad.sum())} value(s) are not numbers "
-                    f"({where})", source=origin.source, column=mapping.get(col, col), rows=rows,
-                    n_rows=int(bad.sum()))
+                    f"{origin.source}: column {mapping.get(col, col)!r}: {int(bad.sum())} value(s) are not numbers"
+                    f"{_amount_hint(tx[col][bad], decimal)} ({where})", source=origin.source,
+                    column=mapping.get(col, col), rows=rows, n_rows=int(bad.sum()))
             if col == "quantity" and parsed.notna().all() and (parsed % 1 == 0).all():
                 parsed = parsed.astype("int64")
             out[col] = parsed
         else:
             out[col] = _parse_ids(tx[col])
+    raw_dates, raw_amounts = tx["date"], tx["amount"]
 
     def apply(option: str, mask: pd.Series | np.ndarray, column: str, detail: str = "") -> None:
-        nonlocal out, origin
+        nonlocal out, origin, raw_dates, raw_amounts
         keep = log.handle(option, policies[option], np.asarray(mask), column, detail)
         if not keep.all():
             out, origin = out.loc[keep], origin.take(keep)
+            raw_dates, raw_amounts = raw_dates.loc[keep], raw_amounts.loc[keep]
             log.origin = origin
 
     apply("on_missing_id", out["customer_id"].isna(), "customer_id")
-    apply("on_bad_date", out["date"].isna(), "date",
-          " (expected e.g. 2024-03-07, 2024/3/7, 20240307 or 2024年3月7日; pass date_format= for others)")
-    apply("on_bad_amount", out["amount"].isna(), "amount", " (expected a number such as 1234.50 or ￥1,234.50)")
+    bad_date = out["date"].isna().to_numpy()
+    if bad_date.any():
+        apply("on_bad_date", bad_date, "date", _date_hint(raw_dates[bad_date], notes))
+    if notes.tz_converted:
+        log.note("timestamps with a time-zone offset", "date", notes.tz_converted, f"timezone={timezone}",
+                 f"converted to {timezone}")
+    if notes.partial_kept:
+        log.note("partial date (month or year only)", "date", notes.partial_kept, "allow_partial_dates=True",
+                 "first day of the period")
+    if notes.serials:
+        log.note("Excel serial day numbers", "date", notes.serials, "date_format=excel" if not _excel else "excel",
+                 "read as dates")
+    bad_amount = out["amount"].isna().to_numpy()
+    if bad_amount.any():
+        apply("on_bad_amount", bad_amount, "amount", _amount_hint(raw_amounts[bad_amount], decimal))
+    if date_window is not None:
+        start, end = (pd.Timestamp(v) if v is not None else None for v in date_window)
+        outside = np.zeros(len(out), dtype=bool)
+        if start is not None:
+            outside |= (out["date"] < start).to_numpy()
+        if end is not None:
+            outside |= (out["date"] > end).to_numpy()
+        apply("on_out_of_window", outside, "date",
+              f" (date_window {start.date() if start is not None else '…'} to "
+              f"{end.date() if end is not None else '…'})")
     if observation_end is not None:
         end = pd.Timestamp(observation_end)
         apply("on_future_date", out["date"] > end, "date", f" (observation end {end.date()})")
-    apply("on_duplicate", out.duplicated(keep="first"), "customer_id", " (all mapped columns equal)")
+    apply("on_duplicate", _duplicated(out), "customer_id", " (all mapped columns equal)")
     apply("on_zero", out["amount"] == 0, "amount")
     negative = (out["amount"] < 0).to_numpy()
     apply("on_negative", negative, "amount")
@@ -587,6 +882,7 @@ def validate_transactions(
         "rows_read": int(n_input),
         "rows_kept": int(len(out)),
         "columns": dict(mapping),
+        "timezone": timezone,
         "problems": log.problems,
     }
     return out
@@ -623,6 +919,139 @@ def _net_returns(tx: pd.DataFrame, negative: np.ndarray) -> tuple[pd.DataFrame, 
     return purchases, ((unmatched_rows, unmatched_value) if unmatched_rows else None)
 
 
+def _read_source(source: Any, *, sep, encoding, header, names, sheet, header_row, given
+                 ) -> tuple[pd.DataFrame, _Origin, dict[str, str], dict[str, Any]]:
+    """Read any source; return the raw frame (user's columns, mapped ones only), origin, mapping, info."""
+    from cvm_lib import _readers
+
+    if isinstance(source, pd.DataFrame):
+        origin = _Origin("<DataFrame>", np.asarray(source.index), "index")
+        mapping = _resolve_columns([str(c) for c in source.columns], given, origin.source)
+        frame = source.set_axis([str(c) for c in source.columns], axis=1)
+        return frame, origin, mapping, {}
+    text = os.fspath(source)
+    path = Path(text)
+    is_glob = any(ch in text for ch in "*?[") and not path.exists()
+    if is_glob or _readers.check_path(path) and path.is_dir():
+        files, fmt = _readers.expand_folder(text)
+        return _read_many(files, fmt, text, sep=sep, encoding=encoding, header=header, names=names, sheet=sheet,
+                          header_row=header_row, given=given)
+    raw, mapping = _read_one(path, sep=sep, encoding=encoding, header=header, names=names, sheet=sheet,
+                             header_row=header_row, given=given)
+    return _finish(raw, mapping)
+
+
+def _read_one(path: Path, *, sep, encoding, header, names, sheet, header_row, given, mapping=None):
+    from cvm_lib import _readers
+
+    _readers.check_path(path)
+    fmt, compression = _readers.kind_of(path)
+    if fmt == "parquet":
+        found: dict[str, dict[str, str]] = {}
+
+        def columns_for(columns: list[str]) -> list[str]:
+            found["m"] = _map_again(columns, given, str(path), mapping)
+            return list(dict.fromkeys(found["m"].values()))
+
+        raw = _readers.read_parquet(path, columns_for)
+        return raw, found["m"]
+    try:
+        if fmt == "excel":
+            raw = _readers.read_excel(path, sheet=sheet, header=header, names=names, header_row=header_row,
+                                      given=given)
+        else:
+            raw = _readers.read_text(path, compression, sep=sep, encoding=encoding, header=header, names=names,
+                                     header_row=header_row, given=given)
+    except CvmDataError:
+        raise
+    except (OSError, EOFError, MemoryError) as exc:
+        raise CvmDataError(f"{path}: cannot be read ({type(exc).__name__}: {exc})", source=str(path)) from None
+    columns = list(raw.frame.column_names) if hasattr(raw.frame, "column_names") else [str(c) for c in
+                                                                                     raw.frame.columns]
+    mapping = _map_again(columns, given, raw.source, mapping)
+    if raw.info.get("excel"):
+        _check_excel_cells(raw, mapping)
+    return raw, mapping
+
+
+def _map_again(columns: list[str], given, source: str, mapping: dict[str, str] | None) -> dict[str, str]:
+    """Resolve the mapping; later files of a folder must have the first file's columns."""
+    if mapping is None:
+        return _resolve_columns(columns, given, source)
+    missing = [c for c in mapping.values() if c not in columns]
+    if missing:
+        raise CvmDataError(f"{source}: column(s) {missing} of the first file are missing here (its columns are "
+                           f"{columns}); every file of a folder source needs the same columns",
+                           source=source, column=missing[0])
+    return mapping
+
+
+def _check_excel_cells(raw, mapping: dict[str, str]) -> None:
+    """Error cells, formulas without cached values and merged cells in the mapped columns of a sheet."""
+    from cvm_lib import _readers
+
+    info, frame = raw.info, raw.frame
+    for canonical, col in mapping.items():
+        rows = info["error_cells"].get(col, [])
+        if rows:
+            values = sorted({str(frame[col].iloc[r - raw.row_labels[0]]) for r in rows[:20]})
+            raise CvmDataError(
+                f"{raw.source}: column {col!r}: {len(rows)} cell(s) hold spreadsheet errors {values} (rows "
+                f"{', '.join(map(str, rows[:5]))}{' and more' if len(rows) > 5 else ''}); fix the formulas or "
+                "replace the errors with values in the sheet", source=raw.source, column=col, rows=rows[:5],
+                n_rows=len(rows))
+    columns = list(frame.columns)
+    for canonical, col in mapping.items():
+        j = columns.index(col)
+        for r0, r1, c0, c1 in info["merged"]:
+            if c0 <= j + 1 <= c1 and r1 >= raw.row_labels[0] and len(raw.row_labels) and r0 <= raw.row_labels[-1]:
+                raise CvmDataError(
+                    f"{raw.source}: column {col!r}: cells of rows {r0}-{r1} are merged; a merged cell holds its "
+                    "value only in its first row, so the other rows would be empty. Unmerge the cells and fill "
+                    "every row", source=raw.source, column=col, rows=list(range(max(r0, raw.row_labels[0]), r1 + 1))[:5])
+        empty = frame[col].isna().to_numpy()
+        if empty.any() and not empty.all():
+            rows = raw.row_labels[empty].tolist()
+            formulas = _readers.excel_formula_cells(info["path"], info["sheet"], rows[:1000], j)
+            if formulas:
+                raise CvmDataError(
+                    f"{raw.source}: column {col!r}: {len(formulas)} formula cell(s) have no saved value (rows "
+                    f"{', '.join(map(str, formulas[:5]))}); the file was written by a program that does not "
+                    "calculate formulas. Open and save it in Excel or LibreOffice, or export values",
+                    source=raw.source, column=col, rows=formulas[:5], n_rows=len(formulas))
+
+
+def _finish(raw, mapping: dict[str, str]) -> tuple[pd.DataFrame, _Origin, dict[str, str], dict[str, Any]]:
+    frame = raw.frame
+    wanted = list(dict.fromkeys(mapping.values()))
+    if hasattr(frame, "column_names"):  # a pyarrow Table
+        frame = frame.select(wanted).to_pandas()
+    else:
+        frame = frame[wanted]
+    return frame, _Origin(raw.source, raw.row_labels, raw.row_word), mapping, raw.info
+
+
+def _read_many(files, fmt, source: str, **kw):
+    """A folder or glob of files of one format is one source; errors name the file and its row."""
+    import pyarrow as pa
+
+    mapping = None
+    frames, labels, file_idx, names = [], [], [], []
+    for i, path in enumerate(files):
+        raw, mapping = _read_one(path, mapping=mapping, **kw)
+        frame, origin, mapping, _ = _finish(raw, mapping)
+        frames.append(frame)
+        labels.append(origin.row_labels)
+        file_idx.append(np.full(len(frame), i, dtype=np.int32))
+        names.append(str(path.relative_to(source)) if not any(ch in source for ch in "*?[") and
+                     path.is_relative_to(source) else path.name)
+    del pa
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    row_word = "line" if fmt == "text" else "row"
+    origin = _Origin(source, np.concatenate(labels), row_word, files=names, file_idx=np.concatenate(file_idx))
+    return frame, origin, mapping, {"files": [str(f) for f in files]}
+
+
 def load_transactions(
     source: str | os.PathLike | pd.DataFrame,
     *,
@@ -637,56 +1066,87 @@ def load_transactions(
     sep: str | None = None,
     encoding: str | None = None,
     header: bool = True,
+    header_row: int | str = "auto",
     names: list[str] | None = None,
-    sheet_name: str | int = 0,
+    sheet: str | int = 0,
+    sheet_name: str | int | None = None,
     date_format: str | None = None,
+    decimal: str = ".",
+    timezone: str = DEFAULT_TIMEZONE,
+    allow_partial_dates: bool = False,
+    date_window: tuple[Any, Any] | None = None,
     observation_end: Any = None,
     **policies: str,
 ) -> pd.DataFrame:
-    """Load a transaction log from a file or DataFrame into the tidy contract.
+    """Load a transaction log from a file, folder or DataFrame into the tidy contract.
 
     Parameters
     ----------
-    source : path or DataFrame
-        CSV, TSV, whitespace-separated TXT (``.gz`` too), Parquet, Excel, or a DataFrame.
+    source : path, folder, glob or DataFrame
+        CSV, TSV, whitespace-separated TXT (also ``.gz``, or ``.zip`` holding one
+        file), Parquet, Excel ``.xlsx``/``.xlsm``, or a DataFrame. A folder or a glob
+        (``"export/*.parquet"``) of files of one format is one source (a partitioned
+        export); its rows are numbered ``file:row`` in messages. Legacy ``.xls``
+        workbooks are refused with advice (save as ``.xlsx``). The path is checked
+        before it is opened: a FIFO, device or unreadable file is refused.
     customer_col, date_col, amount_col : str, optional
         The user's column names. When omitted, common English and Chinese headers
-        are recognised (``customer_id``/``客户编号``/``会员编号``, ``date``/``交易日期``/
-        ``日期``, ``amount``/``金额``/``消费金额``, ...); see :data:`ALIASES`.
+        (Simplified and Traditional) are recognised (``customer_id``/``客户编号``/
+        ``会员卡号``/``會員卡號``, ``date``/``交易日期``/``消費日期``, ``amount``/``金额``/
+        ``消費金額``, ...); see :data:`ALIASES`.
     quantity_col, channel_col, category_col, cost_col, order_col : str, optional
         Optional columns, kept when mapped or recognised.
     sep : str, optional
         Field separator; ``"whitespace"`` for runs of spaces. Sniffed when omitted.
     encoding : str, optional
-        Detected when omitted (utf-8, utf-8-sig, gb18030 which covers GBK).
+        Text encoding. Detected when omitted: BOMs, UTF-8, UTF-16 with or without
+        BOM, GB18030 (covers GBK/GB2312), Big5, and cp1252 as a last resort; when
+        the detection is not confident a :class:`CvmDataError` asks for it.
     header : bool, default True
-        Whether the first line names the columns. Without one, columns are
-        ``column_1``, ``column_2``, ... unless ``names`` is given.
+        Whether the file has a header line naming the columns. Without one,
+        columns are ``column_1``, ``column_2``, ... unless ``names`` is given.
+    header_row : "auto" or int, default "auto"
+        1-based line (text) or row (Excel) of the header. ``"auto"`` skips title
+        rows above it: the header is the first of the first 30 rows naming two of
+        the wanted columns, else the first full-width all-text row.
     names : list of str, optional
         Column names to use (replaces a header line when ``header`` is true).
-    sheet_name : str or int, default 0
-        Excel sheet.
+    sheet : str or int, default 0
+        Excel sheet by name or 0-based index (``sheet_name`` is an alias).
     date_format : str, optional
-        strftime format for dates the parser does not recognise (e.g. ``"%d/%m/%Y"``).
+        strftime format for dates the parser does not recognise (e.g. ``"%d/%m/%Y"``);
+        ``"excel"`` reads numbers as Excel serial days (always done for numeric
+        cells in an Excel date column).
+    decimal : {".", ","}, default "."
+        Decimal mark; with ``"."``, ``12,50`` is refused as ambiguous, with ``","``
+        ``1.234,50`` reads as 1234.5.
+    timezone : str, default "UTC"
+        Timestamps with an offset (``+08:00``, ``Z``) are converted to this zone and
+        stored without it; the count is reported. Use e.g. ``"Asia/Shanghai"``.
+    allow_partial_dates : bool, default False
+        Take ``2024-03`` (or ``2024``) as the first day of the period instead of a bad date.
+    date_window : (start, end), optional
+        Allowed dates; others are handled by ``on_out_of_window``.
     observation_end : date-like, optional
         End of the observation window; later purchases are handled by ``on_future_date``.
     **policies
         One option per kind of problem (see :data:`POLICIES` for values and defaults):
         ``on_missing_id``, ``on_bad_date``, ``on_bad_amount``, ``on_future_date``,
-        ``on_duplicate``, ``on_negative``, ``on_zero``.
+        ``on_out_of_window``, ``on_duplicate``, ``on_negative``, ``on_zero``.
 
     Returns
     -------
     DataFrame
         ``customer_id`` (str), ``date`` (datetime64[ns]), ``amount`` (float64) and the
         optional columns mapped; ``attrs["load_report"]`` records rows read and kept,
-        the column mapping, the encoding and each problem with the policy applied.
+        the column mapping, the encoding, header row, sheet, files and each problem
+        with the policy applied.
 
     Raises
     ------
     CvmDataError
-        For a missing file, an unknown column, an unreadable encoding, or any problem
-        whose policy is ``"error"``; the message names file, column and rows.
+        For a missing or unreadable file, an unknown column, an unreadable encoding,
+        or any problem whose policy is ``"error"``; the message names file, column and rows.
 
     Examples
     --------
@@ -700,17 +1160,35 @@ def load_transactions(
     unknown = set(policies) - set(POLICIES)
     if unknown:
         raise TypeError(f"load_transactions() got unknown option(s) {sorted(unknown)}; "
-                        f"policies are {', '.join(POLICIES)}")
-    raw, origin, used_encoding = _read_source(source, sep=sep, encoding=encoding, header=header,
-                                              names=names, sheet_name=sheet_name)
+                        f"policies are {', '.join(POLICIES)}; other options are {', '.join(LOAD_OPTIONS)}")
+    if sheet_name is not None:
+        sheet = sheet_name
+    if header_row != "auto" and not (isinstance(header_row, int) and not isinstance(header_row, bool)
+                                     and header_row >= 1):
+        raise ValueError(f"header_row={header_row!r}; use 'auto' or a 1-based row number")
+    if decimal not in (".", ","):
+        raise ValueError(f"decimal={decimal!r}; use '.' or ','")
+    _check_timezone(timezone)
     given = {"customer_id": customer_col, "date": date_col, "amount": amount_col, "quantity": quantity_col,
              "channel": channel_col, "category": category_col, "cost": cost_col, "order_id": order_col}
-    mapping = _resolve_columns([str(c) for c in raw.columns], given, origin.source)
+    raw, origin, mapping, info = _read_source(source, sep=sep, encoding=encoding, header=header, names=names,
+                                              sheet=sheet, header_row=header_row, given=given)
     renamed = raw[list(mapping.values())].set_axis(list(mapping.keys()), axis=1)
-    tx = validate_transactions(renamed, observation_end=observation_end, date_format=date_format,
-                               _origin=origin, _mapping=mapping, **policies)
-    tx.attrs["load_report"]["encoding"] = used_encoding
+    tx = validate_transactions(renamed, observation_end=observation_end, date_format=date_format, decimal=decimal,
+                               timezone=timezone, allow_partial_dates=allow_partial_dates, date_window=date_window,
+                               _origin=origin, _mapping=mapping, _excel=bool(info.get("excel")), **policies)
+    report = tx.attrs["load_report"]
+    report["encoding"] = info.get("encoding")
+    for key in ("header_line", "header_row", "sheet", "files", "separator"):
+        if info.get(key) is not None:
+            report[key] = info[key]
     return tx
+
+
+#: Every keyword of :func:`load_transactions` besides the column names and the policies
+#: (what a data source's ``options:`` block may carry).
+LOAD_OPTIONS = ("sep", "encoding", "header", "header_row", "names", "sheet", "sheet_name", "date_format",
+                "decimal", "timezone", "allow_partial_dates", "date_window", "observation_end")
 
 
 _QUALITY_ZH = {
@@ -721,6 +1199,10 @@ _QUALITY_ZH = {
     "date after the observation end": "晚于观察期末的日期", "exact duplicate row": "完全重复的行",
     "negative amount (return or refund)": "负金额（退货或退款）", "zero amount": "零金额",
     "return larger than the customer's earlier purchases": "退货金额超过该客户此前的购买",
+    "date outside the allowed window": "超出允许区间的日期",
+    "timestamps with a time-zone offset": "带时区偏移的时间戳", "partial date (month or year only)": "不完整日期（仅年或年月）",
+    "Excel serial day numbers": "Excel 日期序列号", "first day of the period": "取该期第一天", "read as dates": "已按日期读取",
+    "header row": "表头行", "sheet": "工作表", "files": "文件数",
     "dropped": "已删除", "kept": "已保留", "netted": "已冲减", "item": "项目", "value": "数值", "policy": "处理策略",
 }
 
@@ -757,6 +1239,12 @@ def quality_table(tx: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
     ]
     if report.get("encoding"):
         rows.append((t("encoding"), report["encoding"], ""))
+    if report.get("sheet") is not None:
+        rows.append((t("sheet"), str(report["sheet"]), ""))
+    if report.get("header_row") or report.get("header_line"):
+        rows.append((t("header row"), str(report.get("header_row") or report.get("header_line")), ""))
+    if report.get("files"):
+        rows.append((t("files"), f"{len(report['files']):,}", ""))
     for problem in report.get("problems", []):
         rows.append((f"{t(problem['problem'])} [{problem['column']}]", f"{problem['rows']:,}",
                      f"{problem['policy']} → {t(problem['action'])}"))
