@@ -332,7 +332,7 @@ def _serial_or_yyyymmdd(numbers: pd.Series, serial: bool) -> pd.Series:
         ok = days.notna()
         if ok.any():
             out = out.copy()
-            out[ok] = (_EXCEL_EPOCH + pd.to_timedelta(days[ok] * 86400e6, unit="us").round("s")).astype(
+            out[ok] = (_EXCEL_EPOCH + pd.to_timedelta(days[ok] * 86400e6, unit="us").dt.round("s")).astype(
                 "datetime64[us]")
     return out
 
@@ -408,6 +408,10 @@ def _parse_dates(values: pd.Series, date_format: str | None = None, *, timezone:
         todo[:] = False
     else:
         fast = pc.strptime(trimmed, format="%Y-%m-%d", unit="us", error_is_null=True)
+        # strptime rolls 2024-02-30 over to 2024-03-01: keep only the cells whose day survived.
+        day = pc.struct_field(pc.extract_regex(trimmed, r"-(?P<d>\d{1,2})$"), "d")
+        same = pc.equal(pc.cast(day, pa.int64()), pc.day(fast))
+        fast = pc.if_else(pc.fill_null(same, False), fast, pa.scalar(None, fast.type))
         fast = pd.Series(fast.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[us]")
         parsed = fast
         todo = todo & fast.isna().to_numpy()
@@ -1006,9 +1010,10 @@ def _check_excel_cells(raw, mapping: dict[str, str]) -> None:
         for r0, r1, c0, c1 in info["merged"]:
             if c0 <= j + 1 <= c1 and r1 >= raw.row_labels[0] and len(raw.row_labels) and r0 <= raw.row_labels[-1]:
                 raise CvmDataError(
-                    f"{raw.source}: column {col!r}: cells of rows {r0}-{r1} are merged; a merged cell holds its "
-                    "value only in its first row, so the other rows would be empty. Unmerge the cells and fill "
-                    "every row", source=raw.source, column=col, rows=list(range(max(r0, raw.row_labels[0]), r1 + 1))[:5])
+                    f"{raw.source}: column {col!r}: cells of rows {', '.join(map(str, range(r0, r1 + 1)[:5]))} are "
+                    "merged; a merged cell holds its value only in its first row, so the other rows would be "
+                    "empty. Unmerge the cells and fill every row", source=raw.source, column=col,
+                    rows=list(range(r0, r1 + 1))[:5], n_rows=r1 - r0 + 1)
         empty = frame[col].isna().to_numpy()
         if empty.any() and not empty.all():
             rows = raw.row_labels[empty].tolist()
