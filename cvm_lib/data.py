@@ -515,8 +515,7 @@ def parse_amounts(values: pd.Series, decimal: str = ".") -> pd.Series:
     if pd.api.types.is_bool_dtype(values.dtype):
         return pd.Series(np.nan, index=values.index)
     if pd.api.types.is_numeric_dtype(values.dtype):
-        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-        return numbers.where(np.abs(numbers) < MAX_AMOUNT)
+        return _finite_amounts(pd.to_numeric(values, errors="coerce").astype("float64"))
     if values.dtype == object:
         is_num = values.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
         if is_num.any():
@@ -525,8 +524,10 @@ def parse_amounts(values: pd.Series, decimal: str = ".") -> pd.Series:
             if (~is_num).any():
                 out[~is_num] = parse_amounts(values[~is_num].astype("str").where(values[~is_num].notna()),
                                              decimal)
-            return out.where(np.abs(out) < MAX_AMOUNT)
+            return _finite_amounts(out)
     numbers, text = _plain_numbers(values, decimal)
+    if not numbers.isna().any():
+        return _finite_amounts(numbers)
     retry = (numbers.isna() & text.notna()).to_numpy()
     if retry.any():
         # Only cells that are not plain numbers pay for the clean-up.
@@ -544,7 +545,16 @@ def parse_amounts(values: pd.Series, decimal: str = ".") -> pd.Series:
         cleaned = pd.to_numeric(messy.where(ok & (messy != "")), errors="coerce").astype("float64")
         numbers = numbers.copy()
         numbers[retry] = cleaned.where(~negative, -cleaned).to_numpy()
-    return numbers.where(np.abs(numbers) < MAX_AMOUNT)  # inf, nan and 1e308 are not amounts
+    return _finite_amounts(numbers)  # inf, nan and 1e308 are not amounts
+
+
+def _finite_amounts(numbers: pd.Series) -> pd.Series:
+    values = numbers.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        ok = np.abs(values) < MAX_AMOUNT
+    if ok.all():
+        return numbers if numbers.dtype == "float64" else pd.Series(values, index=numbers.index)
+    return pd.Series(np.where(ok, values, np.nan), index=numbers.index)
 
 
 def _amount_hint(bad: pd.Series, decimal: str) -> str:
@@ -619,6 +629,15 @@ def _parse_ids(values: pd.Series) -> pd.Series:
         import pyarrow.compute as pc
 
         arrow = _as_arrow_strings(values)
+        off, padded, valid = _string_buffers(arrow)
+        length = np.diff(off)
+        nonempty = length > 0
+        ends = padded[np.where(nonempty, off[:-1], 0)], padded[np.where(nonempty, off[1:] - 1, 0)]
+        edge = np.zeros(len(length), dtype=bool)
+        for b in ends:
+            edge |= (b <= 32) | (b >= 0x80)
+        if not (edge & nonempty).any() and not (valid & ~nonempty).any():
+            return values  # nothing to trim and no empty ids: the common case, no copy
         trimmed = pc.utf8_trim_whitespace(arrow)
         trimmed = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
         return pd.Series(pd.array(trimmed, dtype="str"), index=values.index)
@@ -652,7 +671,8 @@ class _Log:
             if policy == "error":
                 allowed = [p for p in POLICIES[option][0] if p != "error"]
                 raise CvmDataError(
-                    f"{self.origin.source}: column {user_col!r}: {count} row{'s' if count > 1 else ''} with a "
+                    f"{self.origin.source}: column {user_col!r}: {count} row{'s' if count > 1 else ''} with "
+                    f"{'an' if _PROBLEM_TEXT[option][0] in 'aeiou' else 'a'} "
                     f"{_PROBLEM_TEXT[option]}{detail} ({where}). Fix the data, or pass "
                     f"{option}={allowed[0]!r}" + (f" (or {', '.join(map(repr, allowed[1:]))})" if len(allowed) > 1
                                                    else "") + " to load_transactions.",
@@ -667,31 +687,68 @@ class _Log:
                               "first_rows": [], "policy": policy, "action": action})
 
 
-def _duplicated(frame: pd.DataFrame) -> np.ndarray:
-    """``frame.duplicated(keep="first")``, via a 64-bit row hash so that only candidate rows are compared."""
-    n = len(frame)
-    if n < 200_000:
-        return frame.duplicated(keep="first").to_numpy()
-    import pyarrow.compute as pc
+def _string_buffers(array):
+    """(offsets as int64, data bytes padded with 8 zeros, valid mask) of an Arrow string array."""
+    import pyarrow as pa
 
+    if pa.types.is_string_view(array.type):
+        array = array.cast(pa.large_string())
+    large = pa.types.is_large_string(array.type)
+    validity, offsets, data = array.buffers()[:3]
+    off = np.frombuffer(offsets, dtype=np.int64 if large else np.int32)[array.offset:array.offset + len(array) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    padded = np.concatenate([raw, np.zeros(8, np.uint8)])
+    valid = np.ones(len(array), dtype=bool) if array.null_count == 0 else \
+        array.is_valid().to_numpy(zero_copy_only=False)
+    return off.astype(np.int64), padded, valid
+
+
+def _string_hash(array) -> np.ndarray:
+    """A 64-bit key per string (equal strings, equal keys) from its length, first and last 8 bytes.
+
+    Vectorised over the Arrow buffers; strings longer than 16 bytes that share both ends
+    share a key, which only makes them candidates for the exact comparison that follows.
+    """
+    off, padded, valid = _string_buffers(array)
+    window = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    start, length = off[:-1], np.diff(off)
+    first = window[start]
+    bits = np.minimum(length, 8).astype(np.uint64) * np.uint64(8)
+    with np.errstate(over="ignore"):
+        mask = np.where(bits == 64, np.uint64(0xFFFFFFFFFFFFFFFF),
+                        (np.uint64(1) << np.minimum(bits, np.uint64(63))) - np.uint64(1))
+        first &= mask
+        last = np.where(length > 8, window[np.maximum(off[1:] - 8, 0)], np.uint64(0))
+        key = first * np.uint64(0x9E3779B97F4A7C15) ^ last * np.uint64(0xC2B2AE3D27D4EB4F) \
+            ^ length.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+    return np.where(valid, key, np.uint64(0x5851F42D4C957F2D))
+
+
+def _duplicated(frame: pd.DataFrame) -> np.ndarray:
+    """``frame.duplicated(keep="first")``; large frames via sorted 64-bit row keys, then exact on candidates."""
+    n = len(frame)
+    if n < 100_000:
+        return frame.duplicated(keep="first").to_numpy()
     key = np.zeros(n, dtype=np.uint64)
     for col in frame.columns:
         s = frame[col]
-        if pd.api.types.is_datetime64_any_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
-            v = s.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min).view(np.uint64) if \
-                pd.api.types.is_integer_dtype(s.dtype) else s.to_numpy().view(np.int64).view(np.uint64)
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            v = s.to_numpy().view(np.int64).view(np.uint64)
+        elif pd.api.types.is_integer_dtype(s.dtype):
+            v = s.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min).view(np.uint64)
         elif pd.api.types.is_float_dtype(s.dtype):
             f = s.to_numpy(dtype="float64", na_value=np.nan) + 0.0  # -0.0 -> 0.0
             v = np.where(np.isnan(f), np.nan, f).view(np.uint64)
         else:
-            codes = pc.dictionary_encode(_as_arrow_strings(s)).indices
-            v = pc.fill_null(codes, -1).to_numpy(zero_copy_only=False).astype(np.int64).view(np.uint64)
+            v = _string_hash(_as_arrow_strings(s))
         with np.errstate(over="ignore"):
             key = (key ^ v) * np.uint64(0x9E3779B97F4A7C15)
-            key ^= key >> np.uint64(31)
-    candidates = pd.Series(key).duplicated(keep=False).to_numpy()
+            key ^= key >> np.uint64(29)
+    ordered = np.sort(key)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     out = np.zeros(n, dtype=bool)
-    if candidates.any():
+    if len(repeated):
+        candidates = np.isin(key, np.unique(repeated))
         out[candidates] = frame.loc[candidates].duplicated(keep="first").to_numpy()
     return out
 
