@@ -309,6 +309,7 @@ def parse_dates(values: pd.Series, date_format: str | None = None, *, timezone: 
     ...                                                   allow_partial_dates=True).iloc[0].day
     (np.True_, 1)
     """
+    timezone = _check_timezone(timezone)
     return _parse_dates(values, date_format, timezone=timezone, allow_partial_dates=allow_partial_dates)[0]
 
 
@@ -713,14 +714,16 @@ def _string_hash(array) -> np.ndarray:
     window = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
     start, length = off[:-1], np.diff(off)
     first = window[start]
-    bits = np.minimum(length, 8).astype(np.uint64) * np.uint64(8)
     with np.errstate(over="ignore"):
-        mask = np.where(bits == 64, np.uint64(0xFFFFFFFFFFFFFFFF),
-                        (np.uint64(1) << np.minimum(bits, np.uint64(63))) - np.uint64(1))
-        first &= mask
-        last = np.where(length > 8, window[np.maximum(off[1:] - 8, 0)], np.uint64(0))
-        key = first * np.uint64(0x9E3779B97F4A7C15) ^ last * np.uint64(0xC2B2AE3D27D4EB4F) \
-            ^ length.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        if len(length) and length.min() < 8:  # bytes past a short string belong to the next one
+            bits = np.minimum(length, 8).astype(np.uint64) * np.uint64(8)
+            mask = np.where(bits == 64, np.uint64(0xFFFFFFFFFFFFFFFF),
+                            (np.uint64(1) << np.minimum(bits, np.uint64(63))) - np.uint64(1))
+            first &= mask
+        key = first * np.uint64(0x9E3779B97F4A7C15) ^ length.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        if len(length) and length.max() > 8:
+            last = np.where(length > 8, window[np.maximum(off[1:] - 8, 0)], np.uint64(0))
+            key ^= last * np.uint64(0xC2B2AE3D27D4EB4F)
     return np.where(valid, key, np.uint64(0x5851F42D4C957F2D))
 
 

@@ -259,3 +259,118 @@ def test_raw_files_are_never_modified(tmp_path):
     before = path.read_bytes()
     load_transactions(path, on_negative="drop")
     assert path.read_bytes() == before
+
+
+# ----------------------------------------------------------------- new options and the fast paths
+
+def test_large_duplicate_check_equals_pandas_on_planted_duplicates():
+    from cvm_lib.data import _duplicated
+
+    rng = np.random.default_rng(1)
+    n = 150_000
+    ids = np.char.add("customer-long-prefix-", rng.integers(0, 3000, n).astype(str))
+    ids[::7] = np.char.add("c", rng.integers(0, 50, len(ids[::7])).astype(str))  # short ids too
+    frame = pd.DataFrame({"customer_id": pd.array(ids, dtype="str"),
+                          "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 30, n), unit="D"),
+                          "amount": rng.integers(0, 20, n) / 2.0})
+    frame.loc[5, "customer_id"] = None
+    frame.loc[9, "amount"] = -0.0
+    expected = frame.duplicated(keep="first").to_numpy()
+    assert 1000 < expected.sum() < n  # planted: many true duplicates, most rows unique
+    np.testing.assert_array_equal(_duplicated(frame), expected)
+
+
+def test_string_hash_is_equal_for_equal_strings_across_chunks():
+    import pyarrow as pa
+
+    from cvm_lib.data import _string_hash
+
+    words = ["", "a", "abcdefgh", "abcdefghi", "abcdefgh-middle-differs-xyz", "abcdefgh-middle-DIFFERS-xyz", "会员"]
+    a = _string_hash(pa.array(words))
+    b = _string_hash(pa.chunked_array([words[3:], words[:3]]).combine_chunks())
+    assert dict(zip(words, a)) == dict(zip(words[3:] + words[:3], b))
+    assert len(set(a[:4])) == 4
+
+
+def test_amounts_decimal_option_and_refusals():
+    values = pd.Series(["12,50", "1.234,50", "1,234.50", "1e308", "inf", "-inf", "nan", "12.50", "(1.234,00)"])
+    default = parse_amounts(values).tolist()
+    assert np.isnan(default[0]) and np.isnan(default[1]) and default[2] == 1234.5
+    assert all(np.isnan(v) for v in default[3:7]) and default[7] == 12.5
+    comma = parse_amounts(values, decimal=",").tolist()
+    assert comma[0] == 12.5 and comma[1] == 1234.5 and np.isnan(comma[7]) and comma[8] == -1234.0
+    assert np.isnan(parse_amounts(pd.Series([1e308, 5.0])).iloc[0])
+
+
+def test_dates_timezone_partial_and_bounds():
+    tz = parse_dates(pd.Series(["2024-03-07T23:30:00+08:00", "2024-03-07 10:00"]), timezone="Asia/Shanghai")
+    assert tz.tolist() == [pd.Timestamp("2024-03-07 23:30"), pd.Timestamp("2024-03-07 10:00")]
+    assert parse_dates(pd.Series(["1600-01-01", "2300-01-01", "2024-02-30"])).isna().all()
+    assert parse_dates(pd.Series(["2024-03", "202403"]), allow_partial_dates=True).tolist() == [
+        pd.Timestamp("2024-03-01")] * 2
+    with pytest.raises(ValueError, match="timezone="):
+        parse_dates(pd.Series(["2024-01-01"]), timezone="Mars/Olympus")
+
+
+def test_tz_conversion_and_partial_dates_are_reported_not_silent(tmp_path):
+    path = write(tmp_path / "tz.csv", "customer,date,amount\na,2024-01-02T10:00:00+08:00,1\nb,2024-03,2\n")
+    tx = load_transactions(path, allow_partial_dates=True)
+    problems = {p["problem"]: p for p in tx.attrs["load_report"]["problems"]}
+    assert problems["timestamps with a time-zone offset"]["rows"] == 1
+    assert problems["partial date (month or year only)"]["action"] == "first day of the period"
+    assert tx.attrs["load_report"]["timezone"] == "UTC"
+    table = quality_table(tx, lang="zh")
+    assert "带时区偏移的时间戳 [date]" in table["项目"].tolist()
+
+
+def test_traditional_chinese_aliases_are_generated_from_the_simplified():
+    from cvm_lib.data import ALIASES
+
+    assert {"會員卡號", "消費日期", "消費金額"} <= set(ALIASES["customer_id"] + ALIASES["date"] + ALIASES["amount"])
+    assert "会员卡号" in ALIASES["customer_id"]
+
+
+def test_excel_text_ids_keep_leading_zeros_where_pandas_read_excel_would_not_matter(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["会员消费明细"])
+    ws.append(["会员卡号", "消费日期", "消费金额"])
+    ws.append(["000880110815", "2024-01-02", 12.5])
+    ws.append([880110816, "2024-01-03", "1,200"])
+    book.save(tmp_path / "x.xlsx")
+    tx = load_transactions(tmp_path / "x.xlsx")
+    assert tx["customer_id"].tolist() == ["000880110815", "880110816"]
+    assert tx["amount"].tolist() == [12.5, 1200.0]
+    assert tx.attrs["load_report"]["header_row"] == 2
+
+
+def test_fifo_is_refused_without_blocking(tmp_path):
+    import os
+    import threading
+
+    path = tmp_path / "p.csv"
+    os.mkfifo(path)
+    result = {}
+
+    def load():
+        try:
+            load_transactions(path)
+        except CvmDataError as err:
+            result["err"] = str(err)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert not thread.is_alive() and "FIFO" in result["err"]
+
+
+def test_load_options_are_all_keywords_of_load_transactions():
+    import inspect
+
+    from cvm_lib.data import LOAD_OPTIONS
+
+    params = inspect.signature(load_transactions).parameters
+    assert all(name in params for name in LOAD_OPTIONS)
+    assert "on_out_of_window" in POLICIES
