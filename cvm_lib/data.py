@@ -15,14 +15,23 @@ cost       float64          optional, cost of goods
 order_id   ``str``          optional, order/invoice number
 ========== ================ ==========================================
 
-:func:`load_transactions` reads CSV/TSV/whitespace text, Parquet, Excel or a
-DataFrame, detects the encoding (UTF-8, UTF-8 with BOM, GBK/GB18030), maps the
-user's column names (English or Chinese headers are recognised), parses dates and
-amounts as real-world files write them, and applies one named *policy* per kind
-of problem. Every problem that is not explicitly allowed raises
-:class:`CvmDataError`, naming the file, the user's column, how many rows and the
-first offending row numbers as the user sees them (line numbers in a text file,
-spreadsheet row numbers in Excel, index labels of a DataFrame).
+:func:`load_transactions` reads CSV/TSV/whitespace text (plain, ``.gz`` or ``.zip``),
+Parquet, Excel ``.xlsx``, a folder or glob of such files, or a DataFrame (the readers
+are in :mod:`cvm_lib._readers`); detects the encoding (UTF-8 with or without BOM,
+UTF-16, GB18030/GBK, Big5, cp1252 as a last resort, refusing when unsure) and the
+header row below any title rows; maps the user's column names (English, Simplified
+and Traditional Chinese headers are recognised), parses dates and amounts as
+real-world files write them, and applies one named *policy* per kind of problem.
+Every problem that is not explicitly allowed raises :class:`CvmDataError`, naming
+the file, the user's column, how many rows and the first offending row numbers as
+the user sees them (line numbers in a text file, also when quoted values span lines;
+spreadsheet row numbers in Excel; ``file:row`` in a folder; index labels of a
+DataFrame). Reader failures (truncated Parquet, corrupt workbooks, FIFOs, devices,
+unreadable files) are :class:`CvmDataError` naming the file too.
+
+Conventions: dates are naive ``datetime64[ns]`` in one local time zone (offsets are
+converted to ``timezone=``, default UTC); amounts are float64 in the file's currency,
+decimal point ``.`` unless ``decimal=","``; ids are text, never numbers.
 
 What was found and what was done about it is kept in ``tx.attrs["load_report"]``;
 :func:`quality_table` turns it into a table for reports.
@@ -616,8 +625,12 @@ def _plain_numbers(values: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd
     return out, text
 
 
-def _parse_ids(values: pd.Series) -> pd.Series:
-    """Customer ids and other keys as text: never through a float (leading zeros kept)."""
+def _parse_ids(values: pd.Series, keys: dict | None = None, name: str = "") -> pd.Series:
+    """Customer ids and other keys as text: never through a float (leading zeros kept).
+
+    Text is stripped and empty text is missing. When ``keys`` is given and the text
+    needs no change, the string keys of :func:`_scan_strings` are left in it under ``name``.
+    """
     if pd.api.types.is_float_dtype(values.dtype):
         # Spreadsheets store numeric ids as floats; 1001.0 is customer "1001".
         integral = values.notna() & (values % 1 == 0)
@@ -630,14 +643,12 @@ def _parse_ids(values: pd.Series) -> pd.Series:
         import pyarrow.compute as pc
 
         arrow = _as_arrow_strings(values)
-        off, padded, valid = _string_buffers(arrow)
-        length = np.diff(off)
-        nonempty = length > 0
-        ends = padded[np.where(nonempty, off[:-1], 0)], padded[np.where(nonempty, off[1:] - 1, 0)]
-        edge = np.zeros(len(length), dtype=bool)
-        for b in ends:
-            edge |= (b <= 32) | (b >= 0x80)
-        if not (edge & nonempty).any() and not (valid & ~nonempty).any():
+        scan = _scan_strings(arrow)
+        nonempty = scan.length > 0
+        edge = (scan.first_byte <= 32) | (scan.first_byte >= 0x80) | (scan.last_byte <= 32) | (scan.last_byte >= 0x80)
+        if not (edge & nonempty).any() and not (scan.valid & ~nonempty).any():
+            if keys is not None:
+                keys[name] = scan.key
             return values  # nothing to trim and no empty ids: the common case, no copy
         trimmed = pc.utf8_trim_whitespace(arrow)
         trimmed = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
@@ -688,48 +699,74 @@ class _Log:
                               "first_rows": [], "policy": policy, "action": action})
 
 
-def _string_buffers(array):
-    """(offsets as int64, data bytes padded with 8 zeros, valid mask) of an Arrow string array."""
+@dataclass
+class _StringScan:
+    """One pass over an Arrow string array's buffers: a 64-bit key per string and its edges."""
+
+    key: np.ndarray  # equal strings have equal keys
+    length: np.ndarray
+    first_byte: np.ndarray
+    last_byte: np.ndarray
+    valid: np.ndarray
+
+
+def _scan_strings(array) -> _StringScan:
+    """Key each string by its length, first and last 8 bytes, vectorised over the Arrow buffers.
+
+    Strings longer than 16 bytes that share both ends share a key, which only makes
+    them candidates for the exact comparison that follows (see :func:`_duplicated`).
+    """
     import pyarrow as pa
 
     if pa.types.is_string_view(array.type):
         array = array.cast(pa.large_string())
     large = pa.types.is_large_string(array.type)
-    validity, offsets, data = array.buffers()[:3]
+    _, offsets, data = array.buffers()[:3]
     off = np.frombuffer(offsets, dtype=np.int64 if large else np.int32)[array.offset:array.offset + len(array) + 1]
+    off = off.astype(np.int64)
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    padded = np.concatenate([raw, np.zeros(8, np.uint8)])
+    if len(raw) < 8:
+        raw = np.concatenate([raw, np.zeros(8, np.uint8)])
+    window = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
+    start, length = off[:-1], np.diff(off)
+    top = len(raw) - 8
+    with np.errstate(over="ignore"):
+        clipped = np.minimum(start, top)
+        first = window[clipped]
+        if (clipped != start).any():  # the last strings: shift out the bytes before them
+            first = first >> ((start - clipped).astype(np.uint64) * np.uint64(8))
+        short = length < 8
+        if short.any():  # bytes past a short string belong to the next one
+            bits = np.minimum(length, 8).astype(np.uint64) * np.uint64(8)
+            first = np.where(short, first & ((np.uint64(1) << np.minimum(bits, np.uint64(63))) - np.uint64(1)),
+                             first)
+        key = first * np.uint64(0x9E3779B97F4A7C15) ^ length.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        first_byte = (first & np.uint64(0xFF)).astype(np.uint8)
+        shift = (np.clip(length, 1, 8) - 1).astype(np.uint64) * np.uint64(8)
+        last_byte = ((first >> shift) & np.uint64(0xFF)).astype(np.uint8)
+        if len(length) and length.max() > 8:
+            long = length > 8
+            last = np.where(long, window[np.maximum(off[1:] - 8, 0)], np.uint64(0))
+            key ^= last * np.uint64(0xC2B2AE3D27D4EB4F)
+            last_byte = np.where(long, (last >> np.uint64(56)).astype(np.uint8), last_byte)
     valid = np.ones(len(array), dtype=bool) if array.null_count == 0 else \
         array.is_valid().to_numpy(zero_copy_only=False)
-    return off.astype(np.int64), padded, valid
+    key = np.where(valid, key, np.uint64(0x5851F42D4C957F2D)) if array.null_count else key
+    return _StringScan(key, length, first_byte, last_byte, valid)
 
 
 def _string_hash(array) -> np.ndarray:
-    """A 64-bit key per string (equal strings, equal keys) from its length, first and last 8 bytes.
+    """The 64-bit key of each string of an Arrow array (see :func:`_scan_strings`)."""
+    return _scan_strings(array).key
 
-    Vectorised over the Arrow buffers; strings longer than 16 bytes that share both ends
-    share a key, which only makes them candidates for the exact comparison that follows.
+
+def _duplicated(frame: pd.DataFrame, keys: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """``frame.duplicated(keep="first")``; large frames via sorted 64-bit row keys, then exact on candidates.
+
+    ``keys`` may carry the string keys of some columns already computed (row-aligned).
     """
-    off, padded, valid = _string_buffers(array)
-    window = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
-    start, length = off[:-1], np.diff(off)
-    first = window[start]
-    with np.errstate(over="ignore"):
-        if len(length) and length.min() < 8:  # bytes past a short string belong to the next one
-            bits = np.minimum(length, 8).astype(np.uint64) * np.uint64(8)
-            mask = np.where(bits == 64, np.uint64(0xFFFFFFFFFFFFFFFF),
-                            (np.uint64(1) << np.minimum(bits, np.uint64(63))) - np.uint64(1))
-            first &= mask
-        key = first * np.uint64(0x9E3779B97F4A7C15) ^ length.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
-        if len(length) and length.max() > 8:
-            last = np.where(length > 8, window[np.maximum(off[1:] - 8, 0)], np.uint64(0))
-            key ^= last * np.uint64(0xC2B2AE3D27D4EB4F)
-    return np.where(valid, key, np.uint64(0x5851F42D4C957F2D))
-
-
-def _duplicated(frame: pd.DataFrame) -> np.ndarray:
-    """``frame.duplicated(keep="first")``; large frames via sorted 64-bit row keys, then exact on candidates."""
     n = len(frame)
+    keys = keys or {}
     if n < 100_000:
         return frame.duplicated(keep="first").to_numpy()
     key = np.zeros(n, dtype=np.uint64)
@@ -742,6 +779,8 @@ def _duplicated(frame: pd.DataFrame) -> np.ndarray:
         elif pd.api.types.is_float_dtype(s.dtype):
             f = s.to_numpy(dtype="float64", na_value=np.nan) + 0.0  # -0.0 -> 0.0
             v = np.where(np.isnan(f), np.nan, f).view(np.uint64)
+        elif col in keys and len(keys[col]) == n:
+            v = keys[col]
         else:
             v = _string_hash(_as_arrow_strings(s))
         with np.errstate(over="ignore"):
@@ -865,7 +904,8 @@ def validate_transactions(
         log.origin = origin
 
     out = pd.DataFrame(index=tx.index)
-    out["customer_id"] = _parse_ids(tx["customer_id"])
+    keys: dict[str, np.ndarray] = {}  # string keys for the duplicate check, row-aligned with out
+    out["customer_id"] = _parse_ids(tx["customer_id"], keys, "customer_id")
     dates, notes = _parse_dates(tx["date"], date_format, timezone=timezone, allow_partial_dates=allow_partial_dates,
                                 excel_serial=_excel)
     out["date"] = dates
@@ -888,7 +928,7 @@ def validate_transactions(
                 parsed = parsed.astype("int64")
             out[col] = parsed
         else:
-            out[col] = _parse_ids(tx[col])
+            out[col] = _parse_ids(tx[col], keys, col)
     raw_dates, raw_amounts = tx["date"], tx["amount"]
 
     def apply(option: str, mask: pd.Series | np.ndarray, column: str, detail: str = "") -> None:
@@ -896,6 +936,8 @@ def validate_transactions(
         keep = log.handle(option, policies[option], np.asarray(mask), column, detail)
         if not keep.all():
             out, origin = out.loc[keep], origin.take(keep)
+            for name in list(keys):
+                keys[name] = keys[name][keep]
             raw_dates, raw_amounts = raw_dates.loc[keep], raw_amounts.loc[keep]
             log.origin = origin
 
@@ -928,7 +970,7 @@ def validate_transactions(
     if observation_end is not None:
         end = pd.Timestamp(observation_end)
         apply("on_future_date", out["date"] > end, "date", f" (observation end {end.date()})")
-    apply("on_duplicate", _duplicated(out), "customer_id", " (all mapped columns equal)")
+    apply("on_duplicate", _duplicated(out, keys), "customer_id", " (all mapped columns equal)")
     apply("on_zero", out["amount"] == 0, "amount")
     negative = (out["amount"] < 0).to_numpy()
     apply("on_negative", negative, "amount")
