@@ -59,6 +59,8 @@ __all__ = [
     "detect_encoding",
     "parse_dates",
     "parse_amounts",
+    "ALIASES",
+    "LOAD_OPTIONS",
 ]
 
 #: Canonical columns of the tidy log, required first.
@@ -1034,7 +1036,7 @@ def _read_source(source: Any, *, sep, encoding, header, names, sheet, header_row
         origin = _Origin("<DataFrame>", np.asarray(source.index), "index")
         mapping = _resolve_columns([str(c) for c in source.columns], given, origin.source)
         frame = source.set_axis([str(c) for c in source.columns], axis=1)
-        return frame, origin, mapping, {}
+        return frame, origin, mapping, {"all_columns": [str(c) for c in source.columns]}
     text = os.fspath(source)
     path = Path(text)
     is_glob = any(ch in text for ch in "*?[") and not path.exists()
@@ -1130,6 +1132,8 @@ def _check_excel_cells(raw, mapping: dict[str, str]) -> None:
 
 def _finish(raw, mapping: dict[str, str]) -> tuple[pd.DataFrame, _Origin, dict[str, str], dict[str, Any]]:
     frame = raw.frame
+    raw.info.setdefault("all_columns", list(frame.column_names) if hasattr(frame, "column_names")
+                        else [str(c) for c in frame.columns])
     wanted = list(dict.fromkeys(mapping.values()))
     if hasattr(frame, "column_names"):  # a pyarrow Table
         frame = frame.select(wanted).to_pandas()
@@ -1146,7 +1150,9 @@ def _read_many(files, fmt, source: str, **kw):
     frames, labels, file_idx, names = [], [], [], []
     for i, path in enumerate(files):
         raw, mapping = _read_one(path, mapping=mapping, **kw)
-        frame, origin, mapping, _ = _finish(raw, mapping)
+        frame, origin, mapping, info = _finish(raw, mapping)
+        if i == 0:
+            first_columns = info["all_columns"]
         frames.append(frame)
         labels.append(origin.row_labels)
         file_idx.append(np.full(len(frame), i, dtype=np.int32))
@@ -1156,7 +1162,7 @@ def _read_many(files, fmt, source: str, **kw):
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
     row_word = "line" if fmt == "text" else "row"
     origin = _Origin(source, np.concatenate(labels), row_word, files=names, file_idx=np.concatenate(file_idx))
-    return frame, origin, mapping, {"files": [str(f) for f in files]}
+    return frame, origin, mapping, {"files": [str(f) for f in files], "all_columns": first_columns}
 
 
 def load_transactions(
@@ -1246,8 +1252,9 @@ def load_transactions(
     DataFrame
         ``customer_id`` (str), ``date`` (datetime64[ns]), ``amount`` (float64) and the
         optional columns mapped; ``attrs["load_report"]`` records rows read and kept,
-        the column mapping, the encoding, header row, sheet, files and each problem
-        with the policy applied.
+        the column mapping, the user's columns left unmapped (``unmapped_columns``),
+        the encoding, header line/row, sheet, files and each problem with the policy
+        applied.
 
     Raises
     ------
@@ -1289,6 +1296,8 @@ def load_transactions(
     for key in ("header_line", "header_row", "sheet", "files", "separator"):
         if info.get(key) is not None:
             report[key] = info[key]
+    columns = info.get("all_columns", list(mapping.values()))
+    report["unmapped_columns"] = [c for c in columns if c not in mapping.values()]
     return tx
 
 

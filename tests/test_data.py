@@ -374,3 +374,14 @@ def test_load_options_are_all_keywords_of_load_transactions():
     params = inspect.signature(load_transactions).parameters
     assert all(name in params for name in LOAD_OPTIONS)
     assert "on_out_of_window" in POLICIES
+
+
+def test_load_report_lists_unmapped_columns_for_every_reader(tmp_path):
+    frame = pd.DataFrame({"customer": ["a"], "date": ["2024-01-02"], "amount": [1.0], "备注": ["x"]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    frame.to_excel(tmp_path / "t.xlsx", index=False)
+    for source in (frame, tmp_path / "t.parquet", tmp_path / "t.csv", tmp_path / "t.xlsx"):
+        report = load_transactions(source).attrs["load_report"]
+        assert report["unmapped_columns"] == ["备注"], source
+        assert report["columns"] == {"customer_id": "customer", "date": "date", "amount": "amount"}
