@@ -601,6 +601,14 @@ def _as_arrow_strings(values: pd.Series):
                         type=pa.string())
 
 
+def _arrow_chunks(values: pd.Series):
+    """The Arrow (chunked) array behind a string Series, without combining chunks."""
+    array = values.array
+    if hasattr(array, "_pa_array"):
+        return array._pa_array
+    return _as_arrow_strings(values)
+
+
 def _plain_numbers(values: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Cells that are plain decimal numbers as float64 (others NaN), via Arrow's fast cast; and the text."""
     import pyarrow as pa
@@ -644,14 +652,14 @@ def _parse_ids(values: pd.Series, keys: dict | None = None, name: str = "") -> p
     if isinstance(values.dtype, pd.StringDtype):
         import pyarrow.compute as pc
 
-        arrow = _as_arrow_strings(values)
-        scan = _scan_strings(arrow)
+        scan = _scan_strings(_arrow_chunks(values))
         nonempty = scan.length > 0
         edge = (scan.first_byte <= 32) | (scan.first_byte >= 0x80) | (scan.last_byte <= 32) | (scan.last_byte >= 0x80)
         if not (edge & nonempty).any() and not (scan.valid & ~nonempty).any():
             if keys is not None:
                 keys[name] = scan.key
             return values  # nothing to trim and no empty ids: the common case, no copy
+        arrow = _as_arrow_strings(values)
         trimmed = pc.utf8_trim_whitespace(arrow)
         trimmed = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
         return pd.Series(pd.array(trimmed, dtype="str"), index=values.index)
@@ -712,48 +720,73 @@ class _StringScan:
     valid: np.ndarray
 
 
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+_BYTE_SHIFT = np.arange(0, 64, 8, dtype=np.uint64)
+
+
 def _scan_strings(array) -> _StringScan:
     """Key each string by its length, first and last 8 bytes, vectorised over the Arrow buffers.
 
-    Strings longer than 16 bytes that share both ends share a key, which only makes
-    them candidates for the exact comparison that follows (see :func:`_duplicated`).
+    Strings that share length and both ends (all of a string of up to 16 bytes) share
+    a key, as may, rarely, others; a shared key only makes them
+    candidates for the exact comparison that follows (see :func:`_duplicated`).
+    Accepts an Arrow array or chunked array; chunks are scanned in place, not combined.
     """
+    import pyarrow as pa
+
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    if not chunks:
+        empty = np.zeros(0, np.uint64)
+        return _StringScan(empty, np.zeros(0, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.uint8),
+                           np.zeros(0, bool))
+    parts = [_scan_chunk(c) for c in chunks]
+    if len(parts) == 1:
+        return parts[0]
+    return _StringScan(*(np.concatenate([getattr(p, f) for p in parts])
+                         for f in ("key", "length", "first_byte", "last_byte", "valid")))
+
+
+def _scan_chunk(array) -> _StringScan:
     import pyarrow as pa
 
     if pa.types.is_string_view(array.type):
         array = array.cast(pa.large_string())
     large = pa.types.is_large_string(array.type)
     _, offsets, data = array.buffers()[:3]
-    off = np.frombuffer(offsets, dtype=np.int64 if large else np.int32)[array.offset:array.offset + len(array) + 1]
-    off = off.astype(np.int64)
+    n = len(array)
+    off = np.frombuffer(offsets, dtype=np.int64 if large else np.int32)[array.offset:array.offset + n + 1]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
     if len(raw) < 8:
         raw = np.concatenate([raw, np.zeros(8, np.uint8)])
     window = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
-    start, length = off[:-1], np.diff(off)
+    start = off[:-1]
+    length = np.diff(off).astype(np.int64, copy=False)
     top = len(raw) - 8
     with np.errstate(over="ignore"):
-        clipped = np.minimum(start, top)
-        first = window[clipped]
-        if (clipped != start).any():  # the last strings: shift out the bytes before them
-            first = first >> ((start - clipped).astype(np.uint64) * np.uint64(8))
-        short = length < 8
-        if short.any():  # bytes past a short string belong to the next one
-            bits = np.minimum(length, 8).astype(np.uint64) * np.uint64(8)
-            first = np.where(short, first & ((np.uint64(1) << np.minimum(bits, np.uint64(63))) - np.uint64(1)),
-                             first)
-        key = first * np.uint64(0x9E3779B97F4A7C15) ^ length.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
-        first_byte = (first & np.uint64(0xFF)).astype(np.uint8)
-        shift = (np.clip(length, 1, 8) - 1).astype(np.uint64) * np.uint64(8)
-        last_byte = ((first >> shift) & np.uint64(0xFF)).astype(np.uint8)
-        if len(length) and length.max() > 8:
+        if n and start[-1] > top:  # the last strings: read the final 8 bytes and shift
+            clipped = np.minimum(start, top)
+            first = window[clipped]
+            first >>= (start - clipped).astype(np.uint64) * np.uint64(8)
+        else:
+            first = window[start]
+        capped = np.minimum(length, 8)
+        first &= _LOW_BYTES[capped]  # bytes past a short string belong to the next one
+        first_byte = first.astype(np.uint8)
+        last_byte = (first >> _BYTE_SHIFT[np.maximum(capped - 1, 0)]).astype(np.uint8)
+        key = first * np.uint64(0x9E3779B97F4A7C15)
+        key ^= length.astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        if n and int(length.max()) > 8:  # the same rule in every chunk: last 8 bytes of long strings
             long = length > 8
-            last = np.where(long, window[np.maximum(off[1:] - 8, 0)], np.uint64(0))
-            key ^= last * np.uint64(0xC2B2AE3D27D4EB4F)
+            last = window[np.maximum(off[1:] - 8, 0)]
+            last[~long] = 0
             last_byte = np.where(long, (last >> np.uint64(56)).astype(np.uint8), last_byte)
-    valid = np.ones(len(array), dtype=bool) if array.null_count == 0 else \
-        array.is_valid().to_numpy(zero_copy_only=False)
-    key = np.where(valid, key, np.uint64(0x5851F42D4C957F2D)) if array.null_count else key
+            last *= np.uint64(0xC2B2AE3D27D4EB4F)
+            key ^= last
+    if array.null_count:
+        valid = array.is_valid().to_numpy(zero_copy_only=False)
+        key[~valid] = np.uint64(0x5851F42D4C957F2D)
+    else:
+        valid = np.ones(n, dtype=bool)
     return _StringScan(key, length, first_byte, last_byte, valid)
 
 
@@ -784,7 +817,7 @@ def _duplicated(frame: pd.DataFrame, keys: dict[str, np.ndarray] | None = None) 
         elif col in keys and len(keys[col]) == n:
             v = keys[col]
         else:
-            v = _string_hash(_as_arrow_strings(s))
+            v = _string_hash(_arrow_chunks(s))
         with np.errstate(over="ignore"):
             key = (key ^ v) * np.uint64(0x9E3779B97F4A7C15)
             key ^= key >> np.uint64(29)
@@ -1119,7 +1152,7 @@ def _check_excel_cells(raw, mapping: dict[str, str]) -> None:
                     "empty. Unmerge the cells and fill every row", source=raw.source, column=col,
                     rows=list(range(r0, r1 + 1))[:5], n_rows=r1 - r0 + 1)
         empty = frame[col].isna().to_numpy()
-        if empty.any() and not empty.all():
+        if empty.any():
             rows = raw.row_labels[empty].tolist()
             formulas = _readers.excel_formula_cells(info["path"], info["sheet"], rows[:1000], j)
             if formulas:

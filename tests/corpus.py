@@ -558,6 +558,9 @@ add("xlsx_error_cell_value", xlsx("value.xlsx", lambda b, ws: rows_into(ws, [XL_
 add("xlsx_formula_without_value", xlsx("formula.xlsx", lambda b, ws: rows_into(ws, [
     XL_ROWS[0], ["a", "2024-01-02", 1], ["b", "2024-01-03", "=B2*2"]])),
     Refuse(r"formula", column="amount", rows=[3]))
+add("xlsx_formula_column_without_values", xlsx("formulas.xlsx", lambda b, ws: rows_into(ws, [
+    XL_ROWS[0], ["a", "2024-01-02", "=1+1"], ["b", "2024-01-03", "=2+2"]])),
+    Refuse(r"2 formula cell", column="amount", rows=[2, 3]))
 add("xlsx_duplicate_headers", xlsx("dup.xlsx", lambda b, ws: rows_into(ws, [["customer", "date", "amount", "amount"],
                                                                            ["a", "2024-01-02", 1, 2]])),
     Refuse(r"duplicate column name", column="amount"))

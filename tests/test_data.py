@@ -385,3 +385,18 @@ def test_load_report_lists_unmapped_columns_for_every_reader(tmp_path):
         report = load_transactions(source).attrs["load_report"]
         assert report["unmapped_columns"] == ["备注"], source
         assert report["columns"] == {"customer_id": "customer", "date": "date", "amount": "amount"}
+
+
+def test_string_keys_agree_across_chunk_layouts():
+    import pyarrow as pa
+
+    from cvm_lib.data import _scan_strings
+
+    words = ["a", "bb", "abcdefgh", "abcdefghijklmnopq", "abcdefgh-other-ijklmnopq", None, " x", "会员卡号"]
+    one = _scan_strings(pa.array(words))
+    split = _scan_strings(pa.chunked_array([pa.array(words[:2]), pa.array(words[2:])]))
+    large = _scan_strings(pa.array(words, pa.large_string()).slice(1))
+    np.testing.assert_array_equal(one.key, split.key)
+    np.testing.assert_array_equal(one.key[1:], large.key)
+    assert one.first_byte[6] == ord(" ") and one.last_byte[2] == ord("h") and one.last_byte[3] == ord("q")
+    assert not one.valid[5]
