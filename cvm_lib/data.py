@@ -562,10 +562,10 @@ def parse_amounts(values: pd.Series, decimal: str = ".") -> pd.Series:
 
 def _finite_amounts(numbers: pd.Series) -> pd.Series:
     values = numbers.to_numpy(dtype="float64", na_value=np.nan)
+    if len(values) and values.max() < MAX_AMOUNT and values.min() > -MAX_AMOUNT:  # NaN fails both
+        return numbers if numbers.dtype == "float64" else pd.Series(values, index=numbers.index)
     with np.errstate(invalid="ignore"):
         ok = np.abs(values) < MAX_AMOUNT
-    if ok.all():
-        return numbers if numbers.dtype == "float64" else pd.Series(values, index=numbers.index)
     return pd.Series(np.where(ok, values, np.nan), index=numbers.index)
 
 
@@ -804,23 +804,33 @@ def _duplicated(frame: pd.DataFrame, keys: dict[str, np.ndarray] | None = None) 
     keys = keys or {}
     if n < 100_000:
         return frame.duplicated(keep="first").to_numpy()
-    key = np.zeros(n, dtype=np.uint64)
-    for col in frame.columns:
+    key = None
+    multipliers = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                   0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9)
+    for i, col in enumerate(frame.columns):
         s = frame[col]
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            v = s.to_numpy().view(np.int64).view(np.uint64)
+            v = np.asarray(s.array._ndarray if hasattr(s.array, "_ndarray") else s.to_numpy()).view(np.uint64)
         elif pd.api.types.is_integer_dtype(s.dtype):
             v = s.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min).view(np.uint64)
         elif pd.api.types.is_float_dtype(s.dtype):
-            f = s.to_numpy(dtype="float64", na_value=np.nan) + 0.0  # -0.0 -> 0.0
-            v = np.where(np.isnan(f), np.nan, f).view(np.uint64)
+            f = s.to_numpy(dtype="float64", na_value=np.nan)
+            if (f == 0).any() or np.isnan(f.sum()):
+                f = f + 0.0  # -0.0 -> 0.0
+                f[np.isnan(f)] = np.nan  # one NaN bit pattern
+            v = f.view(np.uint64)
         elif col in keys and len(keys[col]) == n:
             v = keys[col]
         else:
             v = _string_hash(_arrow_chunks(s))
         with np.errstate(over="ignore"):
-            key = (key ^ v) * np.uint64(0x9E3779B97F4A7C15)
-            key ^= key >> np.uint64(29)
+            term = v * np.uint64(multipliers[i % len(multipliers)])
+            if key is None:
+                key = term
+            else:
+                key ^= term
+    with np.errstate(over="ignore"):
+        key ^= key >> np.uint64(31)
     ordered = np.sort(key)
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     out = np.zeros(n, dtype=bool)
