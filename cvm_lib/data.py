@@ -739,11 +739,19 @@ def _scan_strings(array) -> _StringScan:
         empty = np.zeros(0, np.uint64)
         return _StringScan(empty, np.zeros(0, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.uint8),
                            np.zeros(0, bool))
-    parts = [_scan_chunk(c) for c in chunks]
-    if len(parts) == 1:
-        return parts[0]
-    return _StringScan(*(np.concatenate([getattr(p, f) for p in parts])
-                         for f in ("key", "length", "first_byte", "last_byte", "valid")))
+    if len(chunks) == 1:
+        return _scan_chunk(chunks[0])
+    n = sum(len(c) for c in chunks)
+    out = _StringScan(np.empty(n, np.uint64), np.empty(n, np.int64), np.empty(n, np.uint8), np.empty(n, np.uint8),
+                      np.empty(n, bool))
+    pos = 0
+    for chunk in chunks:  # written into slices of the result: no concatenation of parts
+        part = _scan_chunk(chunk)
+        end = pos + len(chunk)
+        for name in ("key", "length", "first_byte", "last_byte", "valid"):
+            getattr(out, name)[pos:end] = getattr(part, name)
+        pos = end
+    return out
 
 
 def _scan_chunk(array) -> _StringScan:
@@ -943,7 +951,7 @@ def validate_transactions(
 
     # Blank lines in a text file arrive as rows with nothing in them: skip, keep numbering.
     present = [c for c in REQUIRED + OPTIONAL if c in tx.columns]
-    blank = tx[present].isna().all(axis=1).to_numpy()
+    blank = tx[present].isna().all(axis=1).to_numpy() if tx["customer_id"].isna().any() else np.zeros(0, bool)
     if blank.any():
         tx, origin = tx.loc[~blank], origin.take(~blank)
         log.origin = origin
@@ -1187,8 +1195,6 @@ def _finish(raw, mapping: dict[str, str]) -> tuple[pd.DataFrame, _Origin, dict[s
 
 def _read_many(files, fmt, source: str, **kw):
     """A folder or glob of files of one format is one source; errors name the file and its row."""
-    import pyarrow as pa
-
     mapping = None
     frames, labels, file_idx, names = [], [], [], []
     for i, path in enumerate(files):
@@ -1201,7 +1207,6 @@ def _read_many(files, fmt, source: str, **kw):
         file_idx.append(np.full(len(frame), i, dtype=np.int32))
         names.append(str(path.relative_to(source)) if not any(ch in source for ch in "*?[") and
                      path.is_relative_to(source) else path.name)
-    del pa
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
     row_word = "line" if fmt == "text" else "row"
     origin = _Origin(source, np.concatenate(labels), row_word, files=names, file_idx=np.concatenate(file_idx))
