@@ -1187,10 +1187,23 @@ def _finish(raw, mapping: dict[str, str]) -> tuple[pd.DataFrame, _Origin, dict[s
                         else [str(c) for c in frame.columns])
     wanted = list(dict.fromkeys(mapping.values()))
     if hasattr(frame, "column_names"):  # a pyarrow Table
-        frame = frame.select(wanted).to_pandas()
+        frame = _timestamps_to_ns(frame.select(wanted)).to_pandas()
     else:
         frame = frame[wanted]
     return frame, _Origin(raw.source, raw.row_labels, raw.row_word), mapping, raw.info
+
+
+def _timestamps_to_ns(table):
+    """Timestamp columns cast to nanoseconds in Arrow (cheap, threaded) when every value fits."""
+    import pyarrow as pa
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type) and field.type.unit != "ns":
+            try:
+                table = table.set_column(i, field.name, table.column(i).cast(pa.timestamp("ns", field.type.tz)))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass  # out of range: left to the date checks, which name the rows
+    return table
 
 
 def _read_many(files, fmt, source: str, **kw):
