@@ -290,7 +290,14 @@ def _sniff_separator(first_line: str) -> str:
 
 
 def read_text(path: Path, compression: str | None, *, sep, encoding, header, names, header_row,
-              given) -> Raw:
+              given, types_for=None) -> Raw:
+    """A delimited or whitespace text file, every cell as text.
+
+    ``types_for(columns)`` may name columns (``{name: "date" | "number"}``) that Arrow's
+    reader parses itself, multi-threaded, when every cell is a plain ISO date or
+    decimal number; at the first cell that is not, the file is read again as text
+    and the checks in :mod:`cvm_lib.data` report the cells by line.
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -361,15 +368,32 @@ def read_text(path: Path, compression: str | None, *, sep, encoding, header, nam
         read_opts = pacsv.ReadOptions(encoding=encoding, column_names=col_names,
                                       autogenerate_column_names=col_names is None,
                                       skip_rows=skip + (1 if header else 0), block_size=1 << 24)
-        types = {c: pa.string() for c in col_names} if col_names else None
-        convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True, null_values=[""],
-                                       quoted_strings_can_be_null=True)
         quoted = '"' in text
         parse = pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False, newlines_in_values=quoted)
-        with _open_binary(path, compression)[0] as fh:
-            source = fh if compression else str(path)
-            table = pacsv.read_csv(source, read_options=read_opts, parse_options=parse,
-                                   convert_options=convert)
+        typed = dict(types_for(col_names)) if (types_for is not None and col_names) else {}
+        read_columns = typed.pop("__read__", None)
+
+        def attempt(use_types: bool):
+            types = {c: pa.string() for c in col_names} if col_names else None
+            include = []
+            if use_types:
+                for c, kind in typed.items():
+                    types[c] = pa.timestamp("ns") if kind == "date" else pa.float64()
+                if read_columns and not quoted:  # unread columns cannot hide a line break here
+                    include = list(dict.fromkeys(read_columns))
+            convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True, null_values=[""],
+                                           quoted_strings_can_be_null=True, include_columns=include)
+            with _open_binary(path, compression)[0] as fh:
+                return pacsv.read_csv(fh if compression else str(path), read_options=read_opts,
+                                      parse_options=parse, convert_options=convert)
+
+        try:
+            table = attempt(bool(typed))
+        except pa.ArrowInvalid:
+            if not typed:
+                raise
+            table = attempt(False)  # some cell is not plain: all text, checked cell by cell
+        info["all_columns"] = list(col_names) if col_names else None
     except (pa.ArrowInvalid, ValueError, UnicodeDecodeError) as exc:
         message = str(exc)
         found = re.search(r"Expected (\d+) columns, got (\d+)", message)

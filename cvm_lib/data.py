@@ -1078,7 +1078,7 @@ def _net_returns(tx: pd.DataFrame, negative: np.ndarray) -> tuple[pd.DataFrame, 
     return purchases, ((unmatched_rows, unmatched_value) if unmatched_rows else None)
 
 
-def _read_source(source: Any, *, sep, encoding, header, names, sheet, header_row, given
+def _read_source(source: Any, *, sep, encoding, header, names, sheet, header_row, given, fast_types=False
                  ) -> tuple[pd.DataFrame, _Origin, dict[str, str], dict[str, Any]]:
     """Read any source; return the raw frame (user's columns, mapped ones only), origin, mapping, info."""
     from cvm_lib import _readers
@@ -1094,13 +1094,14 @@ def _read_source(source: Any, *, sep, encoding, header, names, sheet, header_row
     if is_glob or _readers.check_path(path) and path.is_dir():
         files, fmt = _readers.expand_folder(text)
         return _read_many(files, fmt, text, sep=sep, encoding=encoding, header=header, names=names, sheet=sheet,
-                          header_row=header_row, given=given)
+                          header_row=header_row, given=given, fast_types=fast_types)
     raw, mapping = _read_one(path, sep=sep, encoding=encoding, header=header, names=names, sheet=sheet,
-                             header_row=header_row, given=given)
+                             header_row=header_row, given=given, fast_types=fast_types)
     return _finish(raw, mapping)
 
 
-def _read_one(path: Path, *, sep, encoding, header, names, sheet, header_row, given, mapping=None):
+def _read_one(path: Path, *, sep, encoding, header, names, sheet, header_row, given, mapping=None,
+              fast_types=False):
     from cvm_lib import _readers
 
     _readers.check_path(path)
@@ -1119,8 +1120,17 @@ def _read_one(path: Path, *, sep, encoding, header, names, sheet, header_row, gi
             raw = _readers.read_excel(path, sheet=sheet, header=header, names=names, header_row=header_row,
                                       given=given)
         else:
+            def types_for(columns: list[str]) -> dict[str, Any]:
+                if not fast_types:
+                    return {}
+                found = _map_again(columns, given, str(path), mapping)
+                kinds = {"date": "date", "amount": "number", "quantity": "number", "cost": "number"}
+                typed = {col: kinds[canon] for canon, col in found.items() if canon in kinds}
+                typed["__read__"] = list(found.values())
+                return typed
+
             raw = _readers.read_text(path, compression, sep=sep, encoding=encoding, header=header, names=names,
-                                     header_row=header_row, given=given)
+                                     header_row=header_row, given=given, types_for=types_for)
     except CvmDataError:
         raise
     except (OSError, EOFError, MemoryError) as exc:
@@ -1183,8 +1193,9 @@ def _check_excel_cells(raw, mapping: dict[str, str]) -> None:
 
 def _finish(raw, mapping: dict[str, str]) -> tuple[pd.DataFrame, _Origin, dict[str, str], dict[str, Any]]:
     frame = raw.frame
-    raw.info.setdefault("all_columns", list(frame.column_names) if hasattr(frame, "column_names")
-                        else [str(c) for c in frame.columns])
+    if not raw.info.get("all_columns"):
+        raw.info["all_columns"] = (list(frame.column_names) if hasattr(frame, "column_names")
+                                   else [str(c) for c in frame.columns])
     wanted = list(dict.fromkeys(mapping.values()))
     if hasattr(frame, "column_names"):  # a pyarrow Table
         frame = _timestamps_to_ns(frame.select(wanted)).to_pandas()
@@ -1347,7 +1358,8 @@ def load_transactions(
     given = {"customer_id": customer_col, "date": date_col, "amount": amount_col, "quantity": quantity_col,
              "channel": channel_col, "category": category_col, "cost": cost_col, "order_id": order_col}
     raw, origin, mapping, info = _read_source(source, sep=sep, encoding=encoding, header=header, names=names,
-                                              sheet=sheet, header_row=header_row, given=given)
+                                              sheet=sheet, header_row=header_row, given=given,
+                                              fast_types=decimal == "." and date_format is None)
     renamed = raw[list(mapping.values())].set_axis(list(mapping.keys()), axis=1)
     tx = validate_transactions(renamed, observation_end=observation_end, date_format=date_format, decimal=decimal,
                                timezone=timezone, allow_partial_dates=allow_partial_dates, date_window=date_window,
