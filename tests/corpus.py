@@ -232,6 +232,10 @@ add("quoted_newline_keeps_line_numbers",
     text_file("multiline.csv", 'customer,date,amount,category\n001,2024-01-02,1,"two\nline note"\n'
                                '002,2024-01-03,2,plain\n003,2024-01-04,bad,plain\n'),
     Refuse(r"line 5", column="amount", rows=[5], option="on_bad_amount"))
+add("quoted_newline_in_unmapped_column",
+    text_file("multiline_note.csv", 'customer,date,amount,note\n001,2024-01-02,1,"a\nlong\nnote"\n'
+                                    '002,2024-01-03,2,plain\n003,2024-01-04,"12,5",plain\n'),
+    Refuse(r"line 6", column="amount", rows=[6], option="on_bad_amount"))
 add("quoted_newline_loads", text_file("multiline_ok.csv", 'customer,date,amount,category\n'
                                                           '001,2024-01-02,1,"a\nb"\n002,2024-01-03,2,c\n'),
     Load({"customer_id": ["001", "002"], "date": DATES[:2], "amount": [1.0, 2.0], "category": ["a\nb", "c"]}))
