@@ -46,7 +46,7 @@ class Raw:
 
     frame: Any  # pandas DataFrame or pyarrow Table
     source: str
-    row_labels: np.ndarray
+    row_labels: np.ndarray | range  # a range when the rows are consecutive
     row_word: str
     info: dict = field(default_factory=dict)  # encoding, header_row, sheet, files, ...
 
@@ -413,7 +413,7 @@ def read_text(path: Path, compression: str | None, *, sep, encoding, header, nam
         table = table.cast(pa.schema([(f"column_{i + 1}", pa.string()) for i in range(table.num_columns)]))
     labels = _record_lines(table, first_data_line) if quoted else None
     if labels is None:
-        labels = np.arange(first_data_line, first_data_line + table.num_rows)
+        labels = range(first_data_line, first_data_line + table.num_rows)
     if blank:
         info["blank_header_columns"] = blank
     return Raw(table, str(path), labels, "line", info)
@@ -486,7 +486,7 @@ def read_parquet(path: Path, columns_for) -> Raw:
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _err(path, f"cannot be read as Parquet ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
                          "the file may be truncated or corrupt") from None
-    return Raw(table, str(path), np.arange(1, table.num_rows + 1), "row", {"all_columns": names})
+    return Raw(table, str(path), range(1, table.num_rows + 1), "row", {"all_columns": names})
 
 
 def expand_folder(source: str | Path) -> tuple[list[Path], str]:

@@ -162,14 +162,15 @@ class _Origin:
     """
 
     source: str
-    row_labels: np.ndarray  # one label per row of the frame being checked
+    row_labels: np.ndarray | range  # one label per row of the frame being checked (a range: consecutive)
     row_word: str  # "line", "row" or "index"
     files: list[str] | None = None
     file_idx: np.ndarray | None = None
 
     def describe(self, mask: np.ndarray) -> tuple[list[Any], str]:
         mask = np.asarray(mask, dtype=bool)
-        hits = self.row_labels[mask]
+        hits = self.labels()[mask] if not isinstance(self.row_labels, range) else \
+            np.flatnonzero(mask) + self.row_labels.start
         first = [_plain(v) for v in hits[:_SHOW_ROWS]]
         if self.files is not None:
             idx = self.file_idx[mask][:_SHOW_ROWS]
@@ -178,7 +179,15 @@ class _Origin:
         plural = "s" if len(hits) > 1 else ""
         return first, f"{self.row_word}{plural} {', '.join(map(str, first))}{more}"
 
+    def labels(self) -> np.ndarray:
+        labels = self.row_labels
+        return np.arange(labels.start, labels.stop) if isinstance(labels, range) else labels
+
     def take(self, keep: np.ndarray) -> _Origin:
+        if isinstance(self.row_labels, range):  # consecutive numbers, kept lazy until rows go
+            if np.all(keep):
+                return self
+            return _Origin(self.source, np.flatnonzero(keep) + self.row_labels.start, self.row_word)
         return _Origin(self.source, self.row_labels[keep], self.row_word, self.files,
                        None if self.file_idx is None else self.file_idx[keep])
 
@@ -1227,7 +1236,7 @@ def _read_many(files, fmt, source: str, **kw):
         if i == 0:
             first_columns = info["all_columns"]
         frames.append(frame)
-        labels.append(origin.row_labels)
+        labels.append(origin.labels())
         file_idx.append(np.full(len(frame), i, dtype=np.int32))
         names.append(str(path.relative_to(source)) if not any(ch in source for ch in "*?[") and
                      path.is_relative_to(source) else path.name)
