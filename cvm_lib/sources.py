@@ -380,12 +380,14 @@ def _call_loader(source: Any, keywords: dict[str, Any], display: str) -> pd.Data
     try:
         tx = load_transactions(source, **keywords)
     except CvmDataError as exc:
+        message = str(exc)
         if isinstance(source, pd.DataFrame):
-            message = re.sub(r"\bindexs? (?=\d)", "result row(s) ", str(exc).replace("<DataFrame>", display))
-            raise CvmDataError(message,
-                               source=display, column=exc.column, rows=exc.rows, n_rows=exc.n_rows,
-                               option=exc.option) from None
-        raise
+            message = re.sub(r"\bindexs? (?=\d)", "result row(s) ", message.replace("<DataFrame>", display))
+        if exc.option:
+            message += (f" In cvm: --option {exc.option}=..., or options: {{{exc.option}: ...}} in the config's "
+                        f"data: block.")
+        raise CvmDataError(message, source=display if isinstance(source, pd.DataFrame) else exc.source,
+                           column=exc.column, rows=exc.rows, n_rows=exc.n_rows, option=exc.option) from None
     except TypeError as exc:  # an option the loader does not take (checked earlier; kept as a safety net)
         raise CvmDataError(f"{display}: {exc}", source=display) from None
     report = tx.attrs.get("load_report")
@@ -443,8 +445,9 @@ def _read_postgresql(ds: DataSource) -> pd.DataFrame:
                 frame = pd.read_sql(sa.text(ds.query), conn)
     except CvmDataError:
         raise
-    except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
+        cause = exc.__cause__ if isinstance(exc, pd.errors.DatabaseError) and exc.__cause__ else exc
+        detail = str(getattr(cause, "orig", None) or cause).strip().splitlines()
         detail = " ".join(line.strip() for line in detail[:3])
         hint = ""
         if "connect" in detail.lower() or "password" in detail.lower():
