@@ -579,9 +579,6 @@ def check_report(ds: DataSource, *, rows: int = 10, lang: str = "en") -> tuple[s
             tx = ds.load()
     except CvmDataError as exc:
         lines += ["", f"RESULT: the data cannot be used as given: {exc}"]
-        if exc.option:
-            lines.append(f"        the option that changes this: {exc.option} (cvm: --option {exc.option}=..., "
-                         f"config: data: options: {{{exc.option}: ...}})")
         lines.append("        names of your columns: --column customer=... date=... amount=...; "
                      "load options: --option NAME=VALUE")
         return "\n".join(lines), False
