@@ -31,7 +31,7 @@ import yaml
 from cvm_lib.data import CvmDataError
 from cvm_lib.paths import project_root, resolve_project_path
 from cvm_lib.report.params import ParameterError, Study, discover_studies, is_input, resolve_parameters
-from cvm_lib.sources import CHECK_HINT, DataSource
+from cvm_lib.sources import CHECK_HINT, DataSource, redact_url
 
 __all__ = ["main", "project_root"]
 
@@ -213,7 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             inputs[name] = prepared.source.files()
     result = run_suite(studies, resolved, out=Path(args.out), project_root=project_root(), jobs=args.jobs,
                        show_code=args.show_code, quiet=args.quiet, cell_timeout=args.timeout,
-                       lang=args.lang or "en", inputs=inputs, command=sys.argv,
+                       lang=args.lang or "en", inputs=inputs, command=[redact_url(a) for a in sys.argv],
                        config_file=Path(args.config).resolve() if args.config else None, data=prepared)
     for run in result.studies:
         if run.status == "failed":
