@@ -205,3 +205,16 @@ def test_a_study_from_the_database_equals_the_study_from_csv(sales, tmp_path):
     assert csv_values and csv_values == pg_values
     assert results["csv_rows"] == results["pg_rows"] > 6900
     assert results["csv"].get("tables", {}).keys() == results["pg"].get("tables", {}).keys()
+
+
+def test_check_data_on_a_database_table(sales, capsys):
+    from cvm_lib.cli import main
+
+    url, _, _ = sales
+    assert main(["check-data", url, "--table", "crm.sales", "--option", "on_negative=net"]) == 0
+    out = capsys.readouterr().out
+    assert "(postgresql)" in out and "table crm.sales" in out and PASSWORD not in out
+    assert "customer_id <- '会员卡号'" in out and "not used:   (none)" in out and "RESULT: ok" in out
+    assert main(["check-data", url, "--table", "crm.sales"]) == 2
+    out = capsys.readouterr().out
+    assert "--option on_negative=" in out and PASSWORD not in out
