@@ -386,6 +386,11 @@ def _call_loader(source: Any, keywords: dict[str, Any], display: str) -> pd.Data
         if exc.option:
             message += (f" In cvm: --option {exc.option}=..., or options: {{{exc.option}: ...}} in the config's "
                         f"data: block.")
+        named = re.search(r"\b(customer|date|amount|quantity|channel|category|cost|order)_col\b", message)
+        if named and not exc.option:
+            key = {"order": "order_id"}.get(named.group(1), named.group(1))
+            message += (f" In cvm: --column {key}=YOUR_COLUMN, or columns: {{{key}: ...}} in the config's "
+                        f"data: block.")
         raise CvmDataError(message, source=display if isinstance(source, pd.DataFrame) else exc.source,
                            column=exc.column, rows=exc.rows, n_rows=exc.n_rows, option=exc.option) from None
     except TypeError as exc:  # an option the loader does not take (checked earlier; kept as a safety net)

@@ -238,3 +238,12 @@ def test_run_gives_every_study_the_snapshot_and_a_bundled_name_as_is(export, tmp
     assert main(["--notebooks", str(books), "run", "a", "--config", str(config), "--out", str(out), "--quiet"]) == 0
     manifest = json.loads(((out / "latest").resolve() / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["studies"]["a"]["parameters"]["data"] == "cdnow_sample" and "data" not in manifest
+
+
+def test_column_errors_name_the_cvm_flag(tmp_path, export):
+    with pytest.raises(CvmDataError, match=r"'会员号'.*--column customer=YOUR_COLUMN"):
+        DataSource(str(export), columns={"customer": "会员号"}).load()
+    plain = tmp_path / "plain.csv"
+    plain.write_text("card,day,paid\n1,2024-01-01,3\n", encoding="utf-8")
+    with pytest.raises(CvmDataError, match=r"no customer_id column.*--column customer=YOUR_COLUMN"):
+        DataSource(str(plain)).load()
