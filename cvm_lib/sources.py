@@ -22,8 +22,11 @@ validates it once, in the CLI process, and every study reads the validated snaps
     ``table``   for a database: the table (``schema.table`` allowed), or
     ``query``   a ``select`` statement.
 
-Databases are read with SQLAlchemy 2 and psycopg 3 (PostgreSQL) or DuckDB (a database file,
-opened read-only). PostgreSQL credentials come from the URL or from the standard libpq
+Databases are read with SQLAlchemy 2 and psycopg 3 (PostgreSQL: the table is looked up through
+SQLAlchemy, the rows come through ``COPY ... TO STDOUT`` as CSV text, so values reach the loader as
+PostgreSQL writes them — ids keep their zeros, NULL stays missing — and are parsed like a file's)
+or DuckDB (a database file, opened read-only). Rows of a database result are numbered 1, 2, ...
+in messages ("result row 3"). PostgreSQL credentials come from the URL or from the standard libpq
 environment variables (``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD``, ``PGDATABASE``,
 ``~/.pgpass``); :attr:`DataSource.display` never shows a password, and it is what manifests
 and messages record.
@@ -422,7 +425,32 @@ def _pg_url(source: str) -> str:
     return f"postgresql+psycopg://{rest}"
 
 
+def _copy_out(connection: Any, selected: str) -> pd.DataFrame:
+    """Rows of a table or ``(query)`` through ``COPY ... TO STDOUT`` as CSV, every value as the text
+    PostgreSQL writes (NULL stays missing, an empty text stays empty) — parsed by the loader as a file
+    would be; several times faster than fetching Python objects row by row."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {selected} TO STDOUT WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')") as copy:
+            for block in copy:
+                buffer.write(block)
+    data = buffer.getvalue()
+    import csv
+
+    header = next(csv.reader(io.StringIO(data[:1 << 16].decode("utf-8", "ignore"), newline="")))
+    table = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in header}, strings_can_be_null=True,
+        quoted_strings_can_be_null=False, null_values=[""]))
+    return table.to_pandas()
+
+
 def _read_postgresql(ds: DataSource) -> pd.DataFrame:
+    import psycopg
     import sqlalchemy as sa
     from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
@@ -445,14 +473,14 @@ def _read_postgresql(ds: DataSource) -> pd.DataFrame:
                     tables = sa.inspect(conn).get_table_names(schema=schema or None)
                     raise CvmDataError(f"{display}: no table {ds.table!r} in the database; tables: "
                                        f"{', '.join(tables) or '(none)'}", source=display) from None
-                frame = pd.read_sql(sa.select(table), conn)
+                selected = conn.dialect.identifier_preparer.format_table(table)
             else:
-                frame = pd.read_sql(sa.text(ds.query), conn)
+                selected = "(" + ds.query.strip().rstrip(";") + ")"
+            frame = _copy_out(conn.connection.driver_connection, selected)
     except CvmDataError:
         raise
-    except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
-        cause = exc.__cause__ if isinstance(exc, pd.errors.DatabaseError) and exc.__cause__ else exc
-        detail = str(getattr(cause, "orig", None) or cause).strip().splitlines()
+    except (SQLAlchemyError, psycopg.Error) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         detail = " ".join(line.strip() for line in detail[:3])
         hint = ""
         if "connect" in detail.lower() or "password" in detail.lower():

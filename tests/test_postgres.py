@@ -173,6 +173,14 @@ def test_database_errors_are_clear_and_never_show_the_password(sales):
     with pytest.raises(CvmDataError, match="PGPASSWORD") as info:
         DataSource(wrong, table="crm.sales").load()
     assert "wrong-pw" not in str(info.value)
+    # NULL is a missing value and an empty text is not a NULL; ids stay text, numbers as written
+    raw = DataSource(url, query="select null::text as a, ''::text as b, '007'::text as c, 12.50::numeric as d, "
+                                "date '2024-03-07' as e").read_raw()
+    assert pd.isna(raw.loc[1, "a"]) and raw.loc[1, "b"] == "" and raw.loc[1, "c"] == "007"
+    assert raw.loc[1, "d"] == "12.50" and raw.loc[1, "e"] == "2024-03-07"
+    with pytest.raises(CvmDataError, match=r"result row\(s\) 2\b.*on_missing_id"):
+        DataSource(url, query="select * from (values ('001', date '2024-01-01', 3.0), (null, date '2024-01-02', 4.0))"
+                              " as t(会员卡号, 消费日期, 消费金额)").load()
     # bad rows: a return is refused under the default policy, naming the option and the result row
     with pytest.raises(CvmDataError, match=r"result row\(s\) 6920, 6921, 6922.*--option on_negative="):
         DataSource(url, table="crm.sales").load()
