@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LOCK   := requirements/lock.txt
 
-.PHONY: all setup report test test-fast lab bench lock clean
+.PHONY: all setup pg-server report test test-fast lab bench lock clean
 
 all: test
 
@@ -22,13 +22,22 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m ipykernel install --sys-prefix --name cvm-workbench --display-name "Python (CVM Workbench)" >/dev/null
 	touch $(STAMP)
 
+# PostgreSQL server binaries for tests/test_postgres.py, which starts its own throw-away server
+# on 127.0.0.1 (as an unprivileged user when run as root). Installed from Debian when missing.
+pg-server:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing the PostgreSQL server (apt-get install postgresql) for the database tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	else echo "warning: no PostgreSQL server binaries (initdb); install the 'postgresql' package or tests/test_postgres.py skips"; fi
+
 report: $(STAMP)
 	$(BIN)/cvm run --config studies/cdnow.yaml --out reports
 
-test: $(STAMP)
+test: $(STAMP) pg-server
 	$(BIN)/python -m pytest tests cvm_lib --nbval-lax notebooks -p no:cacheprovider
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) pg-server
 	$(BIN)/python -m pytest tests cvm_lib -m "not slow" -p no:cacheprovider
 
 lab: $(STAMP)

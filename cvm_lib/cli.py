@@ -1,8 +1,17 @@
 """The ``cvm`` command: list the studies and run them into dated reports.
 
     cvm list
-    cvm run [STUDY ...] [--data PATH] [-p NAME=VALUE ...] [--config FILE.yaml] [--out DIR]
+    cvm run [STUDY ...] [--data SOURCE] [--column KEY=NAME ...] [--option NAME=VALUE ...]
+            [--table NAME | --query SQL] [-p NAME=VALUE ...] [--config FILE.yaml] [--out DIR]
             [--jobs N] [--lang zh|en] [--show-code] [--quiet] [--timeout SECONDS]
+    cvm check-data [SOURCE] [--config FILE.yaml] [--column ...] [--option ...] [--table | --query]
+
+The data source (a file, folder/glob, database URL, DuckDB file or bundled name; see
+:mod:`cvm_lib.sources`) is described once, by a config's ``data:`` block and/or ``--data``
+with ``--column``/``--option``/``--table``/``--query``, and given to every study that has a
+``data`` parameter (except those whose ``study_parameters`` name their own). Anything but a
+bundled name is loaded and validated here, before any kernel starts, and written into the run
+folder as a Parquet snapshot that those studies read; bad data exits 2.
 
 Parameters are validated before any kernel starts. Precedence, lowest first: the
 notebook's defaults, the config's ``parameters``, the config's ``study_parameters``,
@@ -19,12 +28,14 @@ from typing import Any
 
 import yaml
 
+from cvm_lib.data import CvmDataError
 from cvm_lib.paths import project_root, resolve_project_path
 from cvm_lib.report.params import ParameterError, Study, discover_studies, is_input, resolve_parameters
+from cvm_lib.sources import CHECK_HINT, DataSource, redact_url
 
 __all__ = ["main", "project_root"]
 
-_CONFIG_KEYS = {"description", "studies", "parameters", "study_parameters"}
+_CONFIG_KEYS = {"description", "studies", "data", "parameters", "study_parameters"}
 
 
 class UsageError(Exception):
@@ -85,11 +96,12 @@ def resolve_run(args: argparse.Namespace, available: dict[str, Study]) -> tuple[
 
     suite: dict[str, Any] = dict(config.get("parameters") or {})
     cli_text: dict[str, Any] = {}
-    if args.data is not None:
-        cli_text["data"] = args.data
     if args.lang is not None:
         cli_text["lang"] = args.lang
     cli_text.update(_parse_assignments(args.parameter or []))
+    source = data_source(args, config, suite.pop("data", None), cli_text.pop("data", None))
+    if source is not None and not any("data" in s.parameters for s in studies):
+        raise UsageError(f"no selected study has a parameter 'data'; valid parameters: {_valid_list(studies)}")
     for name in list(suite) + list(cli_text):
         if not any(name in s.parameters for s in studies):
             raise UsageError(f"no selected study has a parameter {name!r}; valid parameters: {_valid_list(studies)}")
@@ -105,7 +117,56 @@ def resolve_run(args: argparse.Namespace, available: dict[str, Study]) -> tuple[
             resolved[study.name] = values
     except ParameterError as exc:
         raise UsageError(str(exc)) from exc
+    args.data_source = source
+    args.data_studies = tuple(s.name for s in studies if source is not None and "data" in s.parameters
+                              and "data" not in ((config.get("study_parameters") or {}).get(s.name) or {}))
+    if source is not None and source.kind == "bundled":
+        for name in args.data_studies:
+            resolved[name]["data"] = source.source
     return studies, resolved
+
+
+def data_source(args: argparse.Namespace, config: dict[str, Any], suite_data: Any = None,
+                cli_data: Any = None) -> DataSource | None:
+    """The run's data source: the config's ``data:`` block (or ``parameters: data``), then ``--data``
+    (or ``-p data=``), ``--column``, ``--option``, ``--table``, ``--query`` on top."""
+    from cvm_lib.sources import parse_assignment
+
+    where = f"config file {args.config}" if getattr(args, "config", None) else "config"
+    block = config.get("data")
+    if block is not None and suite_data is not None:
+        raise UsageError(f"{where}: the data source is given twice (data: and parameters: data); keep data:")
+    given = getattr(args, "data", None) or cli_data
+    if getattr(args, "data", None) and cli_data is not None:
+        raise UsageError("the data source is given twice (--data and -p data=); keep --data")
+    columns = dict(parse_assignment(c, "--column") for c in getattr(args, "column", None) or [])
+    options = dict(parse_assignment(o, "--option") for o in getattr(args, "option", None) or [])
+    table, query = getattr(args, "table", None), getattr(args, "query", None)
+    base = DataSource.from_config(block, where=where) if block is not None else \
+        DataSource(str(suite_data)) if suite_data is not None else None
+    if base is None and given is None:
+        if columns or options or table or query:
+            raise UsageError("--column/--option/--table/--query describe a data source: give it with --data SOURCE "
+                             "or a config data: block")
+        return None
+    base = base or DataSource(str(given))
+    source = base.updated(source=str(given) if given is not None else None, columns=columns, options=options,
+                          table=table, query=query)
+    source.check_exists()
+    return source
+
+
+def _prepare_data(args: argparse.Namespace):
+    """Load and validate the run's data source here, before any kernel starts (None for bundled data)."""
+    from cvm_lib.report.snapshot import PreparedData
+
+    source = getattr(args, "data_source", None)
+    if source is None or source.kind == "bundled":
+        return None
+    if not args.quiet:
+        print(f"cvm: loading {source.display} ...", file=sys.stderr)
+    tx, raw = source.load_with_raw()
+    return PreparedData(source, tx, raw, args.data_studies)
 
 
 def _inputs_of(studies: list[Study], resolved: dict[str, dict]) -> dict[str, list[Path]]:
@@ -123,7 +184,12 @@ def _inputs_of(studies: list[Study], resolved: dict[str, dict]) -> dict[str, lis
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from cvm_lib.sources import describe_keys
+
     available = discover_studies(Path(args.notebooks))
+    users = [s.name for s in available.values() if "data" in s.parameters]
+    print(describe_keys(users))
+    print()
     for study in available.values():
         print(f"{study.name}  —  {study.title}")
         width = max((len(p.name) for p in study.parameters.values()), default=0)
@@ -140,10 +206,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be at least 1")
     available = discover_studies(Path(args.notebooks))
     studies, resolved = resolve_run(args, available)
+    prepared = _prepare_data(args)
+    inputs = _inputs_of(studies, resolved)
+    if prepared is not None:
+        for name in prepared.studies:
+            inputs[name] = prepared.source.files()
     result = run_suite(studies, resolved, out=Path(args.out), project_root=project_root(), jobs=args.jobs,
                        show_code=args.show_code, quiet=args.quiet, cell_timeout=args.timeout,
-                       lang=args.lang or "en", inputs=_inputs_of(studies, resolved), command=sys.argv,
-                       config_file=Path(args.config).resolve() if args.config else None)
+                       lang=args.lang or "en", inputs=inputs, command=[redact_url(a) for a in sys.argv],
+                       config_file=Path(args.config).resolve() if args.config else None, data=prepared)
     for run in result.studies:
         if run.status == "failed":
             err = run.error or {}
@@ -166,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="show every study with its parameters")
     run = sub.add_parser("run", help="run studies into a dated report folder")
     run.add_argument("studies", nargs="*", metavar="STUDY", help="studies to run (default: the config's, else all)")
-    run.add_argument("--data", help="data for every study: a bundled name (cdnow, cdnow_sample, retail_demo) or a file")
+    _add_source_arguments(run)
     run.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
     run.add_argument("--config", metavar="FILE.yaml", help="named parameter set (see studies/*.yaml)")
     run.add_argument("--out", default="reports", help="output folder (default: reports)")
@@ -175,14 +246,52 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--show-code", action="store_true", help="show code cells in the HTML")
     run.add_argument("--quiet", action="store_true", help="no progress bars (for cron)")
     run.add_argument("--timeout", type=float, default=1800, help="seconds allowed per cell (default 1800)")
+    check = sub.add_parser("check-data", help="dry run of a data source: how it is read, its problems, first rows")
+    check.add_argument("data", nargs="?", metavar="SOURCE", help="file, folder/glob, database URL, DuckDB file or "
+                       "bundled name (default: the config's data: block)")
+    check.add_argument("--config", metavar="FILE.yaml", help="take the data: block from this config")
+    _add_source_arguments(check, positional=True)
+    check.add_argument("--rows", type=int, default=10, help="first rows to show (default 10)")
+    check.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the quality table")
     return parser
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser, positional: bool = False) -> None:
+    if not positional:
+        parser.add_argument("--data", metavar="SOURCE", help="data for every study: a file, folder/glob, "
+                            "postgresql:// URL, DuckDB file or bundled name (cdnow, cdnow_sample, retail_demo)")
+    parser.add_argument("--column", action="append", metavar="KEY=NAME",
+                        help="your column for a tidy column, e.g. customer=会员卡号 (repeatable; keys: customer, "
+                             "date, amount, quantity, channel, category, cost, order_id)")
+    parser.add_argument("--option", action="append", metavar="NAME=VALUE",
+                        help="a load option, e.g. on_negative=net, encoding=gbk, header_row=2 (repeatable)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--table", help="database source: the table to read")
+    group.add_argument("--query", metavar="SQL", help="database source: a select statement to read")
+
+
+def cmd_check_data(args: argparse.Namespace) -> int:
+    from cvm_lib.sources import check_report
+
+    config = _read_config(Path(args.config)) if args.config else {}
+    source = data_source(args, config, (config.get("parameters") or {}).get("data"))
+    if source is None:
+        raise UsageError("check-data needs a SOURCE (or --config with a data: block)")
+    text, ok = check_report(source, rows=args.rows, lang=args.lang)
+    print(text)
+    return 0 if ok else 2
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "check-data":
+            return cmd_check_data(args)
         return cmd_list(args) if args.command == "list" else cmd_run(args)
+    except CvmDataError as exc:
+        print(f"cvm: error: {exc}\ncvm: {CHECK_HINT}", file=sys.stderr)
+        return 2
     except (UsageError, ParameterError, FileNotFoundError) as exc:
         print(f"cvm: error: {exc}", file=sys.stderr)
         return 2

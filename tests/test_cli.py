@@ -104,7 +104,12 @@ def test_manifest_records_parameters_hashes_versions_and_status(workspace):
     assert str(books / "tiny.ipynb") in manifest["inputs"]["sha256"]
     study = manifest["studies"]["tiny"]
     assert study["status"] == "ok" and study["duration_seconds"] > 0
-    assert study["parameters"] == {"data": str(data.resolve())}
+    # The study read the run's validated snapshot, not the raw file; both are hashed.
+    snapshot = (out / "latest").resolve() / "data" / "transactions.parquet"
+    assert study["parameters"] == {"data": str(snapshot)}
+    assert manifest["inputs"]["sha256"][str(snapshot)] == hashlib.sha256(snapshot.read_bytes()).hexdigest()
+    assert manifest["data"]["source"] == str(data) and manifest["data"]["rows"] == 3
+    assert manifest["data"]["raw_sha256"] == {str(data.resolve()): hashlib.sha256(data.read_bytes()).hexdigest()}
     assert manifest["seed"] is None  # seed not overridden: the notebook default applies
     assert manifest["packages"]["pandas"] and manifest["python"]
     assert set(manifest["git"]) == {"commit", "dirty"}

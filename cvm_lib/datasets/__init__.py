@@ -115,7 +115,8 @@ def load_dataset(data: str | os.PathLike | pd.DataFrame, **options) -> pd.DataFr
     ``"cdnow"``, ``"cdnow_sample"`` and ``"retail_demo"`` (20,000 simulated retail
     customers, seed 2024) are bundled; anything else goes to
     :func:`cvm_lib.data.load_transactions` with ``options`` (column mapping, policies;
-    options given as ``None`` are left at their defaults).
+    options given as ``None`` are left at their defaults). A run's validated snapshot
+    (:mod:`cvm_lib.report.snapshot`) is read back as written.
 
     Examples
     --------
@@ -131,6 +132,13 @@ def load_dataset(data: str | os.PathLike | pd.DataFrame, **options) -> pd.DataFr
 
             return simulate_retail(20_000, seed=2024).transactions
         return cdnow(sample=data == "cdnow_sample")
+    if isinstance(data, (str, os.PathLike)) and Path(data).suffix.lower() in (".parquet", ".pq"):
+        from cvm_lib.report.snapshot import is_snapshot, read_snapshot
+
+        if is_snapshot(data):  # a run's validated snapshot (cvm run): read as written, not parsed again
+            if options:
+                raise ValueError(f"options {sorted(options)} do not apply to a validated snapshot ({data})")
+            return read_snapshot(data)
     if isinstance(data, str) and not Path(data).suffix and not Path(data).exists():
         raise ValueError(f"data={data!r} is neither a bundled data set ({', '.join(BUNDLED)}) nor an existing file")
     return load_transactions(data, **options)

@@ -156,11 +156,13 @@ def _raise_interrupt(signum, frame):  # noqa: ARG001 (signal handler signature)
 def run_suite(studies: list[Study], parameters: dict[str, dict[str, Any]], *, out: Path, project_root: Path,
               jobs: int = 1, show_code: bool = False, quiet: bool = False, cell_timeout: float | None = 1800,
               lang: str = "en", inputs: dict[str, list[Path]] | None = None, command: list[str] | None = None,
-              config_file: Path | None = None) -> RunResult:
+              config_file: Path | None = None, data: Any = None) -> RunResult:
     """Execute ``studies`` with their resolved ``parameters`` and publish the run under ``out``.
 
     Returns the :class:`RunResult`; ``exit_code`` is 0 when every study succeeded,
-    1 when one failed and 130 when the run was interrupted.
+    1 when one failed and 130 when the run was interrupted. ``data`` (a
+    :class:`cvm_lib.report.snapshot.PreparedData`, loaded and validated by the caller) is
+    written into the run folder first; its studies get the snapshot's path as ``data``.
     """
     from cvm_lib.report.html import write_index, write_study_html
 
@@ -173,6 +175,11 @@ def run_suite(studies: list[Study], parameters: dict[str, dict[str, Any]], *, ou
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     runs = [StudyRun(s.name, parameters.get(s.name, {})) for s in studies]
+    if data is not None:  # the validated snapshot every study of the run reads
+        snapshot = str(data.write(work))
+        for run in runs:
+            if run.name in data.studies:
+                run.parameters = {**run.parameters, "data": snapshot}
     by_name = {s.name: s for s in studies}
     started = datetime.now(timezone.utc)
     previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -231,6 +238,8 @@ def run_suite(studies: list[Study], parameters: dict[str, dict[str, Any]], *, ou
         manifest = build_manifest(run_id=run_id, status=status, runs=runs, started=started, ended=ended,
                                   project_root=project_root, inputs=inputs or {}, command=command,
                                   config_file=config_file, studies=by_name)
+        if data is not None:
+            _record_data(manifest, data, (out / run_id).resolve())
         (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                             encoding="utf-8")
         write_index(work, manifest, lang=lang)
@@ -242,6 +251,19 @@ def run_suite(studies: list[Study], parameters: dict[str, dict[str, Any]], *, ou
         if status == "ok":
             _point_latest(out, run_id)
     return RunResult(run_id, final, status, runs)
+
+
+def _record_data(manifest: dict[str, Any], data: Any, final: Path) -> None:
+    """The manifest's ``data`` section; study parameters name the snapshot where it will be published."""
+    from cvm_lib.report.snapshot import SNAPSHOT_FILE
+
+    manifest["data"] = data.manifest_entry()
+    published = str(final / SNAPSHOT_FILE)
+    for name in data.studies:
+        if name in manifest["studies"]:
+            manifest["studies"][name]["parameters"] = {**manifest["studies"][name]["parameters"], "data": published}
+    manifest["inputs"]["sha256"][published] = data.written.get("sha256")
+    manifest["inputs"]["sha256"].update(data.raw_sha256)
 
 
 def _point_latest(out: Path, run_id: str) -> None:
