@@ -45,11 +45,14 @@ class UsageError(Exception):
     """Bad usage or bad input: exit code 2."""
 
 
-def _bundled_inputs() -> dict[str, list[Path]]:
+#: Bundled data sets and the raw files they read (hashed in the manifest).
+_BUNDLED_FILES = {"cdnow": ["CDNOW_master.txt"], "cdnow_sample": ["CDNOW_sample.txt"], "retail_demo": []}
+
+
+def _bundled_inputs(name: str) -> list[Path]:
     from cvm_lib.datasets import raw_path
 
-    return {"cdnow": [raw_path("CDNOW_master.txt")], "cdnow_sample": [raw_path("CDNOW_sample.txt")],
-            "retail_demo": []}
+    return [raw_path(f) for f in _BUNDLED_FILES[name]]
 
 
 def _parse_assignments(items: list[str]) -> dict[str, str]:
@@ -150,7 +153,7 @@ def resolve_run(args: argparse.Namespace, available: dict[str, Study]) -> tuple[
         if not any(name in s.parameters for s in studies):
             raise UsageError(f"no selected study has a parameter {name!r}; valid parameters: {_valid_list(studies)}")
 
-    bundled = tuple(_bundled_inputs())
+    bundled = tuple(_BUNDLED_FILES)
     resolved = {}
     try:
         for study in studies:
@@ -165,15 +168,17 @@ def resolve_run(args: argparse.Namespace, available: dict[str, Study]) -> tuple[
 
 
 def _inputs_of(studies: list[Study], resolved: dict[str, dict]) -> dict[str, list[Path]]:
-    bundled = _bundled_inputs()
     inputs = {}
     for study in studies:
         paths: list[Path] = []
         for name in filter(is_input, study.parameters):
             value = resolved[study.name].get(name, study.parameters[name].default)
             if isinstance(value, str):
+                if value in _BUNDLED_FILES:
+                    paths.extend(_bundled_inputs(value))
+                    continue
                 path = resolve_project_path(value)
-                paths.extend(bundled.get(value, [path.resolve()] if path.is_file() else []))
+                paths.extend([path.resolve()] if path.is_file() else [])
         inputs[study.name] = paths
     return inputs
 

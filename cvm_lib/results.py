@@ -180,8 +180,13 @@ def record_table(name: str, table: pd.DataFrame, *, index: bool = True) -> pd.Da
         folder, _ = target
         folder.mkdir(parents=True, exist_ok=True)
         # Fixed float format keeps reruns byte-identical across platforms.
-        neutralise_formulas(table).to_csv(folder / file_name, index=index, encoding="utf-8-sig", float_format="%.10g",
-                     lineterminator="\n")
+        safe = neutralise_formulas(table)
+        # Python's csv quotes a field holding a carriage return only when CR is in the line
+        # terminator; such tables are written with CRLF so the field stays one cell.
+        texts = [safe[c] for c in safe.columns if not pd.api.types.is_numeric_dtype(safe[c])] + [safe.index.to_series()]
+        has_cr = any(s.map(lambda v: isinstance(v, str) and "\r" in v).any() for s in texts)
+        safe.to_csv(folder / file_name, index=index, encoding="utf-8-sig", float_format="%.10g",
+                    lineterminator="\r\n" if has_cr else "\n")
     _write()
     return table
 
