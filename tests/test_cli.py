@@ -197,6 +197,9 @@ def test_sigterm_interrupts_cleanly_without_touching_latest(workspace):
     assert proc.returncode == 130, err
     assert (out / "latest").resolve() == good
     assert not list(out.glob(".incomplete-*"))
+    import tempfile
+
+    assert not list(Path(tempfile.gettempdir()).glob(f"cvm-kernel-{proc.pid}-*"))  # kernel files removed
     interrupted = next(p for p in run_dirs(out) if p != good)
     manifest = json.loads((interrupted / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "interrupted"

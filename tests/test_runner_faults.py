@@ -104,7 +104,6 @@ def test_read_only_out_exits_2_and_keeps_latest(books, tmp_path, capsys):
         assert_latest_intact(out, good)
 
 
-@pytest.mark.slow
 def test_full_disk_fails_with_one_line_and_keeps_latest(books, tmp_path, capsys):
     out = tmp_path / "small"
     with tmpfs(out, "6m"):
@@ -126,6 +125,7 @@ def test_full_disk_fails_with_one_line_and_keeps_latest(books, tmp_path, capsys)
 
 # -- cells that never end, kernels that die, and the failing line ---------------------------------
 
+@pytest.mark.slow
 def test_cell_timeout_names_notebook_cell_line_and_limit(books, tmp_path, capsys):
     out = tmp_path / "reports"
     good = good_run(books, out, capsys)
@@ -169,6 +169,7 @@ def test_failing_call_is_named_not_the_first_line(books, tmp_path, capsys):
 
 # -- a killed run ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_sigkill_then_rerun_recovers_the_stale_folder(books, tmp_path):
     out = tmp_path / "reports"
     good = good_run(books, out)
@@ -213,7 +214,7 @@ def test_a_live_incomplete_run_is_left_alone(books, tmp_path):
     assert live.is_dir()
 
 
-def test_kernel_files_are_removed_on_success_failure_and_interrupt(books, tmp_path):
+def test_kernel_files_are_removed_on_success_and_failure(books, tmp_path):
     out = tmp_path / "reports"
     runtime = Path(os.environ.get("JUPYTER_RUNTIME_DIR", Path.home() / ".local/share/jupyter/runtime"))
     before = set(runtime.glob("kernel-*.json")) if runtime.exists() else set()
