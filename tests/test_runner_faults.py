@@ -135,11 +135,25 @@ def test_cell_timeout_names_notebook_cell_line_and_limit(books, tmp_path, capsys
     assert time.monotonic() - started < 40
     err = capsys.readouterr().err
     assert_readable(err)
-    assert f"notebook {books / 'slow.ipynb'}, cell 3: import time" in err
+    assert f"notebook {books / 'slow.ipynb'}, cell 3, line 2: time.sleep(60)" in err  # the line that was running
     assert "CellTimeoutError" in err and "limit of 2 seconds per cell" in err and "--timeout" in err
     assert_latest_intact(out, good)
     failed = next(p for p in run_dirs(out) if p != good)
     assert failed.name.endswith("-failed")
+    assert not kernel_folders()
+
+
+@pytest.mark.slow
+def test_cell_timeout_when_the_kernel_ignores_interrupts(books, tmp_path, capsys):
+    out = tmp_path / "reports"
+    make_notebook(books / "stuck.ipynb", "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                  "time.sleep(60)", params=PARAMS)
+    started = time.monotonic()
+    assert cvm(books, "run", "stuck", "--out", str(out), "--quiet", "--timeout", "2") == 1
+    assert time.monotonic() - started < 45
+    err = capsys.readouterr().err
+    assert_readable(err)
+    assert f"notebook {books / 'stuck.ipynb'}, cell 3" in err and "limit of 2 seconds per cell" in err
     assert not kernel_folders()
 
 

@@ -278,6 +278,10 @@ def _cell_line(notebook: Path, position: int | None, line: int | None) -> str:
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
+def _timeout_text(limit: float | None) -> str:
+    return f"the cell ran longer than the limit of {limit:g} seconds per cell (raise it with --timeout SECONDS)"
+
+
 def _ipc_kernel_manager(prefix: str) -> type[AsyncKernelManager]:
     """A kernel manager class whose kernels talk over local IPC sockets under ``prefix``,
     with the connection file (and its HMAC key) beside them, not in the Jupyter runtime folder."""
@@ -315,13 +319,25 @@ def execute_study(study_path: str, output: str, parameters: dict[str, Any], resu
         # client and closes every socket when the notebook ends.
         pm.execute_notebook(study_path, output, parameters=parameters, progress_bar=progress, log_output=False,
                             cwd=cwd, execution_timeout=cell_timeout, request_save_on_cell_execute=True,
-                            kernel_manager_class=_ipc_kernel_manager(os.path.join(sockets, "kernel")))
+                            kernel_manager_class=_ipc_kernel_manager(os.path.join(sockets, "kernel")),
+                            # On a timeout, interrupt the kernel: its KeyboardInterrupt traceback names
+                            # the line that was running; the reply is an error even if it ignores SIGINT.
+                            interrupt_on_timeout=True,
+                            error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell timed out",
+                                              "traceback": []})
     except PapermillExecutionError as exc:
         position, first_line = _locate_cell(Path(output), exc.exec_count)
+        if position is None:
+            position, first_line = _running_cell(Path(output))
         line, _ = _failing_line(exc.traceback, exc.exec_count)
+        ename, evalue = exc.ename, exc.evalue
+        timed_out = cell_timeout is not None and time.monotonic() - started >= cell_timeout and (
+            ename in ("KeyboardInterrupt", "CellTimeoutError") or "CellTimeoutError" in str(evalue))
+        if timed_out:
+            ename, evalue = "CellTimeoutError", _timeout_text(cell_timeout)
         outcome = {"status": "failed", "error": {
-            "cell": position, "execution_count": exc.exec_count, "ename": exc.ename,
-            "evalue": exc.evalue, "cell_source": _cell_line(Path(output), position, line) or first_line,
+            "cell": position, "execution_count": exc.exec_count, "ename": ename,
+            "evalue": evalue, "cell_source": _cell_line(Path(output), position, line) or first_line,
             "line": line}}
     except KeyboardInterrupt:
         outcome = {"status": "interrupted", "error": {"ename": "KeyboardInterrupt", "evalue": "run interrupted"}}
@@ -330,8 +346,7 @@ def execute_study(study_path: str, output: str, parameters: dict[str, Any], resu
 
         position, first_line = _running_cell(Path(output))
         if isinstance(exc, CellTimeoutError):
-            evalue = (f"the cell ran longer than the limit of {cell_timeout:g} seconds per cell "
-                      f"(raise it with --timeout SECONDS)")
+            evalue = _timeout_text(cell_timeout)
         elif isinstance(exc, DeadKernelError):
             evalue = ("the kernel died while running the cell (out of memory, a crash in compiled code "
                       "or os._exit); see run.log and the partial notebook")
