@@ -213,6 +213,7 @@ def test_sigkill_then_rerun_recovers_the_stale_folder(books, tmp_path):
     recovered = out / f"{run_id}-failed"
     assert (recovered / "slow.ipynb").exists()
     assert "process is gone" in (recovered / "run.log").read_text(encoding="utf-8")
+    assert f"run {run_id} never finished" in (out / "latest" / "run.log").read_text(encoding="utf-8")
     assert (out / "latest").resolve() not in (good, recovered)  # the new run is published
     assert not list(Path(tempfile.gettempdir()).glob(f"cvm-kernel-{proc.pid}-*"))  # its kernel files removed
 

@@ -387,10 +387,12 @@ def run_suite(studies: list[Study], parameters: dict[str, dict[str, Any]], *, ou
 
     check_output_folder(out)
     _clean_stale_kernel_folders()
+    recovered: list[str] = []
     try:
         for run_id_old, target in recover_stale_runs(out):
-            if notices is not None:
-                notices.append(f"run {run_id_old} never finished (its process is gone); moved to {target}")
+            recovered.append(f"run {run_id_old} never finished (its process is gone); moved to {target}")
+        if notices is not None:
+            notices.extend(recovered)
         run_id = _new_run_id(out)
         work = out / f".incomplete-{run_id}"
         (work / "results").mkdir(parents=True)
@@ -408,6 +410,8 @@ def run_suite(studies: list[Study], parameters: dict[str, dict[str, Any]], *, ou
     status = "ok"
     problem: BaseException | None = None
     log.info("run %s: %d studies, output %s", run_id, len(runs), out)
+    for line in recovered:
+        log.warning("%s", line)
 
     def finish(run: StudyRun, outcome: dict[str, Any]) -> None:
         run.status, run.error, run.duration_seconds = outcome["status"], outcome["error"], outcome["duration_seconds"]
