@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LOCK   := requirements/lock.txt
 
-.PHONY: all setup pg-server report test test-fast lab bench lock clean
+.PHONY: all setup pg-server report test test-fast test-py313 lab bench lock clean
 
 all: test
 
@@ -40,6 +40,23 @@ test: $(STAMP) pg-server
 test-fast: $(STAMP) pg-server
 	$(BIN)/python -m pytest tests cvm_lib -m "not slow" -p no:cacheprovider
 
+# The same tests on Python 3.13 (3.11 is the main environment; 3.11-3.13 are declared).
+# Needs a python3.13 on PATH (Debian 12 has none; e.g. pyenv, or PY313=/path/to/python3.13).
+PY313       ?= python3.13
+PY313_VENV  ?= .venv-py313
+
+$(PY313_VENV)/.installed: pyproject.toml $(LOCK)
+	@$(PY313) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 13) else "PY313 must be a Python 3.13")'
+	test -x $(PY313_VENV)/bin/python || $(PY313) -m venv $(PY313_VENV)
+	$(PY313_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PY313_VENV)/bin/python -m pip install --quiet -r $(LOCK)
+	$(PY313_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(PY313_VENV)/bin/python -m ipykernel install --sys-prefix --name cvm-workbench --display-name "Python (CVM Workbench)" >/dev/null
+	touch $@
+
+test-py313: $(PY313_VENV)/.installed
+	$(PY313_VENV)/bin/python -m pytest tests cvm_lib -m "not slow" -p no:cacheprovider
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks
 
@@ -65,4 +82,4 @@ lock:
 	rm -rf .lockenv
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(PY313_VENV) .pytest_cache build dist *.egg-info

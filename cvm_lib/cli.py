@@ -1,5 +1,6 @@
 """The ``cvm`` command: list the studies and run them into dated reports.
 
+    cvm --version
     cvm list
     cvm run [STUDY ...] [--data SOURCE] [--column KEY=NAME ...] [--option NAME=VALUE ...]
             [--table NAME | --query SQL] [-p NAME=VALUE ...] [--config FILE.yaml] [--out DIR]
@@ -16,13 +17,21 @@ folder as a Parquet snapshot that those studies read; bad data exits 2.
 Parameters are validated before any kernel starts. Precedence, lowest first: the
 notebook's defaults, the config's ``parameters``, the config's ``study_parameters``,
 ``--data``/``--lang``, then ``-p``. Exit codes: 0 success, 1 a study failed,
-2 bad usage or bad input, 130 interrupted.
+2 bad usage or bad input, 130 interrupted. Whatever fails, the terminal gets one
+readable line (what, where, what to do); a traceback goes to the run's ``run.log``
+(or, before a run folder exists, to a log file in the temporary folder, named in the message).
+
+Config files are YAML mappings of at most 1 MiB with at most 50 aliases, expanding to at
+most 100,000 values (an "alias bomb" is refused, not expanded).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -30,23 +39,30 @@ import yaml
 
 from cvm_lib.data import CvmDataError
 from cvm_lib.paths import project_root, resolve_project_path
-from cvm_lib.report.params import ParameterError, Study, discover_studies, is_input, resolve_parameters
-from cvm_lib.sources import CHECK_HINT, DataSource, redact_url
+from cvm_lib.report.params import (ParameterError, Study, check_regular_file, discover_studies, is_input,
+                                   resolve_parameters)
+from cvm_lib.sources import CHECK_HINT, DataSource
 
 __all__ = ["main", "project_root"]
 
 _CONFIG_KEYS = {"description", "studies", "data", "parameters", "study_parameters"}
+CONFIG_MAX_BYTES = 1 << 20
+CONFIG_MAX_ALIASES = 50
+CONFIG_MAX_VALUES = 100_000
 
 
 class UsageError(Exception):
     """Bad usage or bad input: exit code 2."""
 
 
-def _bundled_inputs() -> dict[str, list[Path]]:
+#: Bundled data sets and the raw files they read (hashed in the manifest).
+_BUNDLED_FILES = {"cdnow": ["CDNOW_master.txt"], "cdnow_sample": ["CDNOW_sample.txt"], "retail_demo": []}
+
+
+def _bundled_inputs(name: str) -> list[Path]:
     from cvm_lib.datasets import raw_path
 
-    return {"cdnow": [raw_path("CDNOW_master.txt")], "cdnow_sample": [raw_path("CDNOW_sample.txt")],
-            "retail_demo": []}
+    return [raw_path(f) for f in _BUNDLED_FILES[name]]
 
 
 def _parse_assignments(items: list[str]) -> dict[str, str]:
@@ -59,13 +75,55 @@ def _parse_assignments(items: list[str]) -> dict[str, str]:
     return given
 
 
+class _LimitedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses documents with more than CONFIG_MAX_ALIASES aliases."""
+
+    aliases = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001 (PyYAML's signature)
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > CONFIG_MAX_ALIASES:
+                raise UsageError(f"more than {CONFIG_MAX_ALIASES} YAML aliases (*name); "
+                                 "write the values out instead")
+        return super().compose_node(parent, index)
+
+
+def _count_values(value: Any, budget: list[int]) -> None:
+    """Count values as expanded (aliases repeat what they point to); stop past the budget."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise UsageError(f"it expands to more than {CONFIG_MAX_VALUES:,} values (YAML aliases nested "
+                         "in aliases, an 'alias bomb'?)")
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        _count_values(child, budget)
+
+
 def _read_config(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise UsageError(f"config file {path} not found")
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        check_regular_file(path, "config file")
+        if path.stat().st_size > CONFIG_MAX_BYTES:
+            raise UsageError(f"config file {path} is {path.stat().st_size:,} bytes; the limit is "
+                             f"{CONFIG_MAX_BYTES:,} (a config holds parameters, not data)")
+        with open(path, "rb") as fh:
+            raw = fh.read(CONFIG_MAX_BYTES + 1)
+        text = raw.decode("utf-8")
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"config file {path} is not UTF-8 text: {exc}") from None
+    try:
+        config = yaml.load(text, Loader=_LimitedLoader) or {}  # noqa: S506 (a SafeLoader subclass)
+        _count_values(config, [CONFIG_MAX_VALUES])
+    except UsageError as exc:
+        raise UsageError(f"config file {path} refused: {exc}") from None
     except yaml.YAMLError as exc:
         raise UsageError(f"config file {path} is not valid YAML: {exc}") from exc
+    except RecursionError:
+        raise UsageError(f"config file {path} refused: it nests too deeply") from None
     if not isinstance(config, dict):
         raise UsageError(f"config file {path} must be a mapping with keys {sorted(_CONFIG_KEYS)}")
     unknown = set(config) - _CONFIG_KEYS
@@ -106,7 +164,7 @@ def resolve_run(args: argparse.Namespace, available: dict[str, Study]) -> tuple[
         if not any(name in s.parameters for s in studies):
             raise UsageError(f"no selected study has a parameter {name!r}; valid parameters: {_valid_list(studies)}")
 
-    bundled = tuple(_bundled_inputs())
+    bundled = tuple(_BUNDLED_FILES)
     resolved = {}
     try:
         for study in studies:
@@ -170,15 +228,17 @@ def _prepare_data(args: argparse.Namespace):
 
 
 def _inputs_of(studies: list[Study], resolved: dict[str, dict]) -> dict[str, list[Path]]:
-    bundled = _bundled_inputs()
     inputs = {}
     for study in studies:
         paths: list[Path] = []
         for name in filter(is_input, study.parameters):
             value = resolved[study.name].get(name, study.parameters[name].default)
             if isinstance(value, str):
+                if value in _BUNDLED_FILES:
+                    paths.extend(_bundled_inputs(value))
+                    continue
                 path = resolve_project_path(value)
-                paths.extend(bundled.get(value, [path.resolve()] if path.is_file() else []))
+                paths.extend([path.resolve()] if path.is_file() else [])
         inputs[study.name] = paths
     return inputs
 
@@ -194,9 +254,20 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{study.name}  —  {study.title}")
         width = max((len(p.name) for p in study.parameters.values()), default=0)
         for p in study.parameters.values():
-            print(f"    {p.name:<{width}}  {p.type_text:<12} = {p.default!r:<14} {p.help}")
+            allowed = f"  {p.allowed_text}" if p.allowed_text else ""
+            print(f"    {p.name:<{width}}  {p.type_text:<12} = {p.default!r:<14} {p.help}{allowed}".rstrip())
         print()
     return 0
+
+
+def _where(err: dict[str, Any]) -> str:
+    """``cell 3, line 2: raise ValueError(...)`` for an error record of the runner."""
+    if err.get("cell") is None:
+        return "cell unknown"
+    text = f"cell {err['cell']}"
+    if err.get("line"):
+        text += f", line {err['line']}"
+    return text + (f": {err['cell_source']}" if err.get("cell_source") else "")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -204,6 +275,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
     available = discover_studies(Path(args.notebooks))
     studies, resolved = resolve_run(args, available)
     prepared = _prepare_data(args)
@@ -211,27 +284,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     if prepared is not None:
         for name in prepared.studies:
             inputs[name] = prepared.source.files()
-    result = run_suite(studies, resolved, out=Path(args.out), project_root=project_root(), jobs=args.jobs,
-                       show_code=args.show_code, quiet=args.quiet, cell_timeout=args.timeout,
-                       lang=args.lang or "en", inputs=inputs, command=[redact_url(a) for a in sys.argv],
-                       config_file=Path(args.config).resolve() if args.config else None, data=prepared)
+    notices: list[str] = []
+    try:
+        result = run_suite(studies, resolved, out=Path(args.out), project_root=project_root(), jobs=args.jobs,
+                           show_code=args.show_code, quiet=args.quiet, cell_timeout=args.timeout,
+                           lang=args.lang or "en", inputs=inputs,
+                           command=["cvm", "run", *(args.studies or [])],
+                           config_file=Path(args.config).resolve() if args.config else None, notices=notices,
+                           data=prepared)
+    finally:
+        for line in notices:
+            print(f"cvm: {line}", file=sys.stderr)
     for run in result.studies:
         if run.status == "failed":
             err = run.error or {}
             print(f"cvm: study {run.name} failed: notebook {Path(args.notebooks) / (run.name + '.ipynb')}, "
-                  f"cell {err.get('cell')} ({err.get('cell_source') or '?'}): {err.get('ename')}: {err.get('evalue')}",
-                  file=sys.stderr)
+                  f"{_where(err)} — {err.get('ename')}: {err.get('evalue')}", file=sys.stderr)
     where = result.directory
     if result.status == "ok":
         if not args.quiet:
             print(f"report: {where / 'index.html'}")
     else:
-        print(f"cvm: run {result.status}; partial results kept in {where}; 'latest' unchanged", file=sys.stderr)
+        print(f"cvm: run {result.status}; partial results kept in {where}; 'latest' unchanged; "
+              f"details in {where / 'run.log'}", file=sys.stderr)
     return result.exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cvm", description="CVM Workbench: run customer value management studies.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--notebooks", default=str(project_root() / "notebooks"), help="folder of study notebooks")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="show every study with its parameters")
@@ -282,7 +363,29 @@ def cmd_check_data(args: argparse.Namespace) -> int:
     return 0 if ok else 2
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("cvm-workbench")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _log_traceback() -> Path | None:
+    """Write the current exception's traceback to a log file; its path, or None."""
+    path = Path(tempfile.gettempdir()) / f"cvm-error-{os.getpid()}.log"
+    try:
+        path.write_text(traceback.format_exc(), encoding="utf-8")
+    except OSError:
+        return None
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``cvm`` command; the one error boundary: known failures become one line and an exit code."""
+    from cvm_lib.report.runner import RunError, describe_os_error
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -295,9 +398,22 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ParameterError, FileNotFoundError) as exc:
         print(f"cvm: error: {exc}", file=sys.stderr)
         return 2
+    except RunError as exc:
+        print(f"cvm: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("cvm: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        logged = _log_traceback()
+        print(f"cvm: error: {describe_os_error(exc)}" + (f" (details in {logged})" if logged else ""),
+              file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 (the boundary: a bug still gets one line and a log)
+        logged = _log_traceback()
+        print(f"cvm: internal error: {type(exc).__name__}: {exc}"
+              + (f"; the traceback is in {logged}" if logged else ""), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

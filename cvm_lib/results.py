@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["record", "record_many", "record_table", "recorded", "reset", "RESULTS_DIR_ENV", "STUDY_ENV"]
+__all__ = ["record", "record_many", "record_table", "recorded", "reset", "neutralise_formulas", "RESULTS_DIR_ENV",
+           "STUDY_ENV"]
 
 #: Set by ``cvm run`` for the kernel: where results go, and the study's name.
 RESULTS_DIR_ENV = "CVM_RESULTS_DIR"
@@ -124,10 +125,51 @@ def record_many(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return figures
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
+
+
+def _neutral_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value.strip()):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cannot run as a spreadsheet formula.
+
+    OWASP's rule for CSV/XLSX export: a text cell (also an index value or a column
+    name) starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+    prefixed with a single quote, unless it is a number written as text (``-12.5``).
+    Numeric columns are never changed.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"channel": ["=HYPERLINK(0)", "-3.5", "web", "@SUM(A1)"], "n": [1, -2, 3, 4]})
+    >>> neutralise_formulas(t)["channel"].tolist()
+    ["'=HYPERLINK(0)", '-3.5', 'web', "'@SUM(A1)"]
+    >>> neutralise_formulas(t)["n"].tolist()
+    [1, -2, 3, 4]
+    """
+    out = table.copy()
+    for column in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_datetime64_any_dtype(out[column])):
+            out[column] = out[column].map(_neutral_text)
+    out.columns = out.columns.map(_neutral_text) if not isinstance(out.columns, pd.MultiIndex) else out.columns
+    if not isinstance(out.index, pd.MultiIndex) and not pd.api.types.is_numeric_dtype(out.index):
+        out.index = out.index.map(_neutral_text).rename(_neutral_text(out.index.name))
+    elif isinstance(out.index, pd.MultiIndex):
+        out.index = pd.MultiIndex.from_tuples([tuple(_neutral_text(v) for v in row) for row in out.index],
+                                              names=out.index.names)
+    return out
+
+
 def record_table(name: str, table: pd.DataFrame, *, index: bool = True) -> pd.DataFrame:
     """Record a table: written as ``results/<study>__<name>.csv`` (UTF-8 with BOM, for Excel).
 
-    Returns the table unchanged, so it can be the last line of a cell.
+    Text cells that a spreadsheet would run as formulas are neutralised in the file
+    (see :func:`neutralise_formulas`). Returns the table unchanged, so it can be the last line of a cell.
     """
     if not isinstance(table, pd.DataFrame):
         table = pd.DataFrame(table)
@@ -138,8 +180,13 @@ def record_table(name: str, table: pd.DataFrame, *, index: bool = True) -> pd.Da
         folder, _ = target
         folder.mkdir(parents=True, exist_ok=True)
         # Fixed float format keeps reruns byte-identical across platforms.
-        table.to_csv(folder / file_name, index=index, encoding="utf-8-sig", float_format="%.10g",
-                     lineterminator="\n")
+        safe = neutralise_formulas(table)
+        # Python's csv quotes a field holding a carriage return only when CR is in the line
+        # terminator; such tables are written with CRLF so the field stays one cell.
+        texts = [safe[c] for c in safe.columns if not pd.api.types.is_numeric_dtype(safe[c])] + [safe.index.to_series()]
+        has_cr = any(s.map(lambda v: isinstance(v, str) and "\r" in v).any() for s in texts)
+        safe.to_csv(folder / file_name, index=index, encoding="utf-8-sig", float_format="%.10g",
+                    lineterminator="\r\n" if has_cr else "\n")
     _write()
     return table
 

@@ -193,6 +193,11 @@ def _window(tx: pd.DataFrame, end_day: int | None) -> tuple[pd.DataFrame, np.nda
             raise CvmDataError("the transaction log is empty", source="<DataFrame>")
         end_day = int(days.max())
     inside = days <= end_day
+    if not inside.any():
+        first = np.datetime64(int(days.min()), "D") if len(days) else None
+        raise CvmDataError(f"observation_end {np.datetime64(end_day, 'D')} is before the first purchase ({first}): "
+                           "no transaction is inside the observation window; choose a later observation_end",
+                           source="<DataFrame>", column="date", option="observation_end")
     if not inside.all():
         tx, days = tx.loc[inside], days[inside]
     return tx, days, end_day
@@ -336,6 +341,11 @@ def calibration_holdout(tx: pd.DataFrame, *, calibration_end: Any, observation_e
     amount = tx["amount"].to_numpy(dtype=np.float64)
     k = len(ids)
     in_cal = days <= cal_day
+    if not in_cal.any():
+        raise CvmDataError(f"calibration_end {np.datetime64(cal_day, 'D')} is before the first purchase "
+                           f"({np.datetime64(int(days.min()), 'D')}): the calibration window is empty; "
+                           "choose a later calibration_end", source="<DataFrame>", column="date",
+                           option="calibration_end")
     summary, stats = _summary_frame(codes[in_cal], ids, days[in_cal], amount[in_cal], cal_day, unit)
     seen = stats["n_days"] > 0  # customers whose first purchase is in the calibration period
     hold = ~in_cal

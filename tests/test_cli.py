@@ -137,7 +137,7 @@ def test_failing_study_exits_1_keeps_partial_notebook_and_latest(workspace, caps
     assert cvm(books, "run", "tiny", "broken", "--data", str(data), "--out", str(out), "--quiet") == 1
     err = capsys.readouterr().err
     assert "broken" in err and "broken.ipynb" in err and "ValueError" in err and "planted failure" in err
-    assert "cell" in err and "x = 1" in err
+    assert "cell 3, line 2: raise ValueError(\"planted failure\")" in err  # the failing line, not the first
     assert (out / "latest").resolve() == good
     failed = next(p for p in run_dirs(out) if p != good)
     assert (failed / "broken.ipynb").exists() and (failed / "broken.html").exists()
@@ -202,6 +202,9 @@ def test_sigterm_interrupts_cleanly_without_touching_latest(workspace):
     assert proc.returncode == 130, err
     assert (out / "latest").resolve() == good
     assert not list(out.glob(".incomplete-*"))
+    import tempfile
+
+    assert not list(Path(tempfile.gettempdir()).glob(f"cvm-kernel-{proc.pid}-*"))  # kernel files removed
     interrupted = next(p for p in run_dirs(out) if p != good)
     manifest = json.loads((interrupted / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "interrupted"

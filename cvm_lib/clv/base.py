@@ -782,7 +782,7 @@ class PurchaseModel(BaseModel):
         frame, x, tx, T = self._rft(data)
         horizon = np.broadcast_to(self._time(t), x.shape)
         theta = self.params_.to_numpy(dtype=np.float64)
-        out = np.exp(self._log_p_alive(theta, x, tx, T)) * self._alive_expectation(theta, x, T, horizon)
+        out = self._p_alive(theta, x, tx, T) * self._alive_expectation(theta, x, T, horizon)
         return pd.Series(out, index=frame.index, name="expected_purchases")
 
     def _discounted_purchases(self, data: Any, times: np.ndarray, factors: np.ndarray) -> pd.Series:
@@ -793,7 +793,7 @@ class PurchaseModel(BaseModel):
         self._check_fitted()
         frame, x, tx, T = self._rft(data)
         theta = self.params_.to_numpy(dtype=np.float64)
-        p_alive = np.exp(self._log_p_alive(theta, x, tx, T))
+        p_alive = self._p_alive(theta, x, tx, T)
         (ux, uT), _, inv = group_rows([x, T])
         total = np.zeros(ux.shape[0])
         previous = np.zeros(ux.shape[0])
@@ -802,6 +802,12 @@ class PurchaseModel(BaseModel):
             total += (current - previous) * factor
             previous = current
         return pd.Series(p_alive * total[inv], index=frame.index)
+
+    def _p_alive(self, theta, x, tx, T) -> np.ndarray:
+        # P(alive) of a heavy buyer who has been silent for long underflows to 0.0, its
+        # correct double value; an underflow is not an error even under np.seterr(all="raise").
+        with np.errstate(under="ignore"):
+            return np.exp(self._log_p_alive(theta, x, tx, T))
 
     def prob_alive(self, data: Any) -> pd.Series:
         """Probability that each customer is still active at ``T`` (the end of the data).
@@ -814,4 +820,4 @@ class PurchaseModel(BaseModel):
         self._check_fitted()
         frame, x, tx, T = self._rft(data)
         theta = self.params_.to_numpy(dtype=np.float64)
-        return pd.Series(np.exp(self._log_p_alive(theta, x, tx, T)), index=frame.index, name="prob_alive")
+        return pd.Series(self._p_alive(theta, x, tx, T), index=frame.index, name="prob_alive")

@@ -193,7 +193,9 @@ class BetaGeoBetaBinom(BaseModel):
         frame, x, t, n, (a, b, g, d), ll = self._rows(data)
         m = self._periods(n_future, "n_future")
         log_num = _betaln(a + x, b + n - x) - _betaln(a, b) + _betaln(g, d + n + m) - _betaln(g, d)
-        return pd.Series(np.exp(log_num - ll), index=frame.index, name="prob_alive")
+        with np.errstate(under="ignore"):  # an underflow to 0.0 is the right value, also under seterr(all="raise")
+            alive = np.exp(log_num - ll)
+        return pd.Series(alive, index=frame.index, name="prob_alive")
 
     def expected_purchases(self, data: Any, n_future: int) -> pd.Series:
         """Conditional expected number of transactions in the next ``n_future`` opportunities.

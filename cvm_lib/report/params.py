@@ -4,6 +4,15 @@ A study is a notebook under ``notebooks/`` with one code cell tagged ``parameter
 Each assignment in that cell declares a parameter: its name, its type (from an
 annotation such as ``observation_end: str | None = None``, else from the default's
 type), its default and, from the trailing comment, a one-line description.
+
+The comment may end with the values allowed, checked before any kernel starts and
+shown by ``cvm list``: a set of choices ``{en, zh}`` or an interval ``[0, 1]``,
+``(0, inf)``, ``[1, inf)`` (square bracket: bound included). For a list parameter
+the constraint applies to every element; ``None`` stays allowed where the type is
+optional::
+
+    lang: str = "en"        # language of tables and figures {en, zh}
+    margin: float = 0.3     # margin as a share of spend [0, 1]
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import yaml
 from cvm_lib.paths import resolve_project_path
 
 __all__ = ["Parameter", "Study", "ParameterError", "discover_studies", "parse_parameters", "coerce_value",
-           "resolve_parameters", "is_input", "INPUT_PARAMETERS"]
+           "check_allowed", "resolve_parameters", "is_input", "check_regular_file", "INPUT_PARAMETERS"]
 
 #: Parameters naming input data: ``data`` (a bundled data set or a file) and every
 #: ``*_path`` parameter (a file). They are checked before a run and hashed in its manifest.
@@ -44,10 +53,73 @@ class Parameter:
     types: tuple[str, ...]  # e.g. ("str", "None")
     default: Any
     help: str = ""
+    choices: tuple[str, ...] | None = None
+    #: (low, high, low included, high included); None for no interval.
+    bounds: tuple[float, float, bool, bool] | None = None
 
     @property
     def type_text(self) -> str:
         return " | ".join(self.types)
+
+    @property
+    def allowed_text(self) -> str:
+        """The allowed values as written in the declaration (``{en, zh}``, ``[0, 1]``), or ''."""
+        if self.choices is not None:
+            return "{" + ", ".join(self.choices) + "}"
+        if self.bounds is not None:
+            lo, hi, lo_in, hi_in = self.bounds
+            return f"{'[' if lo_in else '('}{_num_text(lo)}, {_num_text(hi)}{']' if hi_in else ')'}"
+        return ""
+
+
+def _num_text(x: float) -> str:
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+_CHOICES = re.compile(r"\{\s*([\w.\-]+(?:\s*,\s*[\w.\-]+)*)\s*\}\s*$")
+_BOUND = r"\s*(-?inf|[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*"
+_INTERVAL = re.compile(r"([\[(])" + _BOUND + "," + _BOUND + r"([\])])\s*$")
+
+
+def _allowed(comment: str) -> tuple[str, tuple[str, ...] | None, tuple[float, float, bool, bool] | None]:
+    """Split a trailing ``{a, b}`` or ``[lo, hi]`` off a parameter's comment."""
+    match = _CHOICES.search(comment)
+    if match:
+        items = tuple(part.strip() for part in match.group(1).split(","))
+        return comment[:match.start()].rstrip(), items, None
+    match = _INTERVAL.search(comment)
+    if match:
+        lo, hi = float(match.group(2)), float(match.group(3))
+        return comment[:match.start()].rstrip(), None, (lo, hi, match.group(1) == "[", match.group(4) == "]")
+    return comment, None, None
+
+
+def check_allowed(param: Parameter, value: Any) -> None:
+    """Raise :class:`ParameterError` when ``value`` is outside the declared choices or interval.
+
+    Examples
+    --------
+    >>> (lang,) = parse_parameters('lang: str = "en"  # language {en, zh}').values()
+    >>> lang.help, lang.allowed_text
+    ('language', '{en, zh}')
+    >>> check_allowed(lang, "fr")
+    Traceback (most recent call last):
+    ...
+    cvm_lib.report.params.ParameterError: parameter 'lang' must be one of {en, zh}, got 'fr'
+    """
+    if value is None or (param.choices is None and param.bounds is None):
+        return
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        if param.choices is not None and str(item) not in param.choices:
+            raise ParameterError(f"parameter {param.name!r} must be one of {param.allowed_text}, got {item!r}")
+        if param.bounds is not None:
+            lo, hi, lo_in, hi_in = param.bounds
+            ok = isinstance(item, (int, float)) and not isinstance(item, bool) and item == item and \
+                (item >= lo if lo_in else item > lo) and (item <= hi if hi_in else item < hi)
+            if not ok:
+                raise ParameterError(f"parameter {param.name!r} must be in {param.allowed_text}, got {item!r}")
 
 
 @dataclass(frozen=True)
@@ -95,7 +167,8 @@ def parse_parameters(source: str, where: str = "<parameters cell>") -> dict[str,
         except ValueError as exc:
             raise ParameterError(f"{where}: parameter {name!r} must have a literal default value") from exc
         comment = lines[node.end_lineno - 1].partition("#")[2].strip() if "#" in lines[node.end_lineno - 1] else ""
-        params[name] = Parameter(name, _annotation_types(annotation, default), default, comment)
+        text, choices, bounds = _allowed(comment)
+        params[name] = Parameter(name, _annotation_types(annotation, default), default, text, choices, bounds)
     return params
 
 
@@ -182,12 +255,40 @@ def resolve_parameters(study: Study, given: dict[str, Any], *, from_text: set[st
                 raise ParameterError(f"study {study.name!r} has no parameter {name!r}; valid parameters: {valid}")
             continue
         value = coerce_value(param, value, from_text=name in from_text)
-        if is_input(name) and isinstance(value, str) and not (name == "data" and value in bundled):
+        try:
+            check_allowed(param, value)
+        except ParameterError as exc:
+            raise ParameterError(f"{exc} (study {study.name!r})") from None
+        if is_input(name) and isinstance(value, str) and not (name == "data" and value in bundled) \
+                and "://" not in value:
             path = resolve_project_path(value)
             if not path.exists():
                 hint = f" (or use a bundled data set: {', '.join(bundled)})" if name == "data" else ""
                 raise ParameterError(f"parameter {name!r} of study {study.name!r}: input file {value!r} not found"
                                      + hint)
+            check_regular_file(path, f"parameter {name!r} of study {study.name!r}", folders=True)
             value = str(path.resolve())
         resolved[name] = value
     return resolved
+
+
+def check_regular_file(path: Path, what: str, *, folders: bool = False) -> None:
+    """Refuse a FIFO, a device (``/dev/zero``) or a socket without opening it (opening a FIFO blocks).
+
+    Examples
+    --------
+    >>> check_regular_file(Path("/dev/null"), "config file")
+    Traceback (most recent call last):
+    ...
+    cvm_lib.report.params.ParameterError: config file /dev/null is a character device, not a regular file; give a file
+    """
+    import stat
+
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode) or (folders and stat.S_ISDIR(mode)):
+        return
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
+            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a folder" if stat.S_ISDIR(mode) else "not a regular file")
+    raise ParameterError(f"{what} {path} is {kind}, not a regular file; give a file"
+                         + (" or a folder" if folders else ""))
