@@ -14,7 +14,6 @@ import pytest
 from cvm_lib.cli import main
 from cvm_lib.datasets import simulate_retail
 from cvm_lib.report.snapshot import read_snapshot
-from cvm_lib.sources import load_options
 
 TRANSACTION_STUDIES = ["00_data_overview", "01_segmentation", "02_value_chain", "03_retention"]
 
@@ -29,17 +28,6 @@ def erp_export(n_customers: int = 400, seed: int = 5) -> pd.DataFrame:
     returns = frame.iloc[[5, 40, 200]].copy()
     returns["消费金额"] = -(returns["消费金额"] / 2).round(2)
     return pd.concat([frame, returns], ignore_index=True)
-
-
-def require_excel_text_ids(tmp_path: Path) -> None:
-    """xfail (not skip) while the loader still reads Excel text cells such as '007' as numbers."""
-    from cvm_lib.data import load_transactions
-
-    probe = tmp_path / "probe.xlsx"
-    pd.DataFrame({"customer_id": ["007"], "date": ["2024-01-02"], "amount": [1.0]}).to_excel(probe, index=False)
-    if load_transactions(probe)["customer_id"].iloc[0] != "007":
-        pytest.xfail("cvm_lib.data reads Excel text ids as numbers (leading zeros lost): the loader's fix "
-                     "of issue 10 makes this test run")
 
 
 def write_config(path: Path, source: Path, options: dict) -> Path:
@@ -98,7 +86,6 @@ def test_gbk_csv_export_runs_through_every_transaction_study(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_plain_xlsx_export_with_text_ids_runs_through_every_transaction_study(tmp_path, capsys):
-    require_excel_text_ids(tmp_path)
     frame = erp_export(seed=6)
     source = tmp_path / "会员消费明细.xlsx"
     frame.to_excel(source, index=False, sheet_name="明细")  # card numbers written as text cells
@@ -106,12 +93,9 @@ def test_plain_xlsx_export_with_text_ids_runs_through_every_transaction_study(tm
 
 
 @pytest.mark.slow
-@pytest.mark.skipif("header_row" not in load_options(), reason="needs load_transactions(header_row=...) "
-                    "(issue 10, Excel title rows)")
 def test_xlsx_export_with_a_title_row_above_the_header(tmp_path, capsys):
     from openpyxl import Workbook
 
-    require_excel_text_ids(tmp_path)
     frame = erp_export(seed=7)
     source = tmp_path / "会员消费明细_标题.xlsx"
     book = Workbook()
@@ -122,9 +106,7 @@ def test_xlsx_export_with_a_title_row_above_the_header(tmp_path, capsys):
     for row in frame.itertuples(index=False):
         sheet.append(list(row))
     book.save(source)
-    options = {"on_negative": "net", "header_row": "auto"}
-    if "sheet" in load_options():
-        options["sheet"] = "明细"
+    options = {"on_negative": "net", "header_row": "auto", "sheet": "明细"}
     run_suite_on(tmp_path, source, options, frame, capsys)
 
 
