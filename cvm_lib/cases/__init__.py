@@ -17,7 +17,7 @@ Cases: ``supermarket``, ``bank_nine_grid``, ``gold_tier``, ``brewer``, ``crm_pro
 
 from cvm_lib.cases._core import (CASES, Exercise, Verdict, check_answer, exercise, exercise_table, exercises,
                                  expected_answer, solution_table)
-from cvm_lib.cases import supermarket, bank, gold_tier  # noqa: F401,E402  (each registers its case)
+from cvm_lib.cases import supermarket, bank, gold_tier, brewer, crm_programme, cdnow_clv  # noqa: F401,E402  (each registers its case)
 
 __all__ = ["CASES", "Exercise", "Verdict", "check_answer", "exercise", "exercises", "exercise_table",
            "expected_answer", "solution_table", "show_exercises", "show_solutions"]
