@@ -23,7 +23,7 @@ from typing import Any, Callable
 import pandas as pd
 
 __all__ = ["Exercise", "Verdict", "register", "exercises", "exercise", "check_answer", "expected_answer",
-           "exercise_table", "solution_table", "CASES"]
+           "exercise_table", "solution_table", "exercise_markdown", "solution_markdown", "CASES"]
 
 KINDS = {"compute": ("计算", "compute"), "interpret": ("解读", "interpret"), "decide": ("决策", "decide")}
 
@@ -243,6 +243,8 @@ def _format(ex: Exercise, value: Any, lang: str) -> str:
     if ex.answer == "option":
         letter = _LETTERS[list(ex.options).index(value)]
         return f"({letter}) {ex.option_text(value, lang)}"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
     return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
 
 
@@ -258,3 +260,44 @@ def solution_table(case: str, lang: str = "zh") -> pd.DataFrame:
                      ("单位" if zh else "unit"): (e.unit_zh if zh else e.unit_en) or "—",
                      ("说明" if zh else "explanation"): e.explain_zh if zh else e.explain_en})
     return pd.DataFrame(rows).set_index("题号" if zh else "exercise")
+
+
+def _sheet_lines(e: Exercise, lang: str) -> list[str]:
+    zh = lang == "zh"
+    kind = KINDS[e.kind][0 if zh else 1]
+    lines = [f"**{e.id}** （{kind}）{e.zh}" if zh else f"**{e.id}** ({kind}) {e.en}"]
+    for letter, key in zip(_LETTERS, e.options):
+        lines.append(f"    - ({letter}) {e.option_text(key, lang)}")
+    unit = (e.unit_zh if zh else e.unit_en)
+    if e.answer == "option":
+        meta = "作答：填选项字母" if zh else "answer: the option letter"
+    else:
+        meta = (f"单位：{unit}；" if unit else "") + f"容差：{e.tolerance_text('zh')}" if zh else \
+            (f"unit: {unit}; " if unit else "") + f"tolerance: {e.tolerance_text('en')}"
+    lines.append(f"    - *{meta}*")
+    return lines
+
+
+def exercise_markdown(case: str, lang: str = "zh") -> str:
+    """The exercise sheet as a Markdown list (no answers)."""
+    out = []
+    for e in exercises(case):
+        first, *rest = _sheet_lines(e, lang)
+        out.append("1. " + first)
+        out.extend("   " + line.strip() if not line.startswith("    - ") else "    " + line.strip() for line in rest)
+    return "\n".join(out)
+
+
+def solution_markdown(case: str, lang: str = "zh") -> str:
+    """The teacher's solutions as a Markdown list: question, computed answer, explanation."""
+    zh = lang == "zh"
+    out = []
+    for e in exercises(case):
+        value = expected_answer(case, e.id)
+        unit = e.unit_zh if zh else e.unit_en
+        answer = _format(e, value, lang) + (f" {unit}" if unit and e.answer == "number" else "")
+        out.append(f"1. **{e.id}** {e.zh if zh else e.en}")
+        out.append(f"    - {'答案' if zh else 'answer'}: **{answer}**")
+        if e.explain_zh:
+            out.append(f"    - {e.explain_zh if zh else e.explain_en}")
+    return "\n".join(out)

@@ -19,7 +19,7 @@ from cvm_lib import segmentation
 from cvm_lib.cases._core import Exercise, register
 from cvm_lib.cases._data import read_case_csv, t
 
-__all__ = ["load", "raroc", "value_grid", "growth_grid", "gap_analysis", "BANK_STRATEGIES", "GAP_INDICATORS"]
+__all__ = ["load", "raroc", "value_grid", "growth_grid", "gap_analysis", "cut_table", "grid_figure", "grid_table", "BANK_STRATEGIES", "GAP_INDICATORS"]
 
 #: Strategy per (revenue level, RAROC level) cell, in the bank's words.
 BANK_STRATEGIES = {
@@ -94,17 +94,53 @@ def growth_grid(clients: pd.DataFrame, lang: str = "zh") -> segmentation.NineGri
                                   strategies=strategies, lang=lang)
 
 
+_AXES = {"value": (("收入（万元）", "revenue (10k yuan)"), ("RAROC", "RAROC")),
+         "growth": (("我行收入增长", "revenue growth with the bank"), ("客户自身增长", "client's own growth"))}
+
+
+def _axes(kind: str, lang: str) -> tuple[str, str]:
+    x, y = _AXES[kind]
+    return (x[0] if lang == "zh" else x[1]), (y[0] if lang == "zh" else y[1])
+
+
+def cut_table(grid: segmentation.NineGridResult, kind: str = "value", lang: str = "zh") -> pd.DataFrame:
+    """The tertile cuts of a grid's two axes (low < cut 1 ≤ medium < cut 2 ≤ high)."""
+    x, y = _axes(kind, lang)
+    return pd.DataFrame([grid.cuts["x"], grid.cuts["y"]], index=[x, y],
+                        columns=[t(lang, "低/中 切点", "low/medium cut"), t(lang, "中/高 切点", "medium/high cut")])
+
+
+def grid_table(table: pd.DataFrame, kind: str = "value", lang: str = "zh") -> pd.DataFrame:
+    """A 3×3 grid table (counts, shares or strategies) with its axes named."""
+    x, y = _axes(kind, lang)
+    out = table.copy()
+    out.columns.name, out.index.name = f"{x} →", f"{y} ↓"
+    return out
+
+
+def grid_figure(grid: segmentation.NineGridResult, kind: str = "value", what: str = "counts", lang: str = "zh"):
+    """Heatmap of a grid's client counts (``what="counts"``) or revenue shares (``"value_share"``)."""
+    from cvm_lib import plots
+
+    x, y = _axes(kind, lang)
+    table = grid.counts if what == "counts" else grid.value_share
+    title = t(lang, "客户数", "clients") if what == "counts" else t(lang, "收入占比", "revenue share")
+    return plots.plot_heatmap(table, title=title, xlabel=x, ylabel=y, fmt=".0f" if what == "counts" else ".0%",
+                              lang=lang)
+
+
 def _high_value(clients: pd.DataFrame) -> pd.Series:
     grid = value_grid(clients, lang="en").cells
     return (grid["x_level"].astype(str) == "high") & (grid["y_level"].astype(str) == "high")
 
 
-def gap_analysis(clients: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def gap_analysis(clients: pd.DataFrame, lang: str = "zh", *, keys: bool = False) -> pd.DataFrame:
     """What a high-value client (high revenue × high RAROC) looks like, and the others' gap to it.
 
     ``gap`` = others' mean − benchmark, ``relative_gap`` = gap / benchmark, and
     ``shortfall`` = the relative gap signed so that positive means *worse* than the
-    benchmark (for the cost-income ratio, higher is worse).
+    benchmark (for the cost-income ratio, higher is worse). Indexed by the indicator's
+    name in ``lang``, or by its column key with ``keys=True``.
     """
     high = _high_value(clients)
     rows = []
@@ -116,7 +152,8 @@ def gap_analysis(clients: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                      t(lang, "差距", "gap"): rest - bench,
                      t(lang, "相对差距", "relative gap"): (rest - bench) / bench,
                      t(lang, "短板程度", "shortfall"): -direction * (rest - bench) / bench})
-    return pd.DataFrame(rows, index=pd.Index([g[0] for g in GAP_INDICATORS], name="key"))
+    out = pd.DataFrame(rows, index=pd.Index([g[0] for g in GAP_INDICATORS], name="key"))
+    return out if keys else out.set_index(t(lang, "指标", "indicator"))
 
 
 def _cell_of(clients: pd.DataFrame, client_id: str) -> tuple[str, str]:
@@ -165,7 +202,7 @@ EXERCISES = [
     Exercise("bank_nine_grid", "e5", "interpret",
              "差距分析：其他客户与高价值客户相比，哪项业务指标的短板（相对差距，按指标方向）最大？",
              "Gap analysis: on which business indicator do the other clients fall furthest short of the high-value clients (relative gap, by the indicator's direction)?",
-             lambda c: gap_analysis(c, "en")["shortfall"].idxmax(), answer="option",
+             lambda c: gap_analysis(c, "en", keys=True)["shortfall"].idxmax(), answer="option",
              options={g[0]: (g[1], g[2]) for g in GAP_INDICATORS},
              explain_zh="短板最大的指标，是把普通客户培养成高价值客户时最该发力的地方。",
              explain_en="The largest shortfall is where developing ordinary clients into high-value ones should start."),

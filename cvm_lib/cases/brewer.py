@@ -91,9 +91,9 @@ def survival(case: BrewerCase, years) -> pd.Series:
 def retention_by_age(case: BrewerCase, max_age: int = 8, lang: str = "zh") -> pd.DataFrame:
     """Yearly retention by relationship age: r(k) = S(k)/S(k−1), k = 1..max_age."""
     s = survival(case, np.arange(0, max_age + 1)).to_numpy()
-    return pd.DataFrame({t(lang, "关系年限（第 k 年）", "relationship year k"): np.arange(1, max_age + 1),
-                         t(lang, "存续概率 S(k)", "survival S(k)"): s[1:],
-                         t(lang, "当年保持率 S(k)/S(k−1)", "retention in year k"): s[1:] / s[:-1]})
+    return pd.DataFrame({t(lang, "存续概率 S(k)", "survival S(k)"): s[1:],
+                         t(lang, "当年保持率 S(k)/S(k−1)", "retention in year k"): s[1:] / s[:-1]},
+                        index=pd.Index(np.arange(1, max_age + 1), name=t(lang, "关系年限 k（年）", "relationship year k")))
 
 
 def drivers(case: BrewerCase, lang: str = "zh") -> pd.DataFrame:

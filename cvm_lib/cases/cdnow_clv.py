@@ -23,7 +23,7 @@ from cvm_lib.cases._data import t
 from cvm_lib.datasets import cdnow
 from cvm_lib.summary import calibration_holdout
 
-__all__ = ["CdnowCase", "load", "simple_inputs", "simple_clv", "holdout_comparison", "btyd_clv", "clv_comparison",
+__all__ = ["CdnowCase", "load", "simple_inputs", "simple_clv", "simple_table", "holdout_comparison", "btyd_clv", "clv_comparison",
            "CALIBRATION_END", "OBSERVATION_END", "DURATION_YEARS", "MARGIN", "ANNUAL_DISCOUNT", "HOLDOUT_WEEKS"]
 
 CALIBRATION_END = "1997-09-30"
@@ -72,6 +72,17 @@ def simple_inputs(case: CdnowCase) -> dict[str, float]:
 def simple_clv(case: CdnowCase) -> float:
     """amount × frequency × duration × margin (dollars per customer)."""
     return float(clv.teaching_clv(**simple_inputs(case)))
+
+
+def simple_table(case: CdnowCase, lang: str = "zh") -> pd.DataFrame:
+    """The simple formula's inputs and result."""
+    x = simple_inputs(case)
+    return pd.DataFrame({t(lang, "数值", "value"): [x["amount"], x["frequency"], x["duration"], x["margin"],
+                                                   simple_clv(case)]},
+                        index=[t(lang, "每次购买金额（美元）", "amount per purchase ($)"),
+                               t(lang, "每年购买次数", "purchases a year"),
+                               t(lang, "持续年数（假设）", "years as a customer (assumed)"),
+                               t(lang, "毛利率", "margin"), t(lang, "CLV（美元）", "CLV ($)")])
 
 
 def _simple_holdout(case: CdnowCase) -> float:

@@ -21,7 +21,7 @@ from cvm_lib import indicators
 from cvm_lib.cases._core import Exercise, register
 from cvm_lib.cases._data import read_case_csv, t
 
-__all__ = ["CrmCase", "load", "indicator_system", "weights_table", "ranking", "fuzzy_table", "GRADES",
+__all__ = ["CrmCase", "load", "indicator_system", "branch_table", "factor_table", "judgement_matrix", "ahp_check", "weights_table", "ranking", "fuzzy_table", "GRADES",
            "GRADE_SCORES", "CRITERIA"]
 
 CRITERIA = {"retention_rate": ("客户保持率", "retention rate", "客户保持 retention", "share"),
@@ -80,6 +80,18 @@ def indicator_system(lang: str = "zh") -> pd.DataFrame:
 
 def _names(index, lang):
     return [CRITERIA[k][0 if lang == "zh" else 1] for k in index]
+
+
+def branch_table(case: CrmCase, lang: str = "zh") -> pd.DataFrame:
+    """The indicator values per branch, columns named in ``lang``."""
+    out = case.branches.copy()
+    out.columns = _names(out.columns, lang)
+    return out.rename_axis(t(lang, "分行", "branch"))
+
+
+def factor_table(case: CrmCase, lang: str = "zh") -> pd.DataFrame:
+    """The weights of the survey's service factors."""
+    return case.factor_weights.rename(t(lang, "权重", "weight")).to_frame().rename_axis(t(lang, "服务因素", "factor"))
 
 
 def judgement_matrix(case: CrmCase, lang: str = "zh") -> pd.DataFrame:

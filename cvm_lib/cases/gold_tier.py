@@ -20,7 +20,8 @@ from cvm_lib.cases._core import Exercise, register
 from cvm_lib.cases._data import read_case_csv, t
 from cvm_lib.cases.simulate import TRUTH
 
-__all__ = ["load", "tiers", "tier_counts", "migration", "gold_flows", "value_lost", "THRESHOLDS"]
+__all__ = ["load", "tiers", "tier_counts", "migration", "migration_figure", "flow_table", "gold_flows", "value_lost",
+           "value_lost_text", "THRESHOLDS"]
 
 THRESHOLDS = TRUTH["gold_tier"]["thresholds"]
 
@@ -42,13 +43,43 @@ def tier_counts(tx: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Customers per tier and quarter: what the monthly report shows (stable)."""
     tt = tiers(tx, lang)
     counts = pd.DataFrame({str(q): tt[q].value_counts() for q in tt.columns})
-    return counts.rename_axis(t(lang, "卡级", "tier"))
+    order = [c for c in tt[tt.columns[0]].cat.categories if c in counts.index]  # best tier first
+    return counts.loc[order].rename_axis(t(lang, "卡级", "tier"))
 
 
 def migration(tx: pd.DataFrame, first: str, second: str, lang: str = "zh") -> segmentation.MigrationResult:
     """Tier migration between two quarters (e.g. ``"2023Q1"``, ``"2023Q2"``)."""
     tt = tiers(tx, lang)
     return segmentation.tier_migration(tt[pd.Period(first, "Q")], tt[pd.Period(second, "Q")], lang=lang)
+
+
+def migration_figure(result: segmentation.MigrationResult, first: str, second: str, lang: str = "zh"):
+    """Heatmap of the transition counts, axes named by the two quarters."""
+    from cvm_lib import plots
+
+    return plots.plot_heatmap(result.counts, xlabel=t(lang, f"{second} 卡级", f"tier in {second}"),
+                              ylabel=t(lang, f"{first} 卡级", f"tier in {first}"), lang=lang)
+
+
+_FLOW_COLUMNS = {"size_before": ("期初人数", "size before"), "size_after": ("期末人数", "size after"),
+                 "stayed": ("留在本层", "stayed"), "entered": ("进入", "entered"), "exited": ("离开", "exited"),
+                 "lapsed": ("其中流失", "of which lapsed"), "net_change": ("净变化", "net change"),
+                 "retention": ("留存率", "retention"), "hidden_churn": ("隐性流失", "hidden churn")}
+
+
+def flow_table(result: segmentation.MigrationResult, lang: str = "zh") -> pd.DataFrame:
+    """Entries and exits per tier (a readable selection of ``result.flows``)."""
+    out = result.flows[list(_FLOW_COLUMNS)]
+    return out.rename(columns={k: v[0 if lang == "zh" else 1] for k, v in _FLOW_COLUMNS.items()}).rename_axis(
+        t(lang, "卡级", "tier"))
+
+
+def value_lost_text(tx: pd.DataFrame, lang: str = "zh") -> str:
+    """The value lost, in a sentence."""
+    flows = gold_flows(tx, "en")
+    n = int(flows["defected (no spend)"].sum())
+    return t(lang, f"{n} 位流失的金卡客户在离开前一个季度共消费 {value_lost(tx):,.0f} 元。",
+             f"{n} defecting gold customers spent {value_lost(tx):,.0f} yuan in their last quarter.")
 
 
 def _pairs(tx: pd.DataFrame):
