@@ -25,27 +25,27 @@ __all__ = ["load", "raroc", "value_grid", "growth_grid", "gap_analysis", "cut_ta
 BANK_STRATEGIES = {
     ("high", "high"): "core: protect and deepen", ("medium", "high"): "grow share of wallet",
     ("low", "high"): "cultivate: cross-sell", ("high", "medium"): "maintain, improve pricing",
-    ("medium", "medium"): "maintain", ("low", "medium"): "serve at low cost",
+    ("medium", "medium"): "hold: serve as usual", ("low", "medium"): "serve at low cost",
     ("high", "low"): "reprice or cut risk capital", ("medium", "low"): "reprice or cut cost",
     ("low", "low"): "reduce or exit",
 }
 _STRATEGY_ZH = {
     "core: protect and deepen": "核心客户：重点维护、深度经营", "grow share of wallet": "提升钱包份额",
     "cultivate: cross-sell": "培育：交叉销售", "maintain, improve pricing": "维持并改善定价",
-    "maintain": "维持", "serve at low cost": "低成本服务", "reprice or cut risk capital": "重新定价或压降风险资本",
+    "hold: serve as usual": "维持", "serve at low cost": "低成本服务", "reprice or cut risk capital": "重新定价或压降风险资本",
     "reprice or cut cost": "重新定价或降低成本", "reduce or exit": "压缩或退出",
 }
 GROWTH_STRATEGIES = {
     ("high", "high"): "invest together", ("medium", "high"): "win more of the client's growth",
     ("low", "high"): "catch up: the client grows, we do not", ("high", "medium"): "keep momentum",
-    ("medium", "medium"): "maintain", ("low", "medium"): "review the relationship",
+    ("medium", "medium"): "hold: serve as usual", ("low", "medium"): "review the relationship",
     ("high", "low"): "watch risk: we grow with a slowing client", ("medium", "low"): "monitor",
     ("low", "low"): "reduce exposure",
 }
 _GROWTH_ZH = {
     "invest together": "共同成长：加大投入", "win more of the client's growth": "争取客户增长中的更大份额",
     "catch up: the client grows, we do not": "追赶：客户在增长而我行没有", "keep momentum": "保持势头",
-    "maintain": "维持", "review the relationship": "检视合作关系",
+    "hold: serve as usual": "维持", "review the relationship": "检视合作关系",
     "watch risk: we grow with a slowing client": "关注风险：客户放缓而我行业务在增长", "monitor": "监测",
     "reduce exposure": "压降敞口",
 }
@@ -61,7 +61,7 @@ GAP_INDICATORS = [("cross_sell_rate", "交叉销售率", "cross-sell rate", 1),
 def raroc(revenue, operating_cost, expected_loss, economic_capital):
     """RAROC = (revenue − operating cost − expected loss) / economic capital.
 
-    >>> round(raroc(100.0, 40.0, 5.0, 200.0), 4)
+    >>> round(float(raroc(100.0, 40.0, 5.0, 200.0)), 4)
     0.275
     """
     return (np.asarray(revenue) - np.asarray(operating_cost) - np.asarray(expected_loss)) / np.asarray(economic_capital)
