@@ -116,11 +116,6 @@ def value_lost(tx: pd.DataFrame) -> float:
     return total
 
 
-def _first_last(tx):
-    tt = tiers(tx, "en")
-    return tt, tt.columns[0], tt.columns[-1]
-
-
 def _gold_retention_q1(tx) -> float:
     tt = tiers(tx, "en")
     a, b = tt.columns[0], tt.columns[1]
