@@ -1,0 +1,179 @@
+"""Case 6 · 网店客户终身价值 Customer lifetime value for an online store (CDNOW).
+
+The public CDNOW sample (2,357 customers who first bought in Q1 1997, purchases to June
+1998; :func:`cvm_lib.datasets.cdnow`). Calibration 1997-01-01 to 1997-09-30 (39 weeks),
+holdout 1997-10-01 to 1998-06-30 (39 weeks), as in Fader, Hardie & Lee (2005).
+
+The textbook CLV is amount × frequency × duration × margin
+(:func:`cvm_lib.clv.teaching_clv`) with averages over all customers and an assumed
+duration; the BTYD CLV is BG/NBD + Gamma-Gamma (:mod:`cvm_lib.clv`), per customer,
+discounted. Money in US dollars; time in weeks unless named otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from cvm_lib import clv
+from cvm_lib.cases._core import Exercise, register
+from cvm_lib.cases._data import t
+from cvm_lib.datasets import cdnow
+from cvm_lib.summary import calibration_holdout
+
+__all__ = ["CdnowCase", "load", "simple_inputs", "simple_clv", "simple_table", "holdout_comparison", "btyd_clv", "clv_comparison",
+           "CALIBRATION_END", "OBSERVATION_END", "DURATION_YEARS", "MARGIN", "ANNUAL_DISCOUNT", "HOLDOUT_WEEKS"]
+
+CALIBRATION_END = "1997-09-30"
+OBSERVATION_END = "1998-06-30"
+HOLDOUT_WEEKS = 39.0
+DURATION_YEARS = 3      # the textbook formula's assumed customer lifetime
+MARGIN = 0.3            # gross margin on a CD order
+ANNUAL_DISCOUNT = 0.10  # for the BTYD CLV
+
+
+@dataclass
+class CdnowCase:
+    tx: pd.DataFrame  # tidy purchase log of the sample
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        return calibration_holdout(self.tx, calibration_end=CALIBRATION_END, observation_end=OBSERVATION_END,
+                                   time_unit="W")
+
+    @cached_property
+    def bgnbd(self) -> clv.BetaGeo:
+        return clv.BetaGeo().fit(self.summary)
+
+    @cached_property
+    def gamma_gamma(self) -> clv.GammaGamma:
+        return clv.GammaGamma().fit(self.summary[self.summary["frequency"] > 0])
+
+
+def load() -> CdnowCase:
+    return CdnowCase(cdnow(sample=True))
+
+
+def simple_inputs(case: CdnowCase) -> dict[str, float]:
+    """The textbook inputs from the calibration period, averaged over all customers.
+
+    ``amount``: dollars per purchase record; ``frequency``: purchase records per customer
+    per year (calibration records / customers / (39/52)); ``duration``: the assumed years.
+    """
+    cal = case.tx[case.tx["date"] <= pd.Timestamp(CALIBRATION_END)]
+    weeks = (pd.Timestamp(CALIBRATION_END) - pd.Timestamp("1997-01-01")).days / 7 + 1 / 7
+    return {"amount": float(cal["amount"].mean()),
+            "frequency": float(len(cal) / cal["customer_id"].nunique() / (weeks / 52)),
+            "duration": float(DURATION_YEARS), "margin": MARGIN}
+
+
+def simple_clv(case: CdnowCase) -> float:
+    """amount × frequency × duration × margin (dollars per customer)."""
+    return float(clv.teaching_clv(**simple_inputs(case)))
+
+
+def simple_table(case: CdnowCase, lang: str = "zh") -> pd.DataFrame:
+    """The simple formula's inputs and result."""
+    x = simple_inputs(case)
+    return pd.DataFrame({t(lang, "数值", "value"): [x["amount"], x["frequency"], x["duration"], x["margin"],
+                                                   simple_clv(case)]},
+                        index=[t(lang, "每次购买金额（美元）", "amount per purchase ($)"),
+                               t(lang, "每年购买次数", "purchases a year"),
+                               t(lang, "持续年数（假设）", "years as a customer (assumed)"),
+                               t(lang, "毛利率", "margin"), t(lang, "CLV（美元）", "CLV ($)")])
+
+
+def _simple_holdout(case: CdnowCase) -> float:
+    s = case.summary
+    return float((s["frequency"] / s["T"] * HOLDOUT_WEEKS).where(s["T"] > 0, 0).sum())
+
+
+def holdout_comparison(case: CdnowCase, lang: str = "zh") -> pd.DataFrame:
+    """Total repeat purchases in the 39-week holdout: actual, the naive run rate and BG/NBD."""
+    s = case.summary
+    bg = float(case.bgnbd.expected_purchases(s, HOLDOUT_WEEKS).sum())
+    actual = float(s["frequency_holdout"].sum())
+    rows = {t(lang, "实际", "actual"): actual,
+            t(lang, "简单外推（校准期购买率 × 39 周，假设人人都还在）", "run rate (calibration rate × 39 weeks, all assumed alive)"): _simple_holdout(case),
+            "BG/NBD": bg}
+    out = pd.DataFrame({t(lang, "留存期重复购买次数", "holdout repeat purchases"): rows})
+    out[t(lang, "误差（%）", "error (%)")] = (out.iloc[:, 0] / actual - 1) * 100
+    return out
+
+
+def btyd_clv(case: CdnowCase) -> pd.Series:
+    """Per-customer CLV (dollars) over DURATION_YEARS, BG/NBD × Gamma-Gamma, 10 % a year, margin 30 %."""
+    return clv.customer_lifetime_value(case.bgnbd, case.gamma_gamma, case.summary, horizon=52 * DURATION_YEARS,
+                                       margin=MARGIN, discount_rate=(1 + ANNUAL_DISCOUNT) ** (1 / 52) - 1,
+                                       time_unit="W")
+
+
+def clv_comparison(case: CdnowCase, lang: str = "zh") -> pd.DataFrame:
+    """Simple CLV next to the BTYD CLV: mean, median, share of value in the top 10 %."""
+    values = btyd_clv(case).sort_values(ascending=False)
+    top = values.head(int(round(len(values) * 0.1))).sum() / values.sum()
+    return pd.DataFrame({
+        t(lang, "简单公式", "simple formula"): [simple_clv(case), simple_clv(case), 0.10],
+        "BG/NBD + Gamma-Gamma": [values.mean(), values.median(), top]},
+        index=[t(lang, "人均 CLV（美元）", "mean CLV ($)"), t(lang, "中位数 CLV（美元）", "median CLV ($)"),
+               t(lang, "前 10% 客户的价值占比", "value share of the top 10 %")])
+
+
+def _better(case) -> str:
+    s = case.summary
+    actual = s["frequency_holdout"].sum()
+    naive = abs(_simple_holdout(case) - actual)
+    model = abs(case.bgnbd.expected_purchases(s, HOLDOUT_WEEKS).sum() - actual)
+    return "bgnbd" if model < naive else "simple"
+
+
+def _budget(case) -> str:
+    ratio = simple_clv(case) / float(btyd_clv(case).mean())
+    return "overstates" if ratio > 1.2 else ("understates" if ratio < 1 / 1.2 else "agrees")
+
+
+EXERCISES = [
+    Exercise("cdnow_clv", "e1", "compute",
+             "校准期（1997-01-01 至 1997-09-30）每条购买记录的平均金额是多少美元？",
+             "In the calibration period (1997-01-01 to 1997-09-30), what is the mean amount per purchase record, in dollars?",
+             lambda c: simple_inputs(c)["amount"], abs_tol=0.05, unit_zh="美元", unit_en="dollars",
+             explain_zh="校准期全部购买记录金额的算术平均。", explain_en="The mean of the amounts of all calibration purchase records."),
+    Exercise("cdnow_clv", "e2", "compute",
+             "校准期内，每位客户每年平均购买几次？（记录数 / 客户数 / (39/52) 年）",
+             "In the calibration period, how many purchases does a customer make per year on average? (records / customers / (39/52) years)",
+             lambda c: simple_inputs(c)["frequency"], rel_tol=0.01, unit_zh="次/年", unit_en="purchases a year",
+             explain_zh="校准期长 39 周（273 天）。", explain_en="The calibration period is 39 weeks (273 days) long."),
+    Exercise("cdnow_clv", "e3", "compute",
+             "用简单公式 CLV = 金额 × 年频次 × 持续年数（3 年）× 毛利率（30%），每位客户的 CLV 是多少美元？",
+             "With the simple formula CLV = amount × purchases a year × duration (3 years) × margin (30 %), what is the CLV per customer, in dollars?",
+             simple_clv, rel_tol=0.01, unit_zh="美元", unit_en="dollars",
+             explain_zh="不贴现、不区分客户，并假设每位客户都会再留 3 年。",
+             explain_en="No discounting, no difference between customers, and everyone assumed to stay 3 years."),
+    Exercise("cdnow_clv", "e4", "compute",
+             "BG/NBD 模型（在校准期拟合）预测留存期 39 周内全部客户共有多少次重复购买？",
+             "How many repeat purchases in the 39-week holdout does the BG/NBD model (fitted on the calibration period) predict for all customers together?",
+             lambda c: float(c.bgnbd.expected_purchases(c.summary, HOLDOUT_WEEKS).sum()), rel_tol=0.02,
+             unit_zh="次", unit_en="purchases",
+             explain_zh="对每位客户求条件期望购买次数后加总。", explain_en="Sum each customer's conditional expected purchases."),
+    Exercise("cdnow_clv", "e5", "interpret",
+             "与留存期实际重复购买次数相比，哪种预测更准？",
+             "Compared with the actual holdout repeat purchases, which forecast is closer?",
+             _better, answer="option",
+             options={"simple": ("简单外推（校准期购买率 × 39 周）", "the run rate (calibration rate × 39 weeks)"),
+                      "bgnbd": ("BG/NBD 模型", "the BG/NBD model")},
+             explain_zh="简单外推假设所有客户都还活跃；BG/NBD 估计每位客户仍活跃的概率，沉寂已久的客户会被打折。",
+             explain_en="The run rate assumes every customer is still active; BG/NBD estimates each one's chance of being alive and discounts the long-silent ones."),
+    Exercise("cdnow_clv", "e6", "decide",
+             "市场部想按“每位新客户的 CLV”确定获客预算上限。简单公式与 BTYD 的人均 CLV 相比如何？应如何定预算？",
+             "Marketing wants to cap acquisition spend at the CLV of a customer. How does the simple CLV compare with the mean BTYD CLV, and how should the cap be set?",
+             _budget, answer="option",
+             options={"overstates": ("简单公式高估超过 20%：按 BTYD 的 CLV 定上限", "the simple CLV is over 20 % higher: cap at the BTYD CLV"),
+                      "agrees": ("两者相差不到 20%：两种都可以", "they agree within 20 %: either will do"),
+                      "understates": ("简单公式低估超过 20%：可以提高预算", "the simple CLV is over 20 % lower: the cap can go up")},
+             explain_zh="简单公式忽略流失与贴现，通常高估；用它定预算会为获客付出过多。",
+             explain_en="The simple formula ignores dropout and discounting and usually overstates; budgeting on it overpays for acquisition."),
+]
+
+register("cdnow_clv", load, EXERCISES)
