@@ -53,7 +53,7 @@ integral form (Fader & Hardie 2005, note 009)::
         [ (alpha+T)^-(r+x) (beta+T)^-s + s * int_{t_x}^{T} (alpha+y)^-(r+x) (beta+y)^-(s+1) dy ]
 
 with the integral computed in ``v = log(min(alpha, beta) + y)``, where the integrand is
-log-concave (so unimodal): two 64-point grid passes locate the part of the range holding
+log-concave (so unimodal): two 32-point grid passes locate the part of the range holding
 all but ``exp(-45)`` of the mass, and a 3 x 16-point Gauss-Legendre rule integrates it.
 The tests compare it with the closed form of :mod:`cvm_lib.clv._special` (the model
 without covariates) to 1e-9.
@@ -236,7 +236,7 @@ def _plain(value: Any) -> Any:
 # Likelihoods with per-customer parameters
 # --------------------------------------------------------------------------- #
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(16)
-_GRID = 64
+_GRID = 32
 _DROP = 45.0  # log-units below the maximum that the integration window may neglect
 
 
