@@ -40,9 +40,11 @@ Estimation
 ----------
 The covariate models are fitted with the same optimiser as the models without
 covariates (:class:`cvm_lib.clv.base.BaseModel`), over ``log r, log alpha, ...`` and the
-coefficients themselves, started from the fit without covariates and zero coefficients;
-``penalizer`` adds ``penalizer * sum(gamma ** 2)`` to the per-customer objective (a
-ridge penalty). Standard errors come from the inverse observed information (finite
+coefficients themselves, started from the fit without covariates and zero coefficients. The optimiser sees
+standardised covariates (centred, unit variance over the fitted customers); the results
+are mapped back exactly to the covariates' own units and to ``z = 0``. ``penalizer`` adds
+``penalizer * sum(gamma_std ** 2)`` (a ridge penalty on the coefficients of the
+standardised covariates) to the per-customer objective. Standard errors come from the inverse observed information (finite
 differences of the analytic gradient). Rows identical in ``(frequency, recency, T)`` and
 covariates are evaluated once.
 
@@ -641,8 +643,13 @@ def _fit_covariates(model: Any, data: Any, weights: Any):
     n_p, n_d = zp.shape[1], zd.shape[1]
     uzp = np.column_stack(uniq[3:3 + n_p]) if n_p else np.zeros((counts.shape[0], 0))
     uzd = np.column_stack(uniq[3 + n_p:]) if n_d else np.zeros((counts.shape[0], 0))
-    prep = Prepared(arrays={"x": uniq[0], "t": uniq[1], "T": uniq[2], "zp": uzp, "zd": uzd}, counts=counts,
-                    n=float(counts.sum()))
+    # The optimiser works on standardised covariates (centred, unit variance over the
+    # customers): a covariate like age in years otherwise makes the problem badly
+    # conditioned. The estimates are mapped back to the user's units exactly (linear map A).
+    center_p, scale_p = _moments(uzp, counts)
+    center_d, scale_d = _moments(uzd, counts)
+    prep = Prepared(arrays={"x": uniq[0], "t": uniq[1], "T": uniq[2], "zp": (uzp - center_p) / scale_p,
+                            "zd": (uzd - center_d) / scale_d}, counts=counts, n=float(counts.sum()))
     labels_p, labels_d = design_p.labels, design_d.labels
     names = tuple(model._param_names) + tuple(f"purchase:{c}" for c in labels_p) + tuple(f"dropout:{c}"
                                                                                          for c in labels_d)
@@ -651,12 +658,24 @@ def _fit_covariates(model: Any, data: Any, weights: Any):
     for key in [k for k in model.__dict__ if (k.endswith("_") and not k.startswith("_")) or k in ("_cov_log", "_cov_full")]:
         delattr(model, key)
     problem._optimize(prep, theta0)
-    est = problem.params_.to_numpy(dtype=np.float64)
     k = len(model._param_names)
-    model.params_ = pd.Series(est[:k], index=list(model._param_names), name="estimate", dtype="float64")
+    family = _family(model)
+    # v = A v' with v' = (log base, gamma) of the standardised problem.
+    A = np.eye(k + n_p + n_d)
+    A[k:k + n_p, k:k + n_p] = np.diag(1.0 / scale_p)
+    A[k + n_p:, k + n_p:] = np.diag(1.0 / scale_d)
+    # eta' = gamma' . (z - c) / s = gamma . z - gamma . c: the base parameters absorb gamma . c.
+    A[1, k:k + n_p] = center_p / scale_p  # log alpha = log alpha' + gamma_p . c_p
+    if family == "pnbd":
+        A[3, k + n_p:] = center_d / scale_d  # log beta = log beta' + gamma_d . c_d
+    else:
+        A[2, k + n_p:] = -center_d / scale_d  # log a = log a' - gamma_d . c_d
+    v_std = np.log(problem.params_.to_numpy(dtype=np.float64))
+    v = A @ v_std
+    model.params_ = pd.Series(np.exp(v[:k]), index=list(model._param_names), name="estimate", dtype="float64")
     index = pd.MultiIndex.from_tuples([("purchase", c) for c in labels_p] + [("dropout", c) for c in labels_d],
                                       names=["process", "covariate"])
-    model.coefficients_ = pd.Series(np.log(est[k:]), index=index, name="coefficient", dtype="float64")
+    model.coefficients_ = pd.Series(v[k:], index=index, name="coefficient", dtype="float64")
     model.log_likelihood_ = problem.log_likelihood_
     model.converged_ = problem.converged_
     model.n_customers_ = problem.n_customers_
@@ -664,12 +683,23 @@ def _fit_covariates(model: Any, data: Any, weights: Any):
     model.optimizer_message_ = problem.optimizer_message_
     model.gradient_max_ = problem.gradient_max_
     model.log_likelihood_no_covariates_ = plain.log_likelihood_
-    model._cov_full = problem._cov_log
-    model._cov_log = problem._cov_log[:k, :k].copy()
+    cov = A @ problem._cov_log @ A.T
+    model._cov_full = cov
+    model._cov_log = cov[:k, :k].copy()
     model._design_p, model._design_d = design_p, design_d
     attrs = getattr(data, "attrs", None) or {}
     model.time_unit_ = attrs.get("time_unit")
     return model
+
+
+def _moments(z: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean and standard deviation of the columns of ``z``."""
+    if z.shape[1] == 0:
+        return np.zeros(0), np.ones(0)
+    w = counts / counts.sum()
+    center = w @ z
+    scale = np.sqrt(w @ (z - center) ** 2)
+    return center, np.where(scale > 0, scale, 1.0)
 
 
 def likelihood_ratio_test(model: Any) -> dict:
