@@ -284,3 +284,59 @@ def test_bad_covariates_raise_cvm_data_error(cal, bg_fit, bg_data):
     assert err.value.rows == [unseen.index[1]]
     with pytest.raises(CvmDataError, match="fitted with covariate 'u'"):
         bg_fit.expected_purchases(bg_data.drop(columns="u").iloc[:3], 4)
+
+
+# --------------------------------------------------------------------------- #
+# An independent simulator: the retail demo's channels differ in the Pareto/NBD dropout scale
+# --------------------------------------------------------------------------- #
+@pytest.mark.slow
+def test_recovers_channel_effects_of_the_retail_simulator():
+    """simulate_retail draws Pareto/NBD customers with channel-specific beta (organic 20,
+    price_promotion 6, referral 50) and the same r, alpha, s: in CLVTools' parameterisation
+    that is gamma_d = log(20 / 6) and log(20 / 50) against organic, gamma_p = 0."""
+    from cvm_lib.datasets import simulate_retail
+    from cvm_lib.summary import rfm_summary
+
+    data = simulate_retail(6000, seed=3, process="pareto_nbd", programme_share=0.0, survey_share=0.0,
+                           channel_shares={"organic": 0.4, "price_promotion": 0.35, "referral": 0.25})
+    summary = rfm_summary(data.transactions, observation_end=data.truth["end"], time_unit="W")
+    channel = data.customers.set_index("customer_id")["acquisition_channel"]
+    summary["channel"] = channel.reindex(summary.index.astype(str)).to_numpy()
+    model = ParetoNBD(purchase_covariates=["channel"], dropout_covariates=["channel"]).fit(summary)
+    assert model.converged_
+    truth_params = data.truth["purchase_params"]
+    organic = truth_params["organic"]
+    truth = pd.Series({
+        ("purchase", "channel[price_promotion]"): 0.0, ("purchase", "channel[referral]"): 0.0,
+        ("dropout", "channel[price_promotion]"): math.log(organic["beta"] / truth_params["price_promotion"]["beta"]),
+        ("dropout", "channel[referral]"): math.log(organic["beta"] / truth_params["referral"]["beta"])})
+    z = (model.coefficients_ - truth.reindex(model.coefficients_.index)) / model.coefficient_standard_errors_
+    assert (z.abs() < 3.5).all(), z
+    base_z = (np.log(model.params_) - np.log(pd.Series(organic)[model.params_.index])) / np.sqrt(
+        np.diag(model._cov_log))
+    assert (base_z.abs() < 3.5).all(), base_z
+
+
+@pytest.mark.slow
+def test_value_chain_study_with_channel_covariate():
+    from cvm_lib.valuechain import study as vc
+
+    case = vc.load_case("retail_demo", n_customers=3000, seed=7)
+    study = vc.clv_study(case, "ParetoNBD", horizon=26, covariates=["acquisition_channel"], interval=0.9,
+                         n_draws=40)
+    effects = vc.covariate_effects_table(study, "en")
+    assert len(effects) == 6 and set(effects["Process"]) == {"purchase rate", "dropout"}
+    promo = effects[(effects["Process"] == "dropout")
+                    & (effects["Covariate"] == "acquisition_channel[price_promotion]")].iloc[0]
+    assert promo["Estimate"] > 0  # promotion-acquired customers drop out faster (as simulated)
+    zh = vc.covariate_effects_table(study, "zh")
+    assert "协变量" in zh.columns
+    pc = study.per_customer
+    assert ((pc["current_value_lower"] <= pc["current_value"]) & (pc["current_value"] <= pc["current_value_upper"])).all()
+    table = vc.clv_interval_table(study, "en")
+    assert table.iloc[0, 1] < table.iloc[0, 0] < table.iloc[0, 2]
+    with pytest.raises(CvmDataError, match="not customer columns"):
+        vc.clv_study(case, covariates=["gender"])
+    plain = vc.clv_study(vc.load_case("cdnow_sample"), interval=None)
+    assert "Covariate" in vc.covariate_effects_table(plain).iloc[0, 0] or len(vc.covariate_effects_table(plain)) == 1
+    assert len(vc.clv_interval_table(plain)) == 1  # the reason it is empty
