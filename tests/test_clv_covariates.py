@@ -392,3 +392,19 @@ def test_pareto_nbd_matches_clvtools_on_apparel(apparel):
     at_ref.params_ = pd.Series(ref["params"])
     at_ref.coefficients_ = pd.Series(ref["coef"]).reindex(model.coefficients_.index)
     assert at_ref.log_likelihood(apparel) == pytest.approx(ref["loglik"], abs=1e-6)
+
+
+def test_bgnbd_likelihood_matches_clvtools_on_apparel(apparel):
+    """CLVTools' bgnbd() with static covariates scales a AND b by exp(gamma_life z) (this
+    package scales only a, see cvm_lib.clv.covariates). The per-customer likelihood is the
+    same function of (alpha_i, a_i, b_i): at CLVTools' estimates in its parameterisation it
+    gives CLVTools' log-likelihood (R CLVTools 0.12.1, tests/fixtures/bgnbd_staticcov_fit.json
+    of neilmurrayee/clvtools)."""
+    r, alpha, a, b = 0.66624310391411712, 38.190864634202477, 4603.0506213699791, 33985.170841703461
+    life = np.array([-1.390294175239601, -7.7785055111844654])
+    trans = np.array([0.4612080504904093, 0.56782898533329018])
+    z = apparel[["Gender", "Channel"]].to_numpy(float)
+    x, t, T = (apparel[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    scale = np.exp(z @ life)
+    ll = bgnbd_cov_loglik(r, b * scale, alpha * np.exp(-z @ trans), a * scale, x, t, T)[0]
+    assert ll.sum() == pytest.approx(-5839.862397150664, abs=1e-6)
