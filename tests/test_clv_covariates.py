@@ -45,7 +45,7 @@ def cal():
 
 @pytest.fixture(scope="module")
 def pnbd_data():
-    return simulate_pnbd(3000, 0.8, 5.0, 0.6, 20.0, GP, GD, seed=11)
+    return simulate_pnbd(2000, 0.8, 5.0, 0.6, 20.0, GP, GD, seed=11)
 
 
 @pytest.fixture(scope="module")
