@@ -53,14 +53,17 @@ def test_public_api():
 @pytest.mark.parametrize("cls", list(NAMES))
 def test_constructor_only_stores_parameters(cls):
     model = cls(penalizer=0.5, tol=1e-6, max_iter=50, initial_params=None)
-    assert model.get_params() == {"penalizer": 0.5, "tol": 1e-6, "max_iter": 50, "initial_params": None}
+    covariates = {"purchase_covariates": None, "dropout_covariates": None} if cls in (BetaGeo, ModifiedBetaGeo,
+                                                                                      ParetoNBD) else {}
+    assert model.get_params() == {"penalizer": 0.5, "tol": 1e-6, "max_iter": 50, "initial_params": None,
+                                  **covariates}
     assert not [k for k in vars(model) if k.endswith("_")]
     assert not model.is_fitted
     assert model.set_params(max_iter=10) is model and model.max_iter == 10
     with pytest.raises(ValueError, match="invalid parameter"):
         model.set_params(learning_rate=1)
     assert set(inspect.signature(cls.__init__).parameters) == {"self", "penalizer", "tol", "max_iter",
-                                                               "initial_params"}
+                                                               "initial_params", *covariates}
 
 
 @pytest.mark.parametrize("cls", list(NAMES))

@@ -13,7 +13,10 @@ estimator                   model
 
 All follow the scikit-learn contract (``fit(data) -> self``, fitted attributes end in
 ``_``) and report lifelines-style results (``summary()``). Customer lifetime value:
-:func:`customer_lifetime_value`, :func:`customer_equity`, :func:`teaching_clv`.
+:func:`customer_lifetime_value`, :func:`customer_equity` (both with ``interval=`` bounds from
+parameter uncertainty), :func:`teaching_clv`. Time-invariant covariates in BG/NBD, MBG/NBD and
+Pareto/NBD: :mod:`cvm_lib.clv.covariates`. Saved models (``model.save(path)``,
+``Model.load(path)``): :mod:`cvm_lib.clv.persist`.
 """
 
 from cvm_lib.clv.base import ConvergenceWarning, NotFittedError

@@ -638,6 +638,21 @@ class BaseModel:
                 break
         return phi, fun, done
 
+    # ---- saved models (format: cvm_lib.clv.persist) ---------------------------------
+    def save(self, path: Any) -> None:
+        """Save the fitted model to ``path`` (versioned JSON, see :mod:`cvm_lib.clv.persist`)."""
+        from cvm_lib.clv.persist import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path: Any) -> "BaseModel":
+        """A model saved by :meth:`save` (refuses another file format version, warns when
+        another cvm_lib version wrote it)."""
+        from cvm_lib.clv.persist import load_model
+
+        return load_model(cls, path)
+
     # ---- results ------------------------------------------------------------------
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         """Estimates with standard errors and ``1 - alpha`` confidence intervals.

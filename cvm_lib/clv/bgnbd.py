@@ -23,11 +23,14 @@ of models for customer base analysis. *International Journal of Research in Mark
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import special
 
 from cvm_lib.clv._special import bgnbd_phi
 from cvm_lib.clv.base import OnePassTotals, Prepared, PurchaseModel, factorize
+from cvm_lib.clv.covariates import CovariateMixin
 
 __all__ = ["BetaGeo", "ModifiedBetaGeo"]
 
@@ -37,11 +40,17 @@ def _trigamma(x):
     return special.zeta(2.0, x)
 
 
-class _BetaGeoFamily(OnePassTotals, PurchaseModel):
+class _BetaGeoFamily(CovariateMixin, OnePassTotals, PurchaseModel):
     _param_names = ("r", "alpha", "a", "b")
     _model_name = "BG/NBD"
     #: 1 for MBG/NBD (dropout possible right after the first purchase), 0 for BG/NBD.
     _shift = 0
+
+    def __init__(self, penalizer: float = 0.0, *, tol: float = 1e-8, max_iter: int = 1000,
+                 initial_params: Any = None, purchase_covariates: Any = None, dropout_covariates: Any = None):
+        super().__init__(penalizer, tol=tol, max_iter=max_iter, initial_params=initial_params)
+        self.purchase_covariates = purchase_covariates
+        self.dropout_covariates = dropout_covariates
 
     def _initial_from(self, rate: float, mean_T: float) -> np.ndarray:
         return np.array([0.5, 0.5 / rate, 0.5, 1.5])
@@ -214,6 +223,11 @@ class BetaGeo(_BetaGeoFamily):
         Maximum number of optimiser iterations.
     initial_params : mapping or sequence, optional
         Starting values of ``r, alpha, a, b``.
+    purchase_covariates, dropout_covariates : list of str, optional
+        Time-invariant covariate columns of the data: ``alpha_i = alpha exp(-gamma_p z)``
+        (as CLVTools) and ``a_i = a exp(gamma_d z)`` (CLVTools scales ``b`` too; see
+        :mod:`cvm_lib.clv.covariates`). Fitted effects in ``coefficients_`` (Series by
+        ``(process, covariate)``; positive = higher purchase rate / dropout probability).
 
     Attributes
     ----------

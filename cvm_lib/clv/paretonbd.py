@@ -17,10 +17,13 @@ expressions. http://brucehardie.com/notes/009/
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from cvm_lib.clv._special import pnbd_loglik, pnbd_points, pnbd_total
 from cvm_lib.clv.base import Prepared, PurchaseModel
+from cvm_lib.clv.covariates import CovariateMixin
 
 __all__ = ["ParetoNBD"]
 
@@ -32,7 +35,7 @@ def _expm1_ratio(k: float, length: np.ndarray) -> np.ndarray:
     return -np.expm1(-k * length) / k
 
 
-class ParetoNBD(PurchaseModel):
+class ParetoNBD(CovariateMixin, PurchaseModel):
     """Pareto/NBD model of repeat buying and dropout.
 
     Parameters
@@ -45,6 +48,11 @@ class ParetoNBD(PurchaseModel):
         Maximum number of optimiser iterations.
     initial_params : mapping or sequence, optional
         Starting values of ``r, alpha, s, beta``.
+    purchase_covariates, dropout_covariates : list of str, optional
+        Time-invariant covariate columns of the data (CLVTools' parameterisation:
+        ``alpha_i = alpha exp(-gamma_p z)``, ``beta_i = beta exp(-gamma_d z)``); see
+        :mod:`cvm_lib.clv.covariates`. Fitted effects in ``coefficients_`` (Series by
+        ``(process, covariate)``; positive = higher purchase / dropout rate).
 
     Attributes
     ----------
@@ -100,6 +108,12 @@ class ParetoNBD(PurchaseModel):
     # Each analytic Hessian costs several gradients here: L-BFGS-B is faster overall; the
     # Hessian gives the standard errors.
     _prefer_newton = False
+
+    def __init__(self, penalizer: float = 0.0, *, tol: float = 1e-8, max_iter: int = 1000,
+                 initial_params: Any = None, purchase_covariates: Any = None, dropout_covariates: Any = None):
+        super().__init__(penalizer, tol=tol, max_iter=max_iter, initial_params=initial_params)
+        self.purchase_covariates = purchase_covariates
+        self.dropout_covariates = dropout_covariates
 
     def _initial_from(self, rate: float, mean_T: float) -> np.ndarray:
         return np.array([0.5, 0.5 / rate, 0.5, 0.5 * mean_T])

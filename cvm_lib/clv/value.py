@@ -20,6 +20,7 @@ CLV").
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -28,7 +29,7 @@ import pandas as pd
 
 from cvm_lib.summary import unit_days
 
-__all__ = ["customer_lifetime_value", "customer_equity", "teaching_clv"]
+__all__ = ["customer_lifetime_value", "customer_equity", "teaching_clv", "parameter_draws"]
 
 
 def _grid(horizon: float, step: float) -> np.ndarray:
@@ -81,7 +82,8 @@ def _model_unit(purchase_model: Any, data: pd.DataFrame, model_time_unit: Any, t
 
 def customer_lifetime_value(purchase_model: Any, spend_model: Any, data: pd.DataFrame, *, horizon: float,
                             margin: Any, discount_rate: float, time_unit: str | float, step: float = 1,
-                            model_time_unit: str | float | None = None) -> pd.Series:
+                            model_time_unit: str | float | None = None, interval: float | None = None,
+                            n_draws: int = 200, seed: int = 0) -> Any:
     """Discounted expected margin of each customer over the next ``horizon`` periods.
 
     Parameters
@@ -109,12 +111,21 @@ def customer_lifetime_value(purchase_model: Any, spend_model: Any, data: pd.Data
         Unit of the data the purchase model was fitted on. Default: recorded at fit time
         (``purchase_model.time_unit_``, from the summary's ``attrs``), else
         ``data.attrs["time_unit"]``, else assumed equal to ``time_unit``.
+    interval : float in (0, 1), optional
+        Also return bounds from parameter uncertainty at this level (e.g. 0.9; see the
+        module docstring).
+    n_draws : int, default 200
+        Number of parameter draws for ``interval``.
+    seed : int, default 0
+        Seed of the draws (the same seed gives the same bounds).
 
     Returns
     -------
-    Series
+    Series or DataFrame
         CLV per customer (currency of the spend), aligned with ``data.index``; ``attrs``
-        record the assumptions.
+        record the assumptions. With ``interval``: a DataFrame with columns ``clv``,
+        ``lower``, ``upper``, whose ``attrs`` also hold the customer equity
+        (``equity``, ``equity_lower``, ``equity_upper``), ``interval`` and ``n_draws``.
 
     Examples
     --------
@@ -131,7 +142,93 @@ def customer_lifetime_value(purchase_model: Any, spend_model: Any, data: pd.Data
     ...                               discount_rate=1.10 ** (1 / 52) - 1, time_unit="W")
     >>> clv.head(3).round(2).tolist()
     [11.02, 2.56, 1.41]
+    >>> bounds = customer_lifetime_value(bg, gg, cal, horizon=52, margin=0.3,
+    ...                                  discount_rate=1.10 ** (1 / 52) - 1, time_unit="W",
+    ...                                  interval=0.9, n_draws=50)
+    >>> list(bounds.columns)
+    ['clv', 'lower', 'upper']
+    >>> bool((bounds["lower"] <= bounds["clv"]).all() and (bounds["clv"] <= bounds["upper"]).all())
+    True
     """
+    point = _clv_point(purchase_model, spend_model, data, horizon=horizon, margin=margin,
+                       discount_rate=discount_rate, time_unit=time_unit, step=step, model_time_unit=model_time_unit)
+    if interval is None:
+        return point
+    if not (isinstance(interval, (float, int)) and 0 < interval < 1):
+        raise ValueError(f"interval must be a level in (0, 1), e.g. 0.9, got {interval!r}")
+    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 2:
+        raise ValueError(f"n_draws must be an integer >= 2, got {n_draws!r}")
+    rng = np.random.default_rng(seed)
+    purchase_draws = parameter_draws(purchase_model, n_draws, rng)
+    spend_draws = (parameter_draws(spend_model, n_draws, rng) if hasattr(spend_model, "expected_spend")
+                   else [spend_model] * n_draws)
+    values = np.empty((n_draws, len(data)))
+    for i in range(n_draws):
+        values[i] = _clv_point(purchase_draws[i], spend_draws[i], data, horizon=horizon, margin=margin,
+                               discount_rate=discount_rate, time_unit=time_unit, step=step,
+                               model_time_unit=model_time_unit).to_numpy()
+    lo_q, hi_q = (1 - interval) / 2, (1 + interval) / 2
+    out = pd.DataFrame({"clv": point.to_numpy(), "lower": np.quantile(values, lo_q, axis=0),
+                        "upper": np.quantile(values, hi_q, axis=0)}, index=data.index)
+    # A quantile of the draws can fall on the wrong side of the plug-in value when the
+    # draws are skewed; the bounds always enclose the point estimate.
+    out["lower"] = np.minimum(out["lower"], out["clv"])
+    out["upper"] = np.maximum(out["upper"], out["clv"])
+    equity = values.sum(axis=1)
+    out.attrs.update(point.attrs)
+    out.attrs.update(interval=float(interval), n_draws=int(n_draws), seed=seed,
+                     method="draws from the asymptotic normal distribution of the fitted parameters",
+                     equity=float(point.sum()),
+                     equity_lower=float(min(np.quantile(equity, lo_q), point.sum())),
+                     equity_upper=float(max(np.quantile(equity, hi_q), point.sum())))
+    return out
+
+
+def parameter_draws(model: Any, n_draws: int, rng: np.random.Generator) -> list:
+    """``n_draws`` copies of a fitted model with parameters drawn from the asymptotic normal
+    distribution of its estimates (log-parameters; covariate coefficients as they are).
+
+    Examples
+    --------
+    >>> from cvm_lib.clv import BetaGeo
+    >>> from cvm_lib.datasets import cdnow
+    >>> from cvm_lib.summary import calibration_holdout
+    >>> cal = calibration_holdout(cdnow(sample=True), calibration_end="1997-09-30",
+    ...                           observation_end="1998-06-30", time_unit="W")
+    >>> model = BetaGeo().fit(cal)
+    >>> draws = parameter_draws(model, 3, np.random.default_rng(0))
+    >>> len({d.params_["r"] for d in draws})  # three different draws ...
+    3
+    >>> all(abs(d.params_["r"] - 0.243) < 4 * model.standard_errors_["r"] for d in draws)  # ... near r = 0.243
+    True
+    """
+    model._check_fitted()
+    base = np.log(model.params_.to_numpy(dtype=np.float64))
+    k = base.shape[0]
+    coefs = getattr(model, "coefficients_", None) if model.__dict__.get("coefficients_") is not None else None
+    if coefs is not None:
+        mean = np.concatenate([base, coefs.to_numpy(dtype=np.float64)])
+        cov = model._cov_full
+    else:
+        mean = base
+        cov = model._cov_log
+    if not np.isfinite(cov).all():
+        raise ValueError(f"{type(model).__name__}: no standard errors (the fit did not converge: "
+                         f"{getattr(model, 'optimizer_message_', '')}), so no intervals; refit or use interval=None")
+    draws = rng.multivariate_normal(mean, cov, size=n_draws, method="cholesky")
+    out = []
+    for row in draws:
+        m = copy.copy(model)
+        m.params_ = pd.Series(np.exp(row[:k]), index=model.params_.index, name="estimate")
+        if coefs is not None:
+            m.coefficients_ = pd.Series(row[k:], index=coefs.index, name=coefs.name)
+        out.append(m)
+    return out
+
+
+def _clv_point(purchase_model: Any, spend_model: Any, data: pd.DataFrame, *, horizon: float, margin: Any,
+               discount_rate: float, time_unit: str | float, step: float, model_time_unit: Any) -> pd.Series:
+    """CLV at the models' current parameters (see :func:`customer_lifetime_value`)."""
     if not (isinstance(discount_rate, (int, float, np.integer, np.floating)) and math.isfinite(discount_rate)
             and discount_rate > -1):
         raise ValueError(f"discount_rate must be a number > -1 per time_unit period, got {discount_rate!r}")
@@ -166,11 +263,13 @@ def customer_lifetime_value(purchase_model: Any, spend_model: Any, data: pd.Data
 
 def customer_equity(purchase_model: Any, spend_model: Any, data: pd.DataFrame, *, horizon: float, margin: Any,
                     discount_rate: float, time_unit: str | float, step: float = 1,
-                    model_time_unit: str | float | None = None) -> float:
+                    model_time_unit: str | float | None = None, interval: float | None = None,
+                    n_draws: int = 200, seed: int = 0) -> Any:
     """Customer equity of the current base: the sum of the customers' CLVs.
 
     Same arguments and units as :func:`customer_lifetime_value`; future acquisitions are
-    not included.
+    not included. Returns a float; with ``interval``, a Series ``equity``, ``lower``,
+    ``upper`` (quantiles of the equity over the parameter draws).
 
     Examples
     --------
@@ -183,6 +282,15 @@ def customer_equity(purchase_model: Any, spend_model: Any, data: pd.DataFrame, *
     ...                       time_unit="M"), 2)
     40.0
     """
+    if interval is not None:
+        table = customer_lifetime_value(purchase_model, spend_model, data, horizon=horizon, margin=margin,
+                                        discount_rate=discount_rate, time_unit=time_unit, step=step,
+                                        model_time_unit=model_time_unit, interval=interval, n_draws=n_draws,
+                                        seed=seed)
+        out = pd.Series({"equity": table.attrs["equity"], "lower": table.attrs["equity_lower"],
+                         "upper": table.attrs["equity_upper"]}, name="customer_equity")
+        out.attrs.update(interval=float(interval), n_draws=int(n_draws))
+        return out
     return float(customer_lifetime_value(purchase_model, spend_model, data, horizon=horizon, margin=margin,
                                          discount_rate=discount_rate, time_unit=time_unit, step=step,
                                          model_time_unit=model_time_unit).sum())

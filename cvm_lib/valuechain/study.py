@@ -35,6 +35,14 @@ Values (:func:`clv_study`)
 * **current value** = the model CLV over ``horizon`` periods after the observation end,
   purchase model refitted on the whole observation window, Gamma-Gamma spend model,
   ``margin`` and the discount rate per period (:func:`cvm_lib.clv.customer_lifetime_value`).
+* **interval** (``interval``, default 0.9): bounds of each customer's current value and of the
+  customer equity from the purchase model's parameter uncertainty (seeded draws from the
+  asymptotic normal distribution of its estimates, ``n_draws``; the expected spend is held at
+  its estimate), :func:`cvm_lib.clv.customer_lifetime_value` with ``interval``.
+* **covariates** (``covariates``, e.g. ``["acquisition_channel"]``): customer columns of
+  ``case.customers`` entering both the purchase and the dropout process of the purchase
+  model (:mod:`cvm_lib.clv.covariates`; categorical columns against their first level in
+  sorted order); :func:`covariate_effects_table` shows the effects.
 * **potential value** = :func:`cvm_lib.valuechain.potential_value` with the cross-sell,
   up-sell and referral rates; a cross-sell adoption is worth the mean historical value of
   the base, a referred customer the mean current value less the mean acquisition cost.
@@ -62,7 +70,7 @@ from cvm_lib.valuechain.value import ValueDecomposition, potential_value, value_
 __all__ = ["ValueChainCase", "ModelFits", "ModelChecks", "ClvStudy", "Skipped", "study_text", "load_case",
            "case_table", "fit_models", "model_checks", "check_metrics_table", "clv_study", "clv_table",
            "clv_comparison_table", "profitability_study", "payback_study", "stages_study", "waterfall_study",
-           "value_chain_figures", "annual_to_period_rate"]
+           "value_chain_figures", "annual_to_period_rate", "covariate_effects_table", "clv_interval_table"]
 
 _CASE_NAME = "retail_demo"
 _CDNOW = ("cdnow", "cdnow_sample")
@@ -128,6 +136,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "mean_current_value": ("Mean current value", "平均当前价值"),
     "mean_potential_value": ("Mean potential value", "平均潜在价值"),
     "share_of_total_value": ("Share of total value", "总价值占比"),
+    # covariates and intervals
+    "process": ("Process", "过程"), "covariate": ("Covariate", "协变量"),
+    "purchase": ("purchase rate", "购买率"), "dropout": ("dropout", "流失"),
+    "exp_coef": ("Rate multiplier exp(coef)", "速率乘数 exp(系数)"), "p_value": ("p-value", "p 值"),
+    "ci_lower": ("{level} CI lower", "{level} 置信下限"), "ci_upper": ("{level} CI upper", "{level} 置信上限"),
+    "no_covariates": ("skipped: no covariates (set the covariates parameter, e.g. [\"acquisition_channel\"])",
+                      "跳过：未设协变量（设置 covariates 参数，例如 [\"acquisition_channel\"]）"),
+    "no_interval": ("skipped: no interval (set the interval parameter, e.g. 0.9)",
+                    "跳过：未设区间（设置 interval 参数，例如 0.9）"),
+    "interval_lower": ("Lower bound", "下限"), "interval_upper": ("Upper bound", "上限"),
+    "point": ("Estimate", "估计值"), "interval_level": ("Interval", "区间水平"),
+    "customer_equity": ("Customer equity of the base (sum of CLV)", "现有客户资产（CLV 合计）"),
     # skipped
     "no_channels": ("skipped: no channel data — the log has no acquisition channel or acquisition cost",
                     "跳过：无渠道数据——交易记录中没有获客渠道或获客成本"),
@@ -460,11 +480,13 @@ class ClvStudy:
         Index ``customer_id``: ``segment``, ``mean_spend``, ``purchase_rate``,
         ``teaching_clv``, ``p_alive``, ``expected_purchases``, ``expected_spend``,
         ``historical_value``, ``current_value`` (the model CLV), ``potential_value``,
-        ``total_value``.
+        ``total_value`` and, with an interval, ``current_value_lower`` / ``_upper``.
     decomposition : ValueDecomposition
         Historical / current / potential value per segment.
     parameters : dict
-        Horizon, units, margin, discount rates (per year and per period), models.
+        Horizon, units, margin, discount rates (per year and per period), models,
+        ``covariates``, ``interval`` and (with an interval) ``equity``, ``equity_lower``,
+        ``equity_upper``.
     purchase_model, spend_model : fitted models (whole observation window)
     """
 
@@ -493,7 +515,8 @@ def _historical(case: ValueChainCase, margin: float) -> pd.Series:
 
 def clv_study(case: ValueChainCase, model: str = "BetaGeo", *, horizon: float = 52.0, margin: float = 0.3,
               discount_rate: float = 0.1, cross_sell_rate: float = 0.05, upsell_rate: float = 0.05,
-              referral_rate: float = 0.02, lang: str = "en") -> ClvStudy:
+              referral_rate: float = 0.02, lang: str = "en", covariates: list | tuple | None = None,
+              interval: float | None = 0.9, n_draws: int = 100, seed: int = 0) -> ClvStudy:
     """Teaching CLV, historical, current (model CLV) and potential value per customer and segment.
 
     Parameters
@@ -512,6 +535,13 @@ def clv_study(case: ValueChainCase, model: str = "BetaGeo", *, horizon: float = 
         Levers of the potential value (see the module docstring).
     lang : str
         Language of the segment names (the 8-class RFM model).
+    covariates : list of str, optional
+        Columns of ``case.customers`` (e.g. ``["acquisition_channel"]`` for retail_demo)
+        used as purchase and dropout covariates of the purchase model.
+    interval : float or None, default 0.9
+        Level of the current-value and equity intervals (None: no intervals).
+    n_draws, seed : int
+        Parameter draws for the intervals and their seed.
 
     Examples
     --------
@@ -526,7 +556,21 @@ def clv_study(case: ValueChainCase, model: str = "BetaGeo", *, horizon: float = 
 
     lang_index(lang)
     summary = case.summary
-    purchase = _model_class(model)().fit(summary)
+    cov_list = [covariates] if isinstance(covariates, str) else list(covariates or [])
+    if cov_list:
+        missing = [c for c in cov_list if c not in case.customers.columns]
+        if missing:
+            from cvm_lib.data import CvmDataError
+
+            raise CvmDataError(f"covariates {missing} are not customer columns of {case.name!r} (available: "
+                               f"{list(case.customers.columns)}); change the covariates parameter",
+                               source=case.name, column=missing[0], option="covariates")
+        extra = case.customers[cov_list]
+        extra.index = extra.index.astype("str")
+        summary = summary.copy()
+        summary[cov_list] = extra.reindex(summary.index.astype("str")).to_numpy()
+        summary.attrs = dict(case.summary.attrs)
+    purchase = _model_class(model)(purchase_covariates=cov_list or None, dropout_covariates=cov_list or None).fit(summary)
     spend_data = summary[["frequency", "monetary_value"]].copy()
     no_spend = (spend_data["frequency"] > 0) & ~(spend_data["monetary_value"] > 0)
     spend_data.loc[no_spend, "frequency"] = 0.0  # zero-value repeat purchases carry no spend information
@@ -535,8 +579,11 @@ def clv_study(case: ValueChainCase, model: str = "BetaGeo", *, horizon: float = 
         spend = GammaGamma().fit(spend_data[spend_data["frequency"] > 0])
     per_period = annual_to_period_rate(discount_rate, case.time_unit)
     expected_spend = spend.expected_spend(spend_data)
-    current = customer_lifetime_value(purchase, expected_spend, summary, horizon=horizon, margin=margin, discount_rate=per_period,
-                                      time_unit=case.time_unit)
+    valued = customer_lifetime_value(purchase, expected_spend, summary, horizon=horizon, margin=margin,
+                                     discount_rate=per_period, time_unit=case.time_unit, interval=interval,
+                                     n_draws=n_draws, seed=seed)
+    bounds = valued if interval is not None else None
+    current = valued["clv"].rename("clv") if interval is not None else valued
     current.index = current.index.astype("str")
     # teaching baseline: observed mean spend x repeat rate x horizon x margin
     totals = case.transactions.groupby("customer_id")["amount"].sum()
@@ -565,13 +612,21 @@ def clv_study(case: ValueChainCase, model: str = "BetaGeo", *, horizon: float = 
         "potential_value": potential["potential_value"].reindex(index).to_numpy()}, index=index)
     per_customer["total_value"] = (per_customer["historical_value"] + per_customer["current_value"]
                                    + per_customer["potential_value"])
+    if bounds is not None:
+        per_customer["current_value_lower"] = bounds["lower"].to_numpy()
+        per_customer["current_value_upper"] = bounds["upper"].to_numpy()
     parameters = {"purchase_model": model, "spend_model": "GammaGamma", "horizon": float(horizon),
                   "time_unit": case.time_unit, "margin": float(margin), "discount_rate_year": float(discount_rate),
                   "discount_rate_period": per_period, "cross_sell_rate": float(cross_sell_rate),
                   "upsell_rate": float(upsell_rate), "referral_rate": float(referral_rate),
                   "cross_sell_margin": max(hist_mean, 0.0), "referral_value": max(float(current.mean()) - acq, 0.0),
                   "purchase_model_converged": bool(purchase.converged_),
-                  "spend_params": {k: float(v) for k, v in spend.params_.items()}}
+                  "spend_params": {k: float(v) for k, v in spend.params_.items()},
+                  "covariates": cov_list, "interval": None if interval is None else float(interval),
+                  "n_draws": int(n_draws) if interval is not None else 0}
+    if bounds is not None:
+        parameters.update(equity=bounds.attrs["equity"], equity_lower=bounds.attrs["equity_lower"],
+                          equity_upper=bounds.attrs["equity_upper"])
     return ClvStudy(per_customer, decomposition, parameters, purchase, spend)
 
 
@@ -614,6 +669,40 @@ def clv_table(study: ClvStudy, lang: str = "en") -> pd.DataFrame:
               "mean_historical_value", "mean_current_value", "mean_potential_value", "share_of_total_value"]].copy()
     out.index.name = study_text("segment", lang)
     return out.rename(columns={c: study_text(c, lang) for c in out.columns})
+
+
+def covariate_effects_table(study: ClvStudy, lang: str = "en") -> pd.DataFrame:
+    """Effects of the covariates on the purchase rate and on dropout (estimate, standard
+    error, 95% interval, rate multiplier ``exp(coef)``, p-value); positive = higher rate.
+    Without covariates: the reason the table is empty."""
+    model = study.purchase_model
+    if not study.parameters.get("covariates"):
+        return Skipped(study_text("covariate", lang), "no_covariates").table(lang)
+    table = model.summary().drop(index="model", level=0).reset_index()
+    out = pd.DataFrame({
+        study_text("process", lang): [study_text(p, lang) for p in table["process"]],
+        study_text("covariate", lang): table["parameter"].astype(str),
+        study_text("estimate", lang): table["estimate"], study_text("se", lang): table["std error"],
+        study_text("lower", lang): table["lower 95%"], study_text("upper", lang): table["upper 95%"],
+        study_text("exp_coef", lang): table["exp(coef)"], study_text("p_value", lang): table["p-value"]})
+    return out
+
+
+def clv_interval_table(study: ClvStudy, lang: str = "en") -> pd.DataFrame:
+    """Customer equity and mean CLV per customer with their intervals (parameter
+    uncertainty). Without an interval: the reason."""
+    p = study.parameters
+    if p.get("interval") is None:
+        return Skipped(study_text("customer_equity", lang), "no_interval").table(lang)
+    pc = study.per_customer
+    level = f"{p['interval']:.0%}"
+    rows = {study_text("customer_equity", lang): (p["equity"], p["equity_lower"], p["equity_upper"]),
+            study_text("mean_model_clv", lang): (p["equity"] / len(pc), p["equity_lower"] / len(pc),
+                                                 p["equity_upper"] / len(pc))}
+    out = pd.DataFrame(rows, index=[study_text("point", lang), study_text("ci_lower", lang, level=level),
+                                    study_text("ci_upper", lang, level=level)]).T
+    out.index.name = study_text("figure", lang)
+    return out
 
 
 # --------------------------------------------------------------------------- value chain
@@ -739,6 +828,10 @@ def value_chain_figures(case: ValueChainCase, fits: ModelFits, mc: ModelChecks, 
             _fig("discount_rate_period", clv.parameters["discount_rate_period"], "share", t("discount_rate_period")),
             _fig("mean_clv", float(values.mean()), "currency", t("mean_model_clv"), True),
             _fig("customer_equity", float(values.sum()), "currency", t("sum_model_clv")),
+            _fig("customer_equity_lower", clv.parameters.get("equity_lower", float("nan")), "currency",
+                 f"{t('sum_model_clv')}: {t('interval_lower')}"),
+            _fig("customer_equity_upper", clv.parameters.get("equity_upper", float("nan")), "currency",
+                 f"{t('sum_model_clv')}: {t('interval_upper')}"),
             _fig("gini_clv", float(gini(values.clip(lower=0.0))), "", t("gini_clv"), True),
             _fig("mean_teaching_clv", float(pc["teaching_clv"].mean()), "currency", t("mean_teaching_clv")),
             _fig("mean_historical_value", float(pc["historical_value"].mean()), "currency", t("mean_historical_value")),
