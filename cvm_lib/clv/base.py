@@ -64,6 +64,12 @@ _BLAS_CONTROLLER: Any = None
 
 _BLAS_LIMIT_ROWS = 20_000  # distinct rows above which fits run with single-threaded BLAS
 
+#: Relative rounding error assumed for the objective (a sum of N log-likelihood terms
+#: that cancel to a few digits, e.g. Gamma-Gamma with large q: measured up to ~3e-12).
+_NOISE = 1e-11
+#: Newton steps below this (in every log-parameter) locate the optimum to ~1e-9 relative.
+_STEP_TOL = 1e-9
+
 
 def single_threaded_blas() -> Any:
     """Context limiting BLAS to one thread.
@@ -564,6 +570,17 @@ class BaseModel:
         Negative curvature is handled by using the absolute eigenvalues of the Hessian
         (so every step is a descent direction), steps are capped at 3 in log units, and
         the Armijo line search halves the step until the objective decreases.
+
+        Near the optimum the decrease a Newton step can bring (``-g'step``, the Newton
+        decrement) falls below the rounding error of the objective, a sum of ``N``
+        terms that cancel to a few digits: the objective then no longer tells a better
+        point from a worse one, while the analytic gradient still does. There, with a
+        positive definite Hessian, the full step is accepted when it reduces the
+        gradient; a step that does neither stops the iteration (it used to be halved
+        down to a null step and repeated until ``max_iter``). The iteration also stops
+        as converged when the decrement is below the objective's rounding error and the
+        step below ``_STEP_TOL`` in every log-parameter: the optimum is then located as
+        precisely as the likelihood can be evaluated.
         """
         fun, grad, hess = self._objective_hessian(phi, prep)
         if not (math.isfinite(fun) and np.isfinite(grad).all() and np.isfinite(hess).all()):
@@ -573,24 +590,41 @@ class BaseModel:
         while it < max_iter and not np.max(np.abs(grad)) <= self.tol:
             w, vec = np.linalg.eigh(hess)
             scale = max(float(np.max(np.abs(w))), 1e-300)
+            positive = bool(w.min() > 1e-12 * scale)
             w_mod = np.maximum(np.abs(w), 1e-10 * scale)
             step = -vec @ ((vec.T @ grad) / w_mod)
             big = float(np.max(np.abs(step)))
-            if big > 3.0:
+            capped = big > 3.0
+            if capped:
                 step *= 3.0 / big
             slope = float(np.dot(grad, step))
+            noise = _NOISE * max(1.0, abs(fun))
+            # In the quadratic regime the decrease is in the rounding error: the gradient decides.
+            in_noise = positive and not capped and -slope <= noise
+            if in_noise and big <= _STEP_TOL:
+                message = "Newton: step and predicted decrease below the precision of the likelihood"
+                break
+            gmax = float(np.max(np.abs(grad)))
             t = 1.0
             accepted = False
             full = None
             for trial in range(40):
                 cand = np.clip(phi + t * step, -LOG_BOUND, LOG_BOUND)
+                if np.array_equal(cand, phi):
+                    break
                 if trial == 0:  # the full step is usually accepted: evaluate everything at once
                     full = self._objective_hessian(cand, prep)
                     f_c = full[0]
+                    if in_noise and math.isfinite(f_c) and f_c <= fun + noise and np.isfinite(full[1]).all() \
+                            and float(np.max(np.abs(full[1]))) < gmax:
+                        accepted = True
+                        break
+                    if in_noise:  # neither the objective nor the gradient improves: stop here
+                        break
                 else:
                     full = None
                     f_c = self._value(cand, prep)
-                if math.isfinite(f_c) and f_c <= fun + 1e-4 * t * slope + 1e-15 * abs(fun):
+                if math.isfinite(f_c) and f_c <= fun + 1e-4 * t * slope:
                     accepted = True
                     break
                 t *= 0.5
