@@ -69,6 +69,8 @@ _BLAS_LIMIT_ROWS = 20_000  # distinct rows above which fits run with single-thre
 _NOISE = 1e-11
 #: Newton steps below this (in every log-parameter) locate the optimum to ~1e-9 relative.
 _STEP_TOL = 1e-9
+#: Distinct rows of the subsample that starts the fits of expensive models (see _warm_start).
+_WARM_ROWS = 10_000
 
 
 def single_threaded_blas() -> Any:
@@ -513,6 +515,12 @@ class BaseModel:
         hess = None
         message = ""
         phi = phi0
+        if self._has_hessian() and not self._prefer_newton and prep.counts.shape[0] > 2 * _WARM_ROWS:
+            warm = self._warm_start(prep, phi0, max_iter)
+            if warm is not None and warm[2] <= self.tol:
+                return warm
+            if warm is not None:  # the warm start stalled: L-BFGS-B takes over from its last point
+                phi, n_iter, message = warm[0], warm[3], warm[4]
         if self._has_hessian() and self._prefer_newton:
             phi, fun, grad, hess, n_iter, message = self._newton(prep, phi0, max_iter)
             gmax = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else math.inf
@@ -521,7 +529,7 @@ class BaseModel:
             hess = None  # Newton stalled: L-BFGS-B takes over from its last point
         bounds = [(-LOG_BOUND, LOG_BOUND)] * len(phi)
         res = optimize.minimize(self._objective, phi, args=(prep,), jac=True, method="L-BFGS-B", bounds=bounds,
-                                options={"maxiter": max_iter - n_iter, "ftol": 1e-15, "gtol": self.tol,
+                                options={"maxiter": max(max_iter - n_iter, 1), "ftol": 1e-15, "gtol": self.tol,
                                          "maxcor": 10})
         phi = np.asarray(res.x, dtype=np.float64)
         fun = float(res.fun)
@@ -539,6 +547,81 @@ class BaseModel:
             grad = self._objective(phi, prep)[1] if math.isfinite(fun) else np.full_like(phi, np.nan)
             gmax = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else math.inf
         return phi, fun, gmax, n_iter, message, hit_limit, None
+
+    # ---- warm start from a subsample -------------------------------------------------
+    def _subsample(self, prep: Prepared, size: int, seed: int = 0) -> Prepared | None:
+        """``size`` distinct rows of ``prep`` drawn at random with their counts (None: not
+        supported by the model)."""
+        return None
+
+    def _warm_start(self, prep: Prepared, phi0: np.ndarray, max_iter: int):
+        """Quasi-Newton on the full data from the optimum of a subsample.
+
+        For models whose likelihood is expensive per distinct row and whose Hessian costs
+        several gradients (Pareto/NBD with continuous recency and T, where nearly every
+        customer is a distinct row): the model is first fitted to ``_WARM_ROWS`` random
+        distinct rows; that optimum is within sampling error of the full one and the
+        subsample's Hessian (of the per-customer objective) is within sampling error of
+        the full Hessian. Newton steps with that Hessian, refined by BFGS updates, then
+        converge on the full data in a few gradient evaluations (L-BFGS-B from the
+        data-based guess needs 15-20). Returns the tuple of :meth:`_minimize` or None
+        when the subsample fit fails (the caller then runs L-BFGS-B on the full data).
+        """
+        sub = self._subsample(prep, _WARM_ROWS)
+        if sub is None:
+            return None
+        phi, fun_s, gmax_s, n_iter, message, hit, hess = self._minimize(sub, phi0)
+        if not (math.isfinite(fun_s) and gmax_s <= max(100 * self.tol, 1e-6)) or hit:
+            return None
+        h = self._objective_hessian(phi, sub)[2] if hess is None else hess
+        if not np.isfinite(h).all():
+            return None
+        try:
+            np.linalg.cholesky(h)
+        except np.linalg.LinAlgError:
+            return None
+        fun, grad = self._objective(phi, prep)
+        if not math.isfinite(fun):
+            return None
+        message = "warm start from a subsample, then quasi-Newton"
+        for _ in range(max(max_iter - n_iter, 0)):
+            gmax = float(np.max(np.abs(grad)))
+            if gmax <= self.tol:
+                break
+            step = -np.linalg.solve(h, grad)
+            big = float(np.max(np.abs(step)))
+            if big > 3.0:
+                step *= 3.0 / big
+            slope = float(np.dot(grad, step))
+            if not slope < 0:
+                message += ": not a descent direction"
+                break
+            noise = _NOISE * max(1.0, abs(fun))
+            t = 1.0
+            accepted = False
+            for _trial in range(30):
+                cand = np.clip(phi + t * step, -LOG_BOUND, LOG_BOUND)
+                if np.array_equal(cand, phi):
+                    break
+                f_c, g_c = self._objective(cand, prep)
+                if math.isfinite(f_c) and (f_c <= fun + 1e-4 * t * slope
+                                           or (-slope <= noise and f_c <= fun + noise
+                                               and float(np.max(np.abs(g_c))) < gmax)):
+                    accepted = True
+                    break
+                t *= 0.5
+            n_iter += 1
+            if not accepted:
+                message += ": the line search found no decrease"
+                break
+            s_vec, y_vec = cand - phi, g_c - grad
+            sy = float(np.dot(s_vec, y_vec))
+            if sy > 1e-12 * float(np.linalg.norm(s_vec) * np.linalg.norm(y_vec)):  # BFGS update of the Hessian
+                hs = h @ s_vec
+                h = h + np.outer(y_vec, y_vec) / sy - np.outer(hs, hs) / float(np.dot(s_vec, hs))
+            phi, fun, grad = cand, f_c, g_c
+        gmax = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else math.inf
+        return phi, fun, gmax, n_iter, message, n_iter >= max_iter and not gmax <= self.tol, None
 
     # ---- analytic-Hessian path -------------------------------------------------------
     #: Optimise with Newton's method when an analytic Hessian exists (False: L-BFGS-B,
@@ -758,6 +841,12 @@ class PurchaseModel(BaseModel):
         x_inv, xs = factorize(ux)
         return Prepared(arrays={"x": ux, "t": ut, "T": uT}, counts=counts, n=float(counts.sum()),
                         extra={"x_values": xs, "x_inverse": x_inv})
+
+    def _subsample(self, prep: Prepared, size: int, seed: int = 0) -> Prepared | None:
+        rows = np.sort(np.random.default_rng(seed).choice(prep.counts.shape[0], size=size, replace=False))
+        a = prep.arrays
+        frame = pd.DataFrame({"frequency": a["x"][rows], "recency": a["t"][rows], "T": a["T"][rows]})
+        return self._prepare(frame, weights=prep.counts[rows])
 
     def _initial_guess(self, prep: Prepared) -> np.ndarray:
         a = prep.arrays
