@@ -11,7 +11,16 @@ The log-likelihood is maximised over the *logarithms* of the parameters (all BTY
 parameters are positive; the search is bounded to ``|log theta| <= 30``). Models with a
 cheap analytic Hessian (BG/NBD, MBG/NBD, Gamma-Gamma) use Newton's method with a line
 search, which converges in a handful of iterations; the others (Pareto/NBD, BG/BB, sBG)
-use L-BFGS-B with analytic gradients, finished by Newton steps if it stalls. Identical
+use L-BFGS-B with analytic gradients, finished by Newton steps if it stalls. Near the
+optimum the objective (a sum of N terms that partly cancel) is only known to its rounding
+error, ~1e-11 relative, while the analytic gradient stays precise: once the decrease a
+Newton step predicts is below that error, the step is accepted when it reduces the
+gradient, and the iteration stops when it does neither (instead of halving the step to
+nothing and repeating it until ``max_iter``). Pareto/NBD on more than 20,000 distinct
+rows (continuous recency and T: nearly one row per customer) is started from the
+optimum of a random subsample of 10,000 distinct rows and finished on the full data by
+Newton steps with the subsample's Hessian, refined by BFGS updates (about six full
+gradient evaluations instead of 15-20); if that stalls, L-BFGS-B takes over. Identical
 rows of the input are grouped first and each distinct row is evaluated once, weighted by
 its count (a million customers usually collapse to a few hundred thousand distinct
 (frequency, recency, T) rows), and the expensive special functions are evaluated once
@@ -231,7 +240,10 @@ class BaseModel:
         per customer (see the module docstring). 0 is plain maximum likelihood.
     tol : float, default 1e-8
         Convergence tolerance: the largest absolute gradient component of the
-        per-customer objective (in log-parameters) accepted at the optimum.
+        per-customer objective (in log-parameters) accepted at the optimum. Where the
+        rounding error of the likelihood hides any further progress before that, the
+        optimiser stops there and the fit counts as converged if the gradient is below
+        ``max(100 * tol, 1e-6)`` (``gradient_max_`` reports the value reached).
     max_iter : int, default 1000
         Maximum number of L-BFGS-B iterations.
     initial_params : mapping, Series or sequence, optional
