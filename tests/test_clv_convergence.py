@@ -181,3 +181,23 @@ def test_gamma_gamma_same_optimum_as_lifetimes(resolution):
     their_ll = _our_ll(clv.GammaGamma, data, their)
     assert model.log_likelihood_ >= their_ll - 1e-9 * abs(their_ll)
     assert abs(model.log_likelihood_ - their_ll) <= 1e-6 * abs(their_ll)
+
+
+@pytest.mark.parametrize("cls", [clv.BetaGeo, clv.GammaGamma], ids=lambda c: c.__name__)
+def test_newton_models_started_from_a_subsample_reach_the_direct_optimum(cls):
+    """Above 2 * _WARM_ROWS distinct rows Newton starts from a subsample's optimum and
+    needs fewer full-data iterations; the optimum is the one from the data-based guess."""
+    data = continuous_summary(25_000, seed=6)
+    if cls is clv.GammaGamma:
+        data = pd.concat([data, continuous_summary(25_000, seed=9)])  # > 20,000 repeaters
+        data = data[data["frequency"] > 0]
+    warm = _fit(cls(), data)
+    old = base._WARM_ROWS
+    try:
+        base._WARM_ROWS = 10**9
+        direct = _fit(cls(), data)
+    finally:
+        base._WARM_ROWS = old
+    assert warm.n_iter_ < direct.n_iter_
+    np.testing.assert_allclose(warm.params_, direct.params_, rtol=1e-6)
+    assert abs(warm.log_likelihood_ - direct.log_likelihood_) <= 1e-10 * abs(direct.log_likelihood_)

@@ -120,6 +120,13 @@ class GammaGamma(OnePassTotals, BaseModel):
         extra = {"x_values": xs, "x_inverse": x_inv, "x_counts": x_counts, "sum_c_logz": float(np.dot(counts, log_z))}
         return Prepared(arrays={"x": ux, "z": uz, "xz": ux * uz}, counts=counts, n=float(counts.sum()), extra=extra)
 
+    def _subsample(self, prep: Prepared, size: int, seed: int = 0) -> Prepared | None:
+        if set(prep.arrays) != {"x", "z", "xz"}:
+            return None
+        rows = np.sort(np.random.default_rng(seed).choice(prep.counts.shape[0], size=size, replace=False))
+        frame = pd.DataFrame({"frequency": prep.arrays["x"][rows], "monetary_value": prep.arrays["z"][rows]})
+        return self._prepare(frame, weights=prep.counts[rows])
+
     def _initial_guess(self, prep: Prepared) -> np.ndarray:
         mean = float(np.dot(prep.counts, prep.arrays["z"]) / prep.n)
         return np.array([1.0, 2.0, mean])
