@@ -146,7 +146,9 @@ def test_degenerate_data_warn_instead_of_returning_silently():
     assert model.n_iter_ <= 1000
 
 
-lifetimes = pytest.importorskip("lifetimes")
+@pytest.fixture
+def lifetimes():
+    return pytest.importorskip("lifetimes")
 
 
 def _our_ll(cls, data, params):
@@ -156,7 +158,7 @@ def _our_ll(cls, data, params):
 @pytest.mark.parametrize("resolution", [None, "day", "hour"])
 @pytest.mark.parametrize("ours, theirs", [(clv.BetaGeo, "BetaGeoFitter"), (clv.ParetoNBD, "ParetoNBDFitter")],
                          ids=["BG/NBD", "Pareto/NBD"])
-def test_same_optimum_as_lifetimes(ours, theirs, resolution):
+def test_same_optimum_as_lifetimes(ours, theirs, resolution, lifetimes):
     data = continuous_summary(2000, seed=7, resolution=resolution)
     model = _fit(ours(), data)
     with warnings.catch_warnings():
@@ -170,7 +172,7 @@ def test_same_optimum_as_lifetimes(ours, theirs, resolution):
 
 
 @pytest.mark.parametrize("resolution", [None, "hour"])
-def test_gamma_gamma_same_optimum_as_lifetimes(resolution):
+def test_gamma_gamma_same_optimum_as_lifetimes(resolution, lifetimes):
     data = continuous_summary(3000, seed=8, resolution=resolution)
     data = data[data["frequency"] > 0]
     model = _fit(clv.GammaGamma(), data)
