@@ -3,15 +3,20 @@
 Compares, in one run, BG/NBD, Pareto/NBD and Gamma-Gamma fits on
 
 * the CDNOW 1/10 sample (2,357 customers, 39-week calibration, weekly units), and
-* ``--customers`` simulated customers (default 1,000,000; ``simulate_retail`` with a single
-  acquisition channel so one population is fitted), weekly units.
+* ``--customers`` simulated customers (default 1,000,000) in three variants of the same
+  draw: **float** (recency and T continuous, as from timestamps), **day** and **hour**
+  (event times rounded down to that grid), weekly units. The simulation is the
+  continuous-time generator of ``tests/test_clv_convergence.py`` (Pareto/NBD process,
+  Gamma-Gamma spend; one fact in one place).
 
 For every model and data set it prints seconds (best of 3 below 50,000 customers, a single
-fit above), the ratio *their time / our time* (above 1:
-ours is faster), the log-likelihood each optimum reaches **under our likelihood** (so the
-optima are compared on one scale) and the largest relative difference between the
-parameter estimates. lifetimes is slow on large data: above ``--lifetimes-max`` customers it
-is skipped with a linear-time estimate (its fit is linear in customers per iteration).
+fit above), the ratio *their time / our time* (above 1: ours is faster), the
+log-likelihood each optimum reaches **under our likelihood** (so the optima are compared
+on one scale), the relative difference of the log-likelihoods and the largest relative
+difference between the parameter estimates. lifetimes runs on the float variant (all
+variants with ``--lifetimes-all``) up to ``--lifetimes-max`` customers, its Pareto/NBD up
+to ``--lifetimes-max-pareto`` (default 100,000; it takes minutes there): above, both
+fits are also timed on a random subsample of that size, where the ratio is taken.
 pymc-marketing runs only when ``--pymc-python`` names an interpreter that has it (it
 needs its own environment: it pins other versions of the scientific stack); its
 ``fit(method="map")`` is used.
@@ -50,12 +55,15 @@ def cdnow_summary() -> pd.DataFrame:
                                time_unit="W")
 
 
-def simulated_summary(n: int, seed: int = 7) -> pd.DataFrame:
-    from cvm_lib.datasets import simulate_retail
-    from cvm_lib.summary import rfm_summary
+def simulated_summaries(n: int, seed: int = 7) -> dict[str, pd.DataFrame]:
+    """The float, day and hour variants of one continuous-time draw of ``n`` customers."""
+    import importlib.util
 
-    data = simulate_retail(n, seed=seed, channel_shares={"organic": 1.0}, survey_share=0.0)
-    return rfm_summary(data.transactions, observation_end=data.truth["end"], time_unit="W")
+    path = Path(__file__).resolve().parents[1] / "tests" / "test_clv_convergence.py"
+    spec = importlib.util.spec_from_file_location("_clv_convergence", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {res or "float": module.continuous_summary(n, seed=seed, resolution=res) for res in (None, "day", "hour")}
 
 
 def model_input(name: str, summary: pd.DataFrame) -> pd.DataFrame:
@@ -76,12 +84,15 @@ def _best_of(fit, data: pd.DataFrame) -> float:
     return min(times)
 
 
-def fit_ours(name: str, data: pd.DataFrame) -> tuple[float, dict]:
+def fit_ours(name: str, data: pd.DataFrame) -> tuple[float, dict, dict]:
     from cvm_lib import clv
 
     model = getattr(clv, name)()
-    seconds = _best_of(lambda: model.fit(data), data)
-    return seconds, {k: float(model.params_[k]) for k in PARAMS[name]}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        seconds = _best_of(lambda: model.fit(data), data)
+    info = {"converged": bool(model.converged_), "n_iter": int(model.n_iter_), "warnings": len(caught)}
+    return seconds, {k: float(model.params_[k]) for k in PARAMS[name]}, info
 
 
 def fit_lifetimes(name: str, data: pd.DataFrame) -> tuple[float, dict]:
@@ -136,61 +147,81 @@ def our_log_likelihood(name: str, data: pd.DataFrame, params: dict) -> float:
     return float(model.log_likelihood(data, params=pd.Series(params)))
 
 
-def bench(label: str, summary: pd.DataFrame, args, tmp: Path) -> list[dict]:
+def bench(label: str, summary: pd.DataFrame, args, tmp: Path, peers: bool = True) -> list[dict]:
     rows = []
     for name in MODELS:
-        data = model_input(name, summary)
-        ours_s, ours_p = fit_ours(name, data)
-        entry = {"data": label, "model": name, "customers": len(data), "ours_seconds": ours_s, "ours_params": ours_p,
-                 "ours_ll": our_log_likelihood(name, data, ours_p)}
-        peers = []
-        if len(data) <= args.lifetimes_max:
-            peers.append(("lifetimes", lambda n=name, d=data: fit_lifetimes(n, d)))
-        if args.pymc_python and len(data) <= args.pymc_max:
-            peers.append(("pymc-marketing", lambda n=name, d=data: fit_pymc(args.pymc_python, n, d, tmp)))
-        for peer, run in peers:
-            try:
-                seconds, params = run()
-            except Exception as exc:  # a peer's failure is reported, not fatal
-                entry[peer] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-                continue
-            diff = max(abs(params[k] - ours_p[k]) / abs(ours_p[k]) for k in PARAMS[name] if k in params)
-            entry[peer] = {"seconds": seconds, "ratio": seconds / ours_s, "params": params,
-                           "ll_at_their_optimum": our_log_likelihood(name, data, params), "max_rel_param_diff": diff}
-        if len(data) > args.lifetimes_max and "lifetimes_per_customer" in args.__dict__:
-            est = args.lifetimes_per_customer.get(name)
-            if est:
-                entry["lifetimes"] = {"estimated_seconds": est * len(data), "ratio": est * len(data) / ours_s}
-        rows.append(entry)
+        full = model_input(name, summary)
+        limit = args.lifetimes_max_pareto if name == "ParetoNBD" else args.lifetimes_max
+        sets = [(label, full, peers and len(full) <= limit)]
+        if peers and len(full) > limit:
+            sets.append((f"{label}, subsample", full.sample(n=int(limit), random_state=1), True))
+        for set_label, data, with_peers in sets:
+            ours_s, ours_p, info = fit_ours(name, data)
+            ours_ll = our_log_likelihood(name, data, ours_p)
+            entry = {"data": set_label, "model": name, "customers": len(data), "ours_seconds": ours_s,
+                     "ours_params": ours_p, "ours_ll": ours_ll, **info}
+            runs = []
+            if with_peers:
+                runs.append(("lifetimes", lambda n=name, d=data: fit_lifetimes(n, d)))
+            if with_peers and args.pymc_python and len(data) <= args.pymc_max:
+                runs.append(("pymc-marketing", lambda n=name, d=data: fit_pymc(args.pymc_python, n, d, tmp)))
+            for peer, run in runs:
+                try:
+                    seconds, params = run()
+                except Exception as exc:  # a peer's failure is reported, not fatal
+                    entry[peer] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+                    continue
+                diff = max(abs(params[k] - ours_p[k]) / abs(ours_p[k]) for k in PARAMS[name] if k in params)
+                their_ll = our_log_likelihood(name, data, params)
+                entry[peer] = {"seconds": seconds, "ratio": seconds / ours_s, "params": params,
+                               "ll_at_their_optimum": their_ll, "ll_rel_diff": (ours_ll - their_ll) / abs(their_ll),
+                               "max_rel_param_diff": diff}
+            rows.append(entry)
     return rows
 
 
 def print_rows(rows: list[dict]) -> None:
     for entry in rows:
         print(f"\n== {entry['model']} on {entry['data']} ({entry['customers']:,} customers) ==")
-        print(f"{'contender':<15} {'seconds':>9} {'ratio':>8} {'LL (ours)':>15} {'max rel. param diff':>20}")
-        print(f"{'ours':<15} {entry['ours_seconds']:>9.3f} {'1.00x':>8} {entry['ours_ll']:>15,.2f} {'—':>20}")
+        print(f"{'contender':<15} {'seconds':>9} {'ratio':>8} {'LL (ours)':>17} {'LL rel. diff':>13} "
+              f"{'max rel. param diff':>20}")
+        print(f"{'ours':<15} {entry['ours_seconds']:>9.3f} {'1.00x':>8} {entry['ours_ll']:>17,.3f} {'—':>13} "
+              f"{'—':>20}  converged={entry['converged']}, {entry['n_iter']} iterations, "
+              f"{entry['warnings']} warnings")
         for peer in ("lifetimes", "pymc-marketing"):
             info = entry.get(peer)
             if info is None:
                 continue
             if "error" in info:
                 print(f"{peer:<15} failed: {info['error']}")
-            elif "estimated_seconds" in info:
-                print(f"{peer:<15} {'~' + format(info['estimated_seconds'], '.1f'):>9} {info['ratio']:>7.1f}x "
-                      f"{'(skipped, linear estimate)':>36}")
             else:
-                print(f"{peer:<15} {info['seconds']:>9.3f} {info['ratio']:>7.1f}x {info['ll_at_their_optimum']:>15,.2f} "
-                      f"{info['max_rel_param_diff']:>20.2e}")
+                print(f"{peer:<15} {info['seconds']:>9.3f} {info['ratio']:>7.1f}x {info['ll_at_their_optimum']:>17,.3f} "
+                      f"{info['ll_rel_diff']:>13.1e} {info['max_rel_param_diff']:>20.2e}")
         print("params (ours): " + ", ".join(f"{k}={v:.4g}" for k, v in entry["ours_params"].items()))
+
+
+def print_ratios(rows: list[dict]) -> None:
+    print("\n== summary: their time / our time ==")
+    print(f"{'model':<11} {'data':<34} {'customers':>10} {'ours s':>8} {'lifetimes s':>12} {'ratio':>8} "
+          f"{'LL rel. diff':>13}")
+    for entry in rows:
+        info = entry.get("lifetimes") or {}
+        ratio = f"{info['ratio']:.1f}x" if "ratio" in info else "—"
+        their = f"{info['seconds']:.2f}" if "seconds" in info else "—"
+        rel = f"{info['ll_rel_diff']:.1e}" if "ll_rel_diff" in info else "—"
+        print(f"{entry['model']:<11} {entry['data']:<34} {entry['customers']:>10,} {entry['ours_seconds']:>8.2f} "
+              f"{their:>12} {ratio:>8} {rel:>13}")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=float, default=1e6, help="simulated customers (default 1e6)")
     parser.add_argument("--lifetimes-max", type=float, default=1e6,
-                        help="largest data lifetimes is run on; above, its time is estimated (default 1e6; "
-                             "its Pareto/NBD takes about 3-4 minutes at 1M customers)")
+                        help="largest data lifetimes' BG/NBD and Gamma-Gamma run on (default 1e6)")
+    parser.add_argument("--lifetimes-max-pareto", type=float, default=1e5,
+                        help="largest data lifetimes' Pareto/NBD runs on (default 1e5; minutes there)")
+    parser.add_argument("--lifetimes-all", action="store_true",
+                        help="run lifetimes on the day and hour variants too (default: float only)")
     parser.add_argument("--pymc-python", help="python interpreter with pymc-marketing installed")
     parser.add_argument("--pymc-max", type=float, default=2.5e5,
                         help="largest data pymc-marketing is run on (default 2.5e5)")
@@ -202,20 +233,17 @@ def main(argv=None) -> int:
         rows += bench("CDNOW sample", cdnow_summary(), args, Path(tmp))
         n = int(args.customers)
         start = time.perf_counter()
-        summary = simulated_summary(n)
+        variants = simulated_summaries(n)
         print(f"simulated {n:,} customers in {time.perf_counter() - start:.1f}s (not timed below)")
-        # lifetimes' time per customer, measured on a subsample, for the linear estimate.
-        probe = summary.sample(n=min(len(summary), int(args.lifetimes_max)), random_state=1)
-        if n > args.lifetimes_max:
-            per = {}
-            for name in MODELS:
-                seconds, _ = fit_lifetimes(name, model_input(name, probe))
-                per[name] = seconds / len(model_input(name, probe))
-            args.lifetimes_per_customer = per
-        rows += bench(f"simulated ({n:,})", summary, args, Path(tmp))
+        for variant, summary in variants.items():
+            distinct = len(summary[["frequency", "recency", "T"]].drop_duplicates())
+            label = f"{variant} ({distinct:,} distinct rows)"
+            rows += bench(label, summary, args, Path(tmp), peers=variant == "float" or args.lifetimes_all)
     print_rows(rows)
+    print_ratios(rows)
     print("\nratio = their time / our time (>1: ours is faster). LL columns: the log-likelihood each optimum "
-          "reaches under our likelihood (higher is better; equal means the same optimum).")
+          "reaches under our likelihood (higher is better; equal means the same optimum); LL rel. diff = "
+          "(ours - theirs) / |theirs|.")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2, default=float), encoding="utf-8")
     return 0

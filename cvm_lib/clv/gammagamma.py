@@ -115,10 +115,17 @@ class GammaGamma(OnePassTotals, BaseModel):
         (ux, uz), counts, _ = group_rows([x, z], w)
         x_inv, xs = factorize(ux)
         x_counts = np.bincount(x_inv, weights=counts, minlength=xs.shape[0])
-        log_z, log_x = np.log(uz), np.log(ux)
-        extra = {"x_values": xs, "x_inverse": x_inv, "x_counts": x_counts,
-                 "sum_cx_logzx": float(np.dot(counts * ux, log_z + log_x)), "sum_c_logz": float(np.dot(counts, log_z))}
+        log_z = np.log(uz)
+        # With w as in _totals, log f = log Gamma terms + p x log w + q log(1 - w) - log z.
+        extra = {"x_values": xs, "x_inverse": x_inv, "x_counts": x_counts, "sum_c_logz": float(np.dot(counts, log_z))}
         return Prepared(arrays={"x": ux, "z": uz, "xz": ux * uz}, counts=counts, n=float(counts.sum()), extra=extra)
+
+    def _subsample(self, prep: Prepared, size: int, seed: int = 0) -> Prepared | None:
+        if set(prep.arrays) != {"x", "z", "xz"}:
+            return None
+        rows = np.sort(np.random.default_rng(seed).choice(prep.counts.shape[0], size=size, replace=False))
+        frame = pd.DataFrame({"frequency": prep.arrays["x"][rows], "monetary_value": prep.arrays["z"][rows]})
+        return self._prepare(frame, weights=prep.counts[rows])
 
     def _initial_guess(self, prep: Prepared) -> np.ndarray:
         mean = float(np.dot(prep.counts, prep.arrays["z"]) / prep.n)
@@ -143,29 +150,36 @@ class GammaGamma(OnePassTotals, BaseModel):
 
     def _totals(self, theta: np.ndarray, prep: Prepared, grad: bool, hess: bool):
         """counts @ log-likelihood, gradient and Hessian; the Gamma functions of ``p x + q``
-        are evaluated once per distinct frequency."""
+        are evaluated once per distinct frequency.
+
+        The row terms are summed as ``p x log(w) + q log(1 - w)``, ``w = x z / (gamma + x z)``
+        (both non-positive), not as ``p x log(x z) + q log(gamma) - (p x + q) log(gamma + x z)``,
+        whose large terms cancel: with ``p x`` and ``q`` in the hundreds (little
+        heterogeneity in spend) the cancellation cost so many digits that Newton's line
+        search could no longer see a decrease."""
         p, q, g = theta
         a, e, c = prep.arrays, prep.extra, prep.counts
         x, xz = a["x"], a["xz"]
         n = prep.n
-        xs, cx, x_inv = e["x_values"], e["x_counts"], e["x_inverse"]
+        xs, cx = e["x_values"], e["x_counts"]
         pxq_u = p * xs + q
-        log_gxz = np.log(g + xz)
-        pxq = pxq_u[x_inv]
-        value = (float(np.dot(cx, special.gammaln(pxq_u) - special.gammaln(p * xs)))
-                 - float(np.dot(c * pxq, log_gxz))
-                 - n * special.gammaln(q) + n * q * np.log(g) + p * e["sum_cx_logzx"] - e["sum_c_logz"])
+        log_w = -np.log1p(g / xz)      # log(x z / (gamma + x z))
+        log_1mw = -np.log1p(xz / g)    # log(gamma / (gamma + x z))
+        sum_x_logw = float(np.dot(c * x, log_w))
+        sum_logw1 = float(np.dot(c, log_1mw))
+        value = (float(np.dot(cx, special.gammaln(pxq_u) - special.gammaln(p * xs))) - n * special.gammaln(q)
+                 + p * sum_x_logw + q * sum_logw1 - e["sum_c_logz"])
         if not grad:
             return value, None, None
         psi_u = special.digamma(pxq_u)
-        inv = 1.0 / (g + xz)
-        c_log = c * log_gxz
         grad_v = np.empty(3)
-        grad_v[0] = (float(np.dot(cx * xs, psi_u - special.digamma(p * xs))) - float(np.dot(c_log, x))
-                     + e["sum_cx_logzx"])
-        grad_v[1] = float(np.dot(cx, psi_u)) - float(c_log.sum()) - n * special.digamma(q) + n * np.log(g)
+        grad_v[0] = float(np.dot(cx * xs, psi_u - special.digamma(p * xs))) + sum_x_logw
+        grad_v[1] = float(np.dot(cx, psi_u)) - n * special.digamma(q) + sum_logw1
+        inv = 1.0 / (g + xz)
         c_inv = c * inv
-        grad_v[2] = n * q / g - float(np.dot(c_inv, pxq))
+        pxq = pxq_u[e["x_inverse"]]
+        # d/dgamma: q / gamma - (p x + q) / (gamma + x z) = (q x z / gamma - p x) / (gamma + x z)
+        grad_v[2] = float(np.dot(c_inv, q * xz / g - p * x))
         if not hess:
             return value, grad_v, None
         tri_u = _trigamma(pxq_u)
@@ -175,7 +189,7 @@ class GammaGamma(OnePassTotals, BaseModel):
         h[0, 1] = h[1, 0] = float(np.dot(cxs, tri_u))
         h[0, 2] = h[2, 0] = -float(np.dot(c_inv, x))
         h[1, 1] = float(np.dot(cx, tri_u)) - n * _trigamma(q)
-        h[1, 2] = h[2, 1] = n / g - float(c_inv.sum())
+        h[1, 2] = h[2, 1] = float(np.dot(c_inv, xz)) / g  # 1/gamma - 1/(gamma + x z)
         h[2, 2] = -n * q / g**2 + float(np.dot(c_inv * inv, pxq))
         return value, grad_v, h
 

@@ -74,8 +74,9 @@ class ParetoNBD(CovariateMixin, PurchaseModel):
     (details in :mod:`cvm_lib.clv._special`). Heavy buyers (frequency in the thousands,
     recency = T), very long ages and ``alpha = beta`` are all finite. The gradient and
     the Hessian are analytic (the Hessian by central differences of the analytic gradient
-    for the few points handled by quadrature); ``fit`` uses L-BFGS-B, the Hessian gives
-    the standard errors. The tests compare the likelihood with an adaptive quadrature of
+    for the few points handled by quadrature); ``fit`` uses L-BFGS-B (on more than 20,000
+    distinct rows: a subsample's optimum and Hessian, then quasi-Newton steps on the full
+    data, see :mod:`cvm_lib.clv.base`), the Hessian gives the standard errors. The tests compare the likelihood with an adaptive quadrature of
     the defining integral on random extreme parameters (agreement to 1e-10 relative) and
     show a case where the textbook ``hyp2f1`` evaluation (as in lifetimes) returns NaN.
 
