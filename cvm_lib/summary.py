@@ -19,6 +19,10 @@ Conventions (shared with the models in :mod:`cvm_lib.clv`, as in Fader & Hardie)
 
 The core runs on integer day numbers and customer codes with NumPy, so logs of
 tens of millions of rows are summarised in seconds (see ``benchmarks/bench_summary.py``).
+:func:`rfm_summary`, :func:`calibration_holdout`, :func:`summary_counts` and
+:func:`cohort_table` also take a Parquet path, folder or glob, a DuckDB relation or
+table (aggregated out of core by DuckDB) or a PySpark DataFrame (aggregated in Spark),
+with identical results; see :mod:`cvm_lib.engines`.
 """
 
 from __future__ import annotations
@@ -32,8 +36,8 @@ import pandas as pd
 
 from cvm_lib.data import CvmDataError
 
-__all__ = ["TIME_UNITS", "unit_days", "check_log", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout", "cohort_table", "activity_by_period",
-           "overview_figures"]
+__all__ = ["TIME_UNITS", "unit_days", "check_log", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout",
+           "summary_counts", "cohort_table", "activity_by_period", "overview_figures"]
 
 #: Length of each named time unit in days.
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
@@ -410,6 +414,59 @@ def _summary_frame(codes, ids, days, amount, end_day, unit):
     }, index=ids), stats
 
 
+def _engine(tx: Any):
+    """The out-of-memory back-end module for ``tx``, or None for a pandas DataFrame."""
+    if isinstance(tx, pd.DataFrame):
+        return None
+    from cvm_lib.engines import engine_for
+
+    kind = engine_for(tx)
+    if kind == "duckdb":
+        from cvm_lib.engines import duckdb as backend
+    else:
+        from cvm_lib.engines import spark as backend
+    return backend
+
+
+def _day_text(day: int) -> str:
+    return str(np.datetime64(day, "D"))
+
+
+def _engine_end(name: str, last_day: int | None, end_day: int | None) -> int:
+    if last_day is None:
+        raise CvmDataError("the transaction log is empty", source=name)
+    return last_day if end_day is None else end_day
+
+
+def _engine_frame(result: pd.DataFrame) -> pd.DataFrame:
+    """An engine's per-customer result indexed and ordered as the pandas path (ids as text)."""
+    out = result.set_index("customer_id")
+    out.index = pd.Index(out.index.astype("str"), name="customer_id")
+    out = out.sort_index()
+    return out.astype("float64")
+
+
+def _engine_rfm(backend, tx, end_day, unit, time_unit, distinct=None):
+    from cvm_lib.engines import sql
+
+    dialect = "spark" if backend.__name__.endswith("spark") else "duckdb"
+    state = {}
+
+    def build(name, last_day, n):
+        state["end"] = end = _engine_end(name, last_day, end_day)
+        query = sql.rfm(_day_text(end), unit, dialect)
+        if distinct is not None:
+            query = sql.distinct_rows(query, distinct)
+        return [query]
+
+    (result,) = backend.query(tx, build)
+    if distinct is not None:
+        return result.astype("float64").sort_values(distinct, ignore_index=True), state["end"]
+    summary = _engine_frame(result)
+    summary.attrs.update(observation_end=_day_text(state["end"]), time_unit=time_unit)
+    return summary, state["end"]
+
+
 def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str | float = "D") -> pd.DataFrame:
     """One row per customer: ``frequency``, ``recency``, ``T``, ``monetary_value``.
 
@@ -418,9 +475,10 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
 
     Parameters
     ----------
-    tx : DataFrame
+    tx : DataFrame, Parquet path / folder / glob, DuckDB relation or PySpark DataFrame
         Tidy transaction log (``customer_id``, ``date``, ``amount``), as returned by
-        :func:`cvm_lib.data.load_transactions`.
+        :func:`cvm_lib.data.load_transactions`; sources other than a DataFrame are
+        aggregated by DuckDB or Spark (:mod:`cvm_lib.engines`).
     observation_end : date-like, optional
         Last day of the observation window (inclusive). Default: the last purchase date.
     time_unit : {"D", "W", "M", "Y"} or float, default "D"
@@ -445,11 +503,38 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
     """
     unit = unit_days(time_unit)
     end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+    backend = _engine(tx)
+    if backend is not None:  # Parquet / DuckDB / Spark: aggregated where the data are
+        return _engine_rfm(backend, tx, end_day, unit, time_unit)[0]
     tx, days, end_day = _window(tx, end_day)
     codes, ids = _customer_codes(tx["customer_id"])
     amount = tx["amount"].to_numpy(dtype=np.float64)
     summary, _ = _summary_frame(codes, ids, days, amount, end_day, unit)
     summary.attrs.update(observation_end=str(np.datetime64(end_day, "D")), time_unit=time_unit)
+    return summary
+
+
+def _check_holdout(cal_day: int, end_day: int) -> None:
+    if end_day <= cal_day:
+        raise ValueError(f"observation_end ({np.datetime64(end_day, 'D')}) must be after calibration_end "
+                         f"({np.datetime64(cal_day, 'D')})")
+
+
+def _engine_calibration_holdout(backend, tx, cal_day, end_day, unit, time_unit):
+    from cvm_lib.engines import sql
+
+    dialect = "spark" if backend.__name__.endswith("spark") else "duckdb"
+    state = {}
+
+    def build(name, last_day, n):
+        state["end"] = end = _engine_end(name, last_day, end_day)
+        _check_holdout(cal_day, end)
+        return [sql.calibration_holdout(_day_text(cal_day), _day_text(end), unit, dialect)]
+
+    (result,) = backend.query(tx, build)
+    summary = _engine_frame(result)
+    summary.attrs.update(calibration_end=_day_text(cal_day), observation_end=_day_text(state["end"]),
+                         time_unit=time_unit)
     return summary
 
 
@@ -480,10 +565,11 @@ def calibration_holdout(tx: pd.DataFrame, *, calibration_end: Any, observation_e
     unit = unit_days(time_unit)
     cal_day = _to_day(calibration_end, "calibration_end")
     end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+    backend = _engine(tx)
+    if backend is not None:  # Parquet / DuckDB / Spark: aggregated where the data are
+        return _engine_calibration_holdout(backend, tx, cal_day, end_day, unit, time_unit)
     tx, days, end_day = _window(tx, end_day)
-    if end_day <= cal_day:
-        raise ValueError(f"observation_end ({np.datetime64(end_day, 'D')}) must be after calibration_end "
-                         f"({np.datetime64(cal_day, 'D')})")
+    _check_holdout(cal_day, end_day)
     codes, ids = _customer_codes(tx["customer_id"])
     amount = tx["amount"].to_numpy(dtype=np.float64)
     k = len(ids)
@@ -504,6 +590,43 @@ def calibration_holdout(tx: pd.DataFrame, *, calibration_end: Any, observation_e
     summary.attrs.update(calibration_end=str(np.datetime64(cal_day, "D")),
                          observation_end=str(np.datetime64(end_day, "D")), time_unit=time_unit)
     return summary
+
+
+def summary_counts(data: Any, *, observation_end: Any = None, time_unit: str | float = "D",
+                   columns: tuple[str, ...] = ("frequency", "recency", "T")) -> pd.DataFrame:
+    """Distinct rows of an :func:`rfm_summary` with their number of customers (``weights``).
+
+    The sufficient statistics of the BG/NBD, MBG/NBD and Pareto/NBD models: fitting
+    ``Model().fit(counts, weights="weights")`` gives the same estimates as fitting the
+    per-customer summary. ``data`` is a per-customer summary (a DataFrame with
+    ``columns``) or any transaction-log source :func:`rfm_summary` takes; for DuckDB and
+    Spark sources the grouping runs in the engine, so only the distinct rows reach the
+    driver (a few hundred thousand for a hundred million customers on daily data).
+
+    Returns
+    -------
+    DataFrame
+        ``columns`` plus ``weights`` (float), one row per distinct combination, sorted.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"frequency": [0.0, 2.0, 0.0], "recency": [0.0, 5.0, 0.0], "T": [9.0, 9.0, 9.0]})
+    >>> summary_counts(s)
+       frequency  recency    T  weights
+    0        0.0      0.0  9.0      2.0
+    1        2.0      5.0  9.0      1.0
+    """
+    columns = list(columns)
+    if isinstance(data, pd.DataFrame) and set(columns) <= set(data.columns) and "customer_id" not in data.columns:
+        summary = data
+    else:
+        backend = _engine(data)
+        if backend is not None:
+            end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+            return _engine_rfm(backend, data, end_day, unit_days(time_unit), time_unit, distinct=columns)[0]
+        summary = rfm_summary(data, observation_end=observation_end, time_unit=time_unit)
+    counts = summary.groupby(columns, sort=True).size().astype("float64").rename("weights").reset_index()
+    return counts
 
 
 _PERIODS = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y"}
@@ -552,8 +675,12 @@ def cohort_table(tx: pd.DataFrame, *, period: str = "M", measure: str = "custome
     if measure not in ("customers", "revenue", "purchases"):
         raise ValueError(f"measure={measure!r}; use 'customers', 'revenue' or 'purchases'")
     end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
-    tx, days, end_day = _window(tx, end_day)
     freq = _PERIODS[period.upper()]
+    backend = _engine(tx)
+    if backend is not None:  # Parquet / DuckDB / Spark: cells aggregated where the data are
+        cells, sizes, end_day = _engine_cohort_cells(backend, tx, period.upper(), measure, end_day)
+        return _cohort_frame(cells, sizes, end_day, freq, normalize)
+    tx, days, end_day = _window(tx, end_day)
     frame = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(),
                           "period": pd.PeriodIndex(days.astype("datetime64[D]"), freq=freq),
                           "amount": tx["amount"].to_numpy(dtype=np.float64)})
@@ -566,13 +693,39 @@ def cohort_table(tx: pd.DataFrame, *, period: str = "M", measure: str = "custome
         cells = frame.groupby(["cohort", "age"])["amount"].sum()
     else:
         cells = frame.groupby(["cohort", "age"]).size()
+    sizes = frame.drop_duplicates("customer_id").groupby("cohort").size()
+    return _cohort_frame(cells, sizes, end_day, freq, normalize)
+
+
+def _engine_cohort_cells(backend, tx, period, measure, end_day):
+    """(cells, sizes, end_day) of :func:`cohort_table` computed by an engine."""
+    from cvm_lib.engines import sql
+
+    dialect = "spark" if backend.__name__.endswith("spark") else "duckdb"
+    state = {}
+
+    def build(name, last_day, n):
+        state["end"] = end = _engine_end(name, last_day, end_day)
+        return list(sql.cohort_cells(period, measure, _day_text(end), dialect))
+
+    cells, sizes = backend.query(tx, build)
+    freq = _PERIODS[period]
+    to_period = lambda col: pd.PeriodIndex(pd.to_datetime(col).to_numpy().astype("datetime64[D]"), freq=freq)  # noqa: E731
+    cells = pd.Series(cells["value"].to_numpy(dtype=np.float64),
+                      index=pd.MultiIndex.from_arrays([to_period(cells["cohort_start"]),
+                                                       cells["age"].to_numpy(dtype=np.int64)], names=["cohort", "age"]))
+    sizes = pd.Series(sizes["size"].to_numpy(dtype=np.int64), index=to_period(sizes["cohort_start"]))
+    return cells, sizes.sort_index(), state["end"]
+
+
+def _cohort_frame(cells: pd.Series, sizes: pd.Series, end_day: int, freq: str, normalize: bool) -> pd.DataFrame:
+    """The cohort × age table from its cells (Series indexed by cohort Period and age)."""
     table = cells.unstack("age", fill_value=0).astype("float64").sort_index()
     last = pd.Period(np.datetime64(end_day, "D"), freq=freq)
     max_age = _period_ordinal(pd.Series([last])).iloc[0] - _period_ordinal(pd.Series(table.index)).to_numpy()
     ages = np.arange(int(max_age.max()) + 1)
     table = table.reindex(columns=ages, fill_value=0.0)
     table = table.mask(ages[None, :] > max_age[:, None])
-    sizes = frame.drop_duplicates("customer_id").groupby("cohort").size()
     if normalize:
         table = table.div(table[0], axis=0)
     table.columns.name = "periods_since_acquisition"
