@@ -65,7 +65,12 @@ def query(source: Any, build) -> tuple[Any, ...]:
 
 
 def _to_pandas(df) -> pd.DataFrame:
-    result = df.toPandas()
+    import warnings
+
+    with warnings.catch_warnings():  # pyspark 4 warns about pandas 3 on every collect; the result is checked
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        result = df.toPandas()
     for name, kind in df.dtypes:
         if kind == "date" and name in result:
             result[name] = pd.to_datetime(result[name])
