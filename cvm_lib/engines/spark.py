@@ -1,7 +1,9 @@
 """Spark back-end: summaries of a PySpark DataFrame, computed in Spark.
 
 The DataFrame needs the tidy columns ``customer_id``, ``date`` (date or timestamp; the
-calendar day in the session time zone counts) and ``amount``. The queries of
+calendar day in the session time zone counts, so set ``spark.sql.session.timeZone`` to
+the zone the pandas path sees, e.g. ``"UTC"`` for naive timestamps written by pandas) and
+``amount``. The queries of
 :mod:`cvm_lib.engines.sql` run in Spark SQL over a temporary view; only their result
 (one row per customer, or per distinct ``(frequency, recency, T)`` with
 :func:`cvm_lib.summary.summary_counts`) is collected to the driver, through Arrow.
