@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LOCK   := requirements/lock.txt
 
-.PHONY: all setup pg-server report test test-fast test-py313 lab bench lock clean
+.PHONY: all setup pg-server java report test test-fast test-py313 lab bench lock clean
 
 all: test
 
@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name cvm-workbench --display-name "Python (CVM Workbench)" >/dev/null
+	@$(MAKE) --no-print-directory java
 	touch $(STAMP)
 
 # PostgreSQL server binaries for tests/test_postgres.py, which starts its own throw-away server
@@ -30,6 +31,18 @@ pg-server:
 	  echo "installing the PostgreSQL server (apt-get install postgresql) for the database tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
 	else echo "warning: no PostgreSQL server binaries (initdb); install the 'postgresql' package or tests/test_postgres.py skips"; fi
+
+# The Spark engine (pyspark, from the lock) needs a Java 17 or 21 runtime: installed with the
+# system's package manager when `java` is missing (root or sudo), else the Spark tests skip.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; \
+	  else \
+	    echo "warning: no Java runtime and no apt-get; install Java 17 or 21 for the Spark tests"; \
+	  fi; \
+	fi
 
 report: $(STAMP)
 	$(BIN)/cvm run --config studies/cdnow.yaml --out reports

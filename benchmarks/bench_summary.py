@@ -148,13 +148,13 @@ WITH daily AS (      -- one row per customer and purchase day
     FROM daily
     GROUP BY customer_id
 )
-SELECT customer_id,
+SELECT CAST(customer_id AS VARCHAR) AS customer_id,   -- ids as text, as rfm_summary
        CAST(n - 1 AS DOUBLE) AS frequency,
        CAST(last_day - first_day AS DOUBLE) AS recency,
        CAST(DATE '{END}' - first_day AS DOUBLE) AS "T",
        CASE WHEN n > 1 THEN (total - first_spend) / (n - 1) ELSE 0.0 END AS monetary_value
 FROM per
-ORDER BY customer_id
+ORDER BY 1
 """
 
 
@@ -169,7 +169,7 @@ def run_duckdb(tx):
         con.close()
 
 
-RUNNERS: dict[str, Callable] = {"ours": run_ours, "lifetimes": run_lifetimes, "pandas": run_pandas,
+RUNNERS: dict[str, Callable] = {"ours": run_ours, "parquet": run_ours, "lifetimes": run_lifetimes, "pandas": run_pandas,
                                 "duckdb": run_duckdb}
 
 
@@ -188,7 +188,7 @@ def _preimport(contender: str) -> None:
 
 # --------------------------------------------------------------------------- synthetic logs
 
-def make_log(n: int, seed: int):
+def make_log(n: int, seed: int, id_kind: str = "code"):
     """A tidy log of ``n`` transactions by ``n // 10`` customers, sorted by customer and date."""
     import pandas as pd
 
@@ -212,9 +212,31 @@ def make_log(n: int, seed: int):
     del key, day, first_of_row, same_day
     ns = (np.datetime64(START, "s").astype(np.int64) + seconds) * 1_000_000_000
     amount = np.round(rng.gamma(2.0, 25.0, size=n), 2) + 0.01
-    width = max(7, len(str(k)))
-    ids = pd.array([f"C{i:0{width}d}" for i in range(1, k + 1)], dtype="str")
-    return pd.DataFrame({"customer_id": ids.take(codes), "date": ns.view("datetime64[ns]"), "amount": amount})
+    ids = make_ids(k, id_kind, rng)
+    return pd.DataFrame({"customer_id": ids.take(codes) if id_kind != "int" else ids[codes],
+                         "date": ns.view("datetime64[ns]"), "amount": amount})
+
+
+#: Customer id kinds: fixed-width codes, integers, variable-width digit strings, UUIDs.
+ID_KINDS = ("code", "int", "var", "uuid")
+
+
+def make_ids(k: int, kind: str, rng):
+    """``k`` distinct customer ids of one kind (integers as int64, the others as pandas ``str``)."""
+    import uuid
+
+    import pandas as pd
+
+    if kind == "code":
+        width = max(7, len(str(k)))
+        return pd.array([f"C{i:0{width}d}" for i in range(1, k + 1)], dtype="str")
+    numbers = rng.permutation(k).astype(np.int64) * 37 + 1  # 1 .. 37k: 1 to 9 digits, unsorted
+    if kind == "int":
+        return numbers
+    if kind == "var":
+        return pd.array(numbers.astype(str), dtype="str")
+    raw = rng.integers(0, 256, size=(k, 16), dtype=np.uint8)
+    return pd.array([str(uuid.UUID(bytes=row.tobytes())) for row in raw], dtype="str")
 
 
 # --------------------------------------------------------------------------- memory
@@ -255,8 +277,11 @@ def worker(spec: dict) -> None:
     try:
         _preimport(spec["contender"])
         fn = RUNNERS[spec["contender"]]
-        with open(spec["log"], "rb") as fh:
-            tx = pickle.load(fh)
+        if spec["contender"] == "parquet":  # out of core: the call reads the files itself
+            tx = spec["log"]
+        else:
+            with open(spec["log"], "rb") as fh:
+                tx = pickle.load(fh)
         gc.collect()
         have_proc = _proc_status_kib("VmRSS") is not None
         base_after_load = (_proc_status_kib("VmRSS") or 0) * 1024
@@ -308,8 +333,10 @@ def spawn_worker(spec: dict) -> dict:
 
 def same_frame(ours, theirs, *, sort: bool) -> tuple[bool, str]:
     """Same customer index and the four columns equal within rtol 1e-9."""
-    if sort:
-        theirs = theirs.sort_index()
+    if not theirs.index.equals(ours.index):  # integer ids: peers keep integers, ours are text
+        theirs = theirs.set_axis(theirs.index.astype("str"))
+        if sort:
+            theirs = theirs.sort_index()
     missing = [c for c in COLUMNS if c not in theirs.columns]
     if missing:
         return False, f"missing columns {missing}"
@@ -440,6 +467,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="best of N calls per contender (default: 3 for logs up to 1e7 rows, 1 above)")
     p.add_argument("--sorted", action="store_true", help="only the log sorted by customer and date (default: both orders)")
     p.add_argument("--shuffled", action="store_true", help="only the shuffled log (default: both orders)")
+    p.add_argument("--ids", nargs="+", choices=ID_KINDS, default=list(ID_KINDS),
+                   help="customer id kinds, one log each: code (C0000001), int, var (digit strings of "
+                        "varying width), uuid (default: all four)")
+    p.add_argument("--parquet-rows", type=float, default=None, metavar="N",
+                   help="also the out-of-core run: N rows written as Parquet, summarised from the folder")
+    p.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS),
+                   help="which contenders run (default: all; ours always runs)")
     p.add_argument("--skip-lifetimes", action="store_true", help="do not run lifetimes at all")
     p.add_argument("--lifetimes-max", type=float, default=1e6,
                    help="largest log lifetimes runs on (default: 1e6); above it its time is extrapolated")
@@ -458,43 +492,45 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def bench_size(n: int, orders: list[str], args, tmp: Path, lifetimes_seen: dict) -> list[dict]:
+def bench_size(n: int, id_kind: str, orders: list[str], args, tmp: Path, lifetimes_seen: dict) -> list[dict]:
     """Build the log of ``n`` rows once, then run every contender on each row order."""
     repeat = args.repeat or (3 if n <= 10_000_000 else 1)
     t0 = time.perf_counter()
-    tx = make_log(n, args.seed)
+    tx = make_log(n, args.seed, id_kind)
     n_customers = max(1, n // 10)  # every customer buys at least once
     paths = {}
     for order in orders:
         frame = tx if order == "sorted" else \
             tx.take(np.random.default_rng(args.seed + 1).permutation(n)).reset_index(drop=True)
-        paths[order] = tmp / f"log_{n}_{order}.pkl"
+        paths[order] = tmp / f"log_{n}_{id_kind}_{order}.pkl"
         with open(paths[order], "wb") as fh:
             pickle.dump(frame, fh, protocol=5)
         del frame
     del tx
     gc.collect()
-    log(f"[{human(n)}] built and saved the log in {time.perf_counter() - t0:.1f}s (not timed)")
+    log(f"[{human(n)} {id_kind} ids] built and saved the log in {time.perf_counter() - t0:.1f}s (not timed)")
 
     runs = []
     for order in orders:
-        label = f"{human(n)} {order}"
-        run: dict[str, Any] = {"n_transactions": n, "n_customers": n_customers, "order": order,
+        label = f"{human(n)} {id_kind} {order}"
+        run: dict[str, Any] = {"n_transactions": n, "n_customers": n_customers, "ids": id_kind, "order": order,
                                "repeat": repeat, "contenders": {}}
         results = {}
         for name in CONTENDERS:
+            if name != "ours" and name not in args.contenders:
+                continue
             if name == "lifetimes" and args.skip_lifetimes:
                 run["contenders"][name] = {"status": "skipped", "reason": "--skip-lifetimes"}
                 continue
             if name == "lifetimes" and n > args.lifetimes_max:
                 entry = {"status": "skipped", "reason": f"--lifetimes-max {args.lifetimes_max:g}"}
-                seen = lifetimes_seen.get(order)
+                seen = lifetimes_seen.get((id_kind, order))
                 if seen:
                     entry["estimate_seconds"] = seen[1] * n / seen[0]
                     entry["estimate_basis"] = f"linear from {human(seen[0])} rows"
                 run["contenders"][name] = entry
                 continue
-            stem = tmp / f"{name}_{n}_{order}"
+            stem = tmp / f"{name}_{n}_{id_kind}_{order}"
             spec = {"contender": name, "log": str(paths[order]), "repeat": repeat, "label": label,
                     "result": f"{stem}.pkl", "stats": f"{stem}.json",
                     "profile": bool(args.profile and name == "ours")}
@@ -507,9 +543,9 @@ def bench_size(n: int, orders: list[str], args, tmp: Path, lifetimes_seen: dict)
                 os.remove(spec["result"])
                 log(f"[{label}] {name}: {stats['seconds']:.3f}s, peak +{stats['peak_mb']:,.0f} MB")
                 if name == "lifetimes":
-                    prev = lifetimes_seen.get(order)
+                    prev = lifetimes_seen.get((id_kind, order))
                     if prev is None or n >= prev[0]:
-                        lifetimes_seen[order] = (n, stats["seconds"])
+                        lifetimes_seen[(id_kind, order)] = (n, stats["seconds"])
             else:
                 log(f"[{label}] {name} failed: {stats['error']}\n{stats.get('traceback', '')}".rstrip())
             run["contenders"][name] = stats
@@ -518,7 +554,7 @@ def bench_size(n: int, orders: list[str], args, tmp: Path, lifetimes_seen: dict)
             if ours["status"] == "ok" and c["status"] == "ok":
                 c["ratio"] = c["seconds"] / ours["seconds"]
                 if name != "ours":
-                    c["identical"], why = same_frame(results["ours"], results[name], sort=(name == "lifetimes"))
+                    c["identical"], why = same_frame(results["ours"], results[name], sort=True)
                     if why:
                         c["mismatch"] = why
             elif ours["status"] == "ok" and c.get("estimate_seconds") is not None:
@@ -532,10 +568,68 @@ def bench_size(n: int, orders: list[str], args, tmp: Path, lifetimes_seen: dict)
     return runs
 
 
+PARQUET_CHUNK = 10_000_000
+
+
+def bench_parquet(n: int, args, tmp: Path) -> dict:
+    """Out of core: write ``n`` rows as Parquet files of 10M rows, summarise the folder with DuckDB.
+
+    Customers of one file buy only in it (integer ids, distinct across files), so the
+    summary of the first file computed in memory must equal its rows in the result.
+    """
+    import pandas as pd
+
+    from cvm_lib.summary import rfm_summary
+
+    folder = tmp / "parquet"
+    folder.mkdir()
+    t0 = time.perf_counter()
+    for c, start in enumerate(range(0, n, PARQUET_CHUNK)):
+        m = min(PARQUET_CHUNK, n - start)
+        tx = make_log(m, args.seed + c, "int")
+        tx["customer_id"] += c * 37 * (PARQUET_CHUNK // 10)  # distinct ids per file
+        tx.to_parquet(folder / f"part-{c:04d}.parquet", index=False, coerce_timestamps="us")
+        del tx
+        gc.collect()
+    size = sum(p.stat().st_size for p in folder.iterdir())
+    log(f"[{human(n)} parquet] wrote {size / 2**30:.2f} GiB in {time.perf_counter() - t0:.0f}s (not timed)")
+    stem = tmp / "parquet_result"
+    spec = {"contender": "parquet", "log": str(folder), "repeat": 1, "label": f"{human(n)} parquet",
+            "result": f"{stem}.pkl", "stats": f"{stem}.json"}
+    log(f"[{human(n)} parquet] running rfm_summary(folder) ...")
+    stats = spawn_worker(spec)
+    entry = {"n_transactions": n, "files": len(list(folder.iterdir())), "parquet_gib": size / 2**30, **stats}
+    if stats["status"] == "ok":
+        with open(spec["result"], "rb") as fh:
+            result = pickle.load(fh)
+        os.remove(spec["result"])
+        first = rfm_summary(make_log(min(PARQUET_CHUNK, n), args.seed, "int"), observation_end=END, time_unit="D")
+        entry["identical"], why = same_frame(first, result.loc[first.index], sort=False)
+        entry["customers"] = len(result)
+        if why:
+            entry["mismatch"] = why
+    from cvm_lib.engines.duckdb import current_settings
+
+    entry["duckdb"] = {k: str(v) for k, v in current_settings().items()}
+    print(f"\n== out of core: {n:,} transactions in {entry['files']} Parquet files ({size / 2**30:.2f} GiB), "
+          f"rfm_summary(folder) with DuckDB ==")
+    if stats["status"] == "ok":
+        print(f"seconds {stats['seconds']:.1f}, peak MB {stats['peak_mb']:,.0f} (whole process), "
+              f"{entry['customers']:,} customers, first file identical to the pandas path: "
+              f"{'yes' if entry['identical'] else 'NO: ' + entry['mismatch']}")
+        print(f"DuckDB settings: {entry['duckdb']}")
+    else:
+        print(f"failed: {stats['error']}")
+    sys.stdout.flush()
+    return entry
+
+
 def print_run(run: dict) -> None:
     n, k = run["n_transactions"], run["n_customers"]
     order = "sorted by customer/date" if run["order"] == "sorted" else "shuffled rows"
-    print(f"\n== {n:,} transactions ({human(n)}), {k:,} customers, {order}; best of {run['repeat']} ==")
+    ids = {"code": "fixed-width ids C0000001..", "int": "integer ids", "var": "variable-width digit-string ids",
+           "uuid": "UUID ids"}[run.get("ids", "code")]
+    print(f"\n== {n:,} transactions ({human(n)}), {k:,} customers, {ids}, {order}; best of {run['repeat']} ==")
     for line in render_table(run) + verdict_lines(run):
         print(line)
     sys.stdout.flush()
@@ -545,7 +639,7 @@ def overall_verdict(runs: list[dict]) -> list[str]:
     """Worst measured ratio per target over all runs."""
     lines = []
     for name, label, digits in (("duckdb", "DuckDB", 2), ("lifetimes", "lifetimes", 1)):
-        measured = [(r["contenders"][name]["ratio"], f"{human(r['n_transactions'])} {r['order']}")
+        measured = [(r["contenders"][name]["ratio"], f"{human(r['n_transactions'])} {r['ids']} {r['order']}")
                     for r in runs if r["contenders"].get(name, {}).get("status") == "ok"
                     and "ratio" in r["contenders"][name]]
         if not measured:
@@ -597,7 +691,13 @@ def main(argv=None) -> int:
                 print("\n" + msg)
                 skipped_sizes.append({"n_transactions": n, "reason": msg})
                 continue
-            runs.extend(bench_size(n, orders, args, Path(tmp), lifetimes_seen))
+            for id_kind in args.ids:
+                runs.extend(bench_size(n, id_kind, orders, args, Path(tmp), lifetimes_seen))
+
+    parquet = None
+    if args.parquet_rows:
+        with tempfile.TemporaryDirectory(prefix="bench_summary_pq_", dir=args.tmpdir) as tmp:
+            parquet = bench_parquet(int(args.parquet_rows), args, Path(tmp))
 
     print("\nVerdict")
     for line in overall_verdict(runs):
@@ -609,7 +709,7 @@ def main(argv=None) -> int:
     failures = []
     for r in runs:
         for name, c in r["contenders"].items():
-            where = f"{human(r['n_transactions'])} {r['order']}"
+            where = f"{human(r['n_transactions'])} {r['ids']} {r['order']}"
             if c["status"] == "error" and name != "lifetimes":
                 failures.append(f"{name} failed at {where}: {c['error']}")
             elif c.get("identical") is False:
@@ -620,10 +720,12 @@ def main(argv=None) -> int:
                 c.pop("traceback", None)
         payload = {"date": date.today().isoformat(), "machine": info, "observation_end": END,
                    "memory_method": sorted(methods), "targets": TARGETS, "runs": runs,
-                   "skipped_sizes": skipped_sizes, "verdict": overall_verdict(runs), "failures": failures}
+                   "skipped_sizes": skipped_sizes, "parquet": parquet, "verdict": overall_verdict(runs), "failures": failures}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(payload, indent=2))
         print(f"results written to {args.json}")
+    if parquet is not None and (parquet["status"] != "ok" or not parquet.get("identical")):
+        failures.append(f"out-of-core run: {parquet.get('error') or parquet.get('mismatch')}")
     if failures:
         print("\nFAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
         return 1

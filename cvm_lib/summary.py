@@ -19,10 +19,15 @@ Conventions (shared with the models in :mod:`cvm_lib.clv`, as in Fader & Hardie)
 
 The core runs on integer day numbers and customer codes with NumPy, so logs of
 tens of millions of rows are summarised in seconds (see ``benchmarks/bench_summary.py``).
+:func:`rfm_summary`, :func:`calibration_holdout`, :func:`summary_counts` and
+:func:`cohort_table` also take a Parquet path, folder or glob, a DuckDB relation or
+table (aggregated out of core by DuckDB) or a PySpark DataFrame (aggregated in Spark),
+with identical results; see :mod:`cvm_lib.engines`.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +36,8 @@ import pandas as pd
 
 from cvm_lib.data import CvmDataError
 
-__all__ = ["TIME_UNITS", "unit_days", "check_log", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout", "cohort_table", "activity_by_period",
-           "overview_figures"]
+__all__ = ["TIME_UNITS", "unit_days", "check_log", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout",
+           "summary_counts", "cohort_table", "activity_by_period", "overview_figures"]
 
 #: Length of each named time unit in days.
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
@@ -91,77 +96,228 @@ def _to_day(value: Any, name: str) -> int:
     return int(np.datetime64(stamp.date(), "D").astype(np.int64))
 
 
-# Odd multiplier: a bijection on uint64 that spreads the bits of id keys whose low
-# bytes are padding, which pandas' integer hash would otherwise pile into few buckets.
+# Odd multipliers: bijections on uint64 that spread the bits of id keys whose low bytes
+# are padding, which pandas' integer hash would otherwise pile into few buckets.
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_MIX2 = np.uint64(0xBF58476D1CE4E5B9)
 _PROBE = 4096
+#: Ids up to this many bytes are packed into words (longer ones, such as UUIDs, are hashed
+#: faster as strings by pandas, as measured at 10M rows).
+_MAX_PACKED_BYTES = 16
+# _LOW[b] keeps the first b bytes in memory of a little-endian 8-byte word.
+_LOW = np.array([(1 << (8 * b)) - 1 for b in range(9)], dtype=np.uint64)
 
 
-def _fixed_width_keys(ids: pd.Series) -> tuple[Any, np.ndarray] | None:
-    """Ids of one byte length ≤ 8 as big-endian uint64 (same order and equality as the text).
-
-    Zero-padded numbers and codes such as ``C0000001`` are the usual case; ``None`` when
-    the ids vary in length, are longer, contain NUL bytes or are not Arrow-backed.
-    """
+def _string_chunks(ids: pd.Series) -> tuple[Any, list[tuple[np.ndarray, np.ndarray]]] | None:
+    """The Arrow array behind string ids and, per chunk, its data bytes and int64 offsets."""
     import pyarrow as pa
 
     try:
         arrow = pa.array(ids.array)
     except (TypeError, pa.ArrowException):
         return None
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)) or arrow.null_count:
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    parts = []
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)) or chunk.null_count:
+            return None
+        _, offset_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offset_buffer, dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+        offsets = offsets[chunk.offset: chunk.offset + len(chunk) + 1].astype(np.int64, copy=False)
+        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+        parts.append((data, offsets))
+    return arrow, parts
+
+
+def _word(data: np.ndarray, offsets: np.ndarray, j: int) -> np.ndarray:
+    """Bytes ``8j .. 8j+7`` of every string as a uint64 in memory (little-endian) byte order,
+    zero past the string's end; ``.byteswap()`` gives values that compare as the text."""
+    from numpy.lib.stride_tricks import as_strided
+
+    n = len(offsets) - 1
+    starts = offsets[:-1] + 8 * j
+    keep = np.clip(offsets[1:] - starts, 0, 8)
+    width = int(offsets[1] - offsets[0]) if n else 0
+    if n and width and int(offsets[-1] - offsets[0]) == width * n and bool((np.diff(offsets) == width).all()):
+        # one width: a strided uint64 view of the bytes, no copy (the last row may run
+        # past the buffer when its word is partial, so it is read separately)
+        if 8 * j >= width:
+            return np.zeros(n, dtype=np.uint64)
+        s0 = int(starts[0])
+        rows = min(n, max(0, (len(data) - 8 - s0) // width + 1))  # rows whose 8 bytes lie in the buffer
+        view = np.ndarray(shape=(rows,), dtype="<u8", buffer=data, offset=s0, strides=(width,))
+        if rows == n and 8 * j + 8 <= width:
+            return view
+        word = np.empty(n, dtype=np.uint64)
+        word[:rows] = view
+        for r in range(rows, n):
+            last = np.zeros(8, dtype=np.uint8)
+            tail = data[int(starts[r]): int(offsets[r + 1])]
+            last[: len(tail)] = tail
+            word[r] = last.view("<u8")[0]
+        return word & _LOW[keep]
+    total = len(data)
+    word = np.zeros(n, dtype=np.uint64)
+    if total >= 8:  # every 8-byte window of the buffer, without a copy
+        windows = as_strided(data, shape=(total - 7, 8), strides=(1, 1), writeable=False)
+        word = windows[np.minimum(starts, total - 8)].view("<u8").ravel()
+    late = np.flatnonzero((starts > total - 8) & (keep > 0))
+    if len(late):  # strings ending in the last 8 bytes: read a zero-padded copy of the tail
+        base = max(0, total - 16)
+        tail = np.concatenate([data[base:], np.zeros(8, np.uint8)])
+        windows = as_strided(tail, shape=(len(tail) - 7, 8), strides=(1, 1), writeable=False)
+        word[late] = windows[starts[late] - base].view("<u8").ravel()
+    return word & _LOW[keep]
+
+
+def _first_rows(codes: np.ndarray, k: int) -> np.ndarray:
+    first = np.empty(k, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
+
+
+def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """Codes in sorted id order for Arrow string ids of at most 16 bytes, without string hashing.
+
+    Each id is read as big-endian 8-byte words padded with zeros, which compare as the
+    text does (the length breaks ties, so NUL bytes are safe). Ids of one word are their
+    own key; longer ones are hashed to one uint64 and every row is checked against its
+    group's first row, word by word, so a hash collision cannot merge two customers
+    (``None`` is returned and the caller falls back to pandas). ``None`` also when the
+    ids are not Arrow strings or are longer.
+    """
+    parsed = _string_chunks(ids) if sys.byteorder == "little" else None
+    if parsed is None:
         return None
-    _, offset_buffer, data_buffer = arrow.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if pa.types.is_large_string(arrow.type) else np.int32)
-    offsets = offsets[arrow.offset: arrow.offset + len(arrow) + 1]
-    width = int(offsets[1] - offsets[0])
-    n = len(arrow)
-    if not 0 < width <= 8 or int(offsets[-1] - offsets[0]) != width * n or \
-            not (np.diff(offsets) == width).all():
+    arrow, parts = parsed
+    n = len(ids)
+    lengths = np.concatenate([np.diff(offsets) for _, offsets in parts])
+    n_words = max(1, -(-int(lengths.max()) // 8))
+    if n_words * 8 > _MAX_PACKED_BYTES:
         return None
-    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]: offsets[-1]].reshape(n, width)
-    if not data.all():  # a NUL byte would collide with the padding
+
+    def word(j: int) -> np.ndarray:
+        words = [_word(data, offsets, j) for data, offsets in parts]
+        return words[0] if len(words) == 1 else np.concatenate(words)
+
+    no_nul = all(data[offsets[0]: offsets[-1]].all() for data, offsets in parts)
+    with np.errstate(over="ignore"):
+        if n_words == 1 and no_nul:  # the word is the id: exact
+            key, exact = word(0), True
+            codes, _ = pd.factorize(key * _MIX, sort=False)
+        else:
+            key, exact = lengths.astype(np.uint64) * _MIX2, False
+            for j in range(n_words):
+                key ^= word(j)
+                key *= _MIX
+                key ^= key >> np.uint64(31)
+            codes, _ = pd.factorize(key, sort=False)
+    del key
+    codes = codes.astype(np.int64, copy=False)
+    k = int(codes.max()) + 1
+    first = _first_rows(codes, k)
+    sort_keys = [lengths[first]]
+    rep = None if exact else first[codes]
+    if rep is not None and not np.array_equal(lengths[rep], lengths):
         return None
-    padded = np.zeros((n, 8), dtype=np.uint8)
-    padded[:, :width] = data
-    return arrow, padded.view(">u8").ravel().astype(np.uint64)
+    for j in range(n_words):
+        w = word(j)
+        if rep is not None and not np.array_equal(w[rep], w):
+            return None  # a hash collision: let pandas compare the strings
+        sort_keys.append(w[first].byteswap())  # big-endian value: compares as the text
+    del rep
+    order = np.lexsort([sort_keys[0]] + sort_keys[:0:-1])  # lexsort's last key is primary: first word
+    rank = np.empty(k, dtype=np.int64)
+    rank[order] = np.arange(k)
+    uniques = pd.Index(arrow.take(first[order]).to_pandas(), name="customer_id").astype("str")
+    return rank[codes], uniques
+
+
+def _sorted_run_codes(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes and first rows when ``values`` is already sorted (one vectorised comparison)."""
+    probe = values[: _PROBE + 1]
+    if not np.asarray(probe[:-1] <= probe[1:], dtype=bool).all():
+        return None
+    head, tail = values[:-1], values[1:]
+    if not np.asarray(head <= tail, dtype=bool).all():
+        return None
+    changed = np.asarray(head != tail, dtype=bool)
+    codes = np.concatenate(([0], np.cumsum(changed, dtype=np.int64)))
+    return codes, np.flatnonzero(np.concatenate(([True], changed)))
+
+
+def _parallel_factorize(ids: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(ids)`` (unsorted), hashing Arrow strings in one thread per core.
+
+    Arrow's dictionary encoding releases the GIL, so the halves of a long log are encoded
+    at once; their dictionaries are then merged (a pass over the distinct ids only).
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+
+    n, workers = len(ids), min(4, os.cpu_count() or 1)
+    try:
+        arrow = pa.array(ids.array)
+    except (TypeError, pa.ArrowException):
+        arrow = None
+    if arrow is None or workers < 2 or n < 1_000_000:
+        codes, uniques = pd.factorize(ids, sort=False)
+        return codes.astype(np.int64, copy=False), uniques
+    bounds = np.linspace(0, n, workers + 1).astype(int)
+    pieces = [arrow.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]
+    with ThreadPoolExecutor(workers) as pool:
+        encoded = list(pool.map(lambda piece: pa.chunked_array([piece]).combine_chunks().dictionary_encode(), pieces))
+    merged = pa.concat_arrays([e.dictionary for e in encoded]).dictionary_encode()
+    remap = merged.indices.to_numpy().astype(np.int64)
+    codes = np.empty(n, dtype=np.int64)
+    dict_start = 0
+    for (a, b), e in zip(zip(bounds[:-1], bounds[1:]), encoded):
+        codes[a:b] = remap[dict_start + e.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+        dict_start += len(e.dictionary)
+    return codes, merged.dictionary.to_pandas()
 
 
 def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes 0..k-1 in sorted id order, and the sorted ids.
+    """Integer codes 0..k-1 in sorted id order, and the sorted ids (as text).
 
-    Three paths, fastest first: logs already sorted by customer (one vectorised
-    comparison), fixed-width ids (hashed as integers), anything else (pandas factorize).
+    Paths, fastest first: integer ids (hashed as integers, then only the distinct ids
+    are turned into text and ranked), logs already sorted by customer (one vectorised
+    comparison), string ids up to 16 bytes (packed into words, see :func:`_packed_codes`),
+    anything else (pandas factorize, then the distinct ids sorted).
     """
     n = len(ids)
     if n == 0:
         return np.empty(0, dtype=np.int64), pd.Index([], dtype="str", name="customer_id")
+    if pd.api.types.is_integer_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
+        values = ids.to_numpy()
+        run = _sorted_run_codes(values)
+        if run is None:
+            with np.errstate(over="ignore"):
+                keys = values.astype(values.dtype.newbyteorder("="), copy=False)
+                codes, _ = pd.factorize(keys.view(f"u{keys.itemsize}").astype(np.uint64) * _MIX, sort=False)
+            codes = codes.astype(np.int64, copy=False)
+            first = _first_rows(codes, int(codes.max()) + 1)
+        else:
+            codes, first = run
+        text = pd.Series(values[first]).astype("str")
+        rank, uniques = _customer_codes(text)  # the k distinct ids, ranked as text
+        return rank[codes], uniques
     ids = ids.astype("str")
     values = ids.array
-    probe = values[: _PROBE + 1]
-    if np.asarray(probe[:-1] <= probe[1:], dtype=bool).all():
-        head, tail = values[:-1], values[1:]
-        if np.asarray(head <= tail, dtype=bool).all():
-            changed = np.asarray(head != tail, dtype=bool)
-            codes = np.concatenate(([0], np.cumsum(changed, dtype=np.int64)))
-            starts = np.flatnonzero(np.concatenate(([True], changed)))
-            return codes, pd.Index(values.take(starts), name="customer_id")
-    fixed = _fixed_width_keys(ids)
-    if fixed is not None:
-        arrow, keys = fixed
-        with np.errstate(over="ignore"):
-            codes, mixed = pd.factorize(keys * _MIX, sort=False)
-        first = np.empty(len(mixed), dtype=np.int64)
-        first[codes[::-1]] = np.arange(n - 1, -1, -1)  # first row of each code
-        order = np.argsort(keys[first], kind="stable")
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        uniques = pd.Index(arrow.take(first[order]).to_pandas(), name="customer_id").astype("str")
-        return rank[codes], uniques
-    codes, uniques = pd.factorize(ids, sort=True)
-    return codes.astype(np.int64, copy=False), pd.Index(uniques, name="customer_id")
+    run = _sorted_run_codes(values)
+    if run is not None:
+        codes, starts = run
+        return codes, pd.Index(values.take(starts), name="customer_id")
+    packed = _packed_codes(ids)
+    if packed is not None:
+        return packed
+    codes, uniques = _parallel_factorize(ids)
+    order = pd.Index(uniques).argsort()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], pd.Index(pd.Index(uniques).take(order), name="customer_id").astype("str")
 
 
 def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarray
@@ -263,6 +419,59 @@ def _summary_frame(codes, ids, days, amount, end_day, unit):
     }, index=ids), stats
 
 
+def _engine(tx: Any):
+    """The out-of-memory back-end module for ``tx``, or None for a pandas DataFrame."""
+    if isinstance(tx, pd.DataFrame):
+        return None
+    from cvm_lib.engines import engine_for
+
+    kind = engine_for(tx)
+    if kind == "duckdb":
+        from cvm_lib.engines import duckdb as backend
+    else:
+        from cvm_lib.engines import spark as backend
+    return backend
+
+
+def _day_text(day: int) -> str:
+    return str(np.datetime64(day, "D"))
+
+
+def _engine_end(name: str, last_day: int | None, end_day: int | None) -> int:
+    if last_day is None:
+        raise CvmDataError("the transaction log is empty", source=name)
+    return last_day if end_day is None else end_day
+
+
+def _engine_frame(result: pd.DataFrame) -> pd.DataFrame:
+    """An engine's per-customer result indexed and ordered as the pandas path (ids as text)."""
+    out = result.set_index("customer_id")
+    out.index = pd.Index(out.index.astype("str"), name="customer_id")
+    out = out.sort_index()
+    return out.astype("float64")
+
+
+def _engine_rfm(backend, tx, end_day, unit, time_unit, distinct=None):
+    from cvm_lib.engines import sql
+
+    dialect = "spark" if backend.__name__.endswith("spark") else "duckdb"
+    state = {}
+
+    def build(name, last_day, n):
+        state["end"] = end = _engine_end(name, last_day, end_day)
+        query = sql.rfm(_day_text(end), unit, dialect)
+        if distinct is not None:
+            query = sql.distinct_rows(query, distinct)
+        return [query]
+
+    (result,) = backend.query(tx, build)
+    if distinct is not None:
+        return result.astype("float64").sort_values(distinct, ignore_index=True), state["end"]
+    summary = _engine_frame(result)
+    summary.attrs.update(observation_end=_day_text(state["end"]), time_unit=time_unit)
+    return summary, state["end"]
+
+
 def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str | float = "D") -> pd.DataFrame:
     """One row per customer: ``frequency``, ``recency``, ``T``, ``monetary_value``.
 
@@ -271,9 +480,10 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
 
     Parameters
     ----------
-    tx : DataFrame
+    tx : DataFrame, Parquet path / folder / glob, DuckDB relation or PySpark DataFrame
         Tidy transaction log (``customer_id``, ``date``, ``amount``), as returned by
-        :func:`cvm_lib.data.load_transactions`.
+        :func:`cvm_lib.data.load_transactions`; sources other than a DataFrame are
+        aggregated by DuckDB or Spark (:mod:`cvm_lib.engines`).
     observation_end : date-like, optional
         Last day of the observation window (inclusive). Default: the last purchase date.
     time_unit : {"D", "W", "M", "Y"} or float, default "D"
@@ -298,11 +508,38 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
     """
     unit = unit_days(time_unit)
     end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+    backend = _engine(tx)
+    if backend is not None:  # Parquet / DuckDB / Spark: aggregated where the data are
+        return _engine_rfm(backend, tx, end_day, unit, time_unit)[0]
     tx, days, end_day = _window(tx, end_day)
     codes, ids = _customer_codes(tx["customer_id"])
     amount = tx["amount"].to_numpy(dtype=np.float64)
     summary, _ = _summary_frame(codes, ids, days, amount, end_day, unit)
     summary.attrs.update(observation_end=str(np.datetime64(end_day, "D")), time_unit=time_unit)
+    return summary
+
+
+def _check_holdout(cal_day: int, end_day: int) -> None:
+    if end_day <= cal_day:
+        raise ValueError(f"observation_end ({np.datetime64(end_day, 'D')}) must be after calibration_end "
+                         f"({np.datetime64(cal_day, 'D')})")
+
+
+def _engine_calibration_holdout(backend, tx, cal_day, end_day, unit, time_unit):
+    from cvm_lib.engines import sql
+
+    dialect = "spark" if backend.__name__.endswith("spark") else "duckdb"
+    state = {}
+
+    def build(name, last_day, n):
+        state["end"] = end = _engine_end(name, last_day, end_day)
+        _check_holdout(cal_day, end)
+        return [sql.calibration_holdout(_day_text(cal_day), _day_text(end), unit, dialect)]
+
+    (result,) = backend.query(tx, build)
+    summary = _engine_frame(result)
+    summary.attrs.update(calibration_end=_day_text(cal_day), observation_end=_day_text(state["end"]),
+                         time_unit=time_unit)
     return summary
 
 
@@ -333,10 +570,11 @@ def calibration_holdout(tx: pd.DataFrame, *, calibration_end: Any, observation_e
     unit = unit_days(time_unit)
     cal_day = _to_day(calibration_end, "calibration_end")
     end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+    backend = _engine(tx)
+    if backend is not None:  # Parquet / DuckDB / Spark: aggregated where the data are
+        return _engine_calibration_holdout(backend, tx, cal_day, end_day, unit, time_unit)
     tx, days, end_day = _window(tx, end_day)
-    if end_day <= cal_day:
-        raise ValueError(f"observation_end ({np.datetime64(end_day, 'D')}) must be after calibration_end "
-                         f"({np.datetime64(cal_day, 'D')})")
+    _check_holdout(cal_day, end_day)
     codes, ids = _customer_codes(tx["customer_id"])
     amount = tx["amount"].to_numpy(dtype=np.float64)
     k = len(ids)
@@ -362,6 +600,43 @@ def calibration_holdout(tx: pd.DataFrame, *, calibration_end: Any, observation_e
     summary.attrs.update(calibration_end=str(np.datetime64(cal_day, "D")),
                          observation_end=str(np.datetime64(end_day, "D")), time_unit=time_unit)
     return summary
+
+
+def summary_counts(data: Any, *, observation_end: Any = None, time_unit: str | float = "D",
+                   columns: tuple[str, ...] = ("frequency", "recency", "T")) -> pd.DataFrame:
+    """Distinct rows of an :func:`rfm_summary` with their number of customers (``weights``).
+
+    The sufficient statistics of the BG/NBD, MBG/NBD and Pareto/NBD models: fitting
+    ``Model().fit(counts, weights="weights")`` gives the same estimates as fitting the
+    per-customer summary. ``data`` is a per-customer summary (a DataFrame with
+    ``columns``) or any transaction-log source :func:`rfm_summary` takes; for DuckDB and
+    Spark sources the grouping runs in the engine, so only the distinct rows reach the
+    driver (a few hundred thousand for a hundred million customers on daily data).
+
+    Returns
+    -------
+    DataFrame
+        ``columns`` plus ``weights`` (float), one row per distinct combination, sorted.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"frequency": [0.0, 2.0, 0.0], "recency": [0.0, 5.0, 0.0], "T": [9.0, 9.0, 9.0]})
+    >>> summary_counts(s)
+       frequency  recency    T  weights
+    0        0.0      0.0  9.0      2.0
+    1        2.0      5.0  9.0      1.0
+    """
+    columns = list(columns)
+    if isinstance(data, pd.DataFrame) and set(columns) <= set(data.columns) and "customer_id" not in data.columns:
+        summary = data
+    else:
+        backend = _engine(data)
+        if backend is not None:
+            end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
+            return _engine_rfm(backend, data, end_day, unit_days(time_unit), time_unit, distinct=columns)[0]
+        summary = rfm_summary(data, observation_end=observation_end, time_unit=time_unit)
+    counts = summary.groupby(columns, sort=True).size().astype("float64").rename("weights").reset_index()
+    return counts
 
 
 _PERIODS = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y"}
@@ -410,8 +685,12 @@ def cohort_table(tx: pd.DataFrame, *, period: str = "M", measure: str = "custome
     if measure not in ("customers", "revenue", "purchases"):
         raise ValueError(f"measure={measure!r}; use 'customers', 'revenue' or 'purchases'")
     end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
-    tx, days, end_day = _window(tx, end_day)
     freq = _PERIODS[period.upper()]
+    backend = _engine(tx)
+    if backend is not None:  # Parquet / DuckDB / Spark: cells aggregated where the data are
+        cells, sizes, end_day = _engine_cohort_cells(backend, tx, period.upper(), measure, end_day)
+        return _cohort_frame(cells, sizes, end_day, freq, normalize)
+    tx, days, end_day = _window(tx, end_day)
     frame = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(),
                           "period": pd.PeriodIndex(days.astype("datetime64[D]"), freq=freq),
                           "amount": tx["amount"].to_numpy(dtype=np.float64)})
@@ -424,13 +703,39 @@ def cohort_table(tx: pd.DataFrame, *, period: str = "M", measure: str = "custome
         cells = frame.groupby(["cohort", "age"])["amount"].sum()
     else:
         cells = frame.groupby(["cohort", "age"]).size()
+    sizes = frame.drop_duplicates("customer_id").groupby("cohort").size()
+    return _cohort_frame(cells, sizes, end_day, freq, normalize)
+
+
+def _engine_cohort_cells(backend, tx, period, measure, end_day):
+    """(cells, sizes, end_day) of :func:`cohort_table` computed by an engine."""
+    from cvm_lib.engines import sql
+
+    dialect = "spark" if backend.__name__.endswith("spark") else "duckdb"
+    state = {}
+
+    def build(name, last_day, n):
+        state["end"] = end = _engine_end(name, last_day, end_day)
+        return list(sql.cohort_cells(period, measure, _day_text(end), dialect))
+
+    cells, sizes = backend.query(tx, build)
+    freq = _PERIODS[period]
+    to_period = lambda col: pd.PeriodIndex(pd.to_datetime(col).to_numpy().astype("datetime64[D]"), freq=freq)  # noqa: E731
+    cells = pd.Series(cells["value"].to_numpy(dtype=np.float64),
+                      index=pd.MultiIndex.from_arrays([to_period(cells["cohort_start"]),
+                                                       cells["age"].to_numpy(dtype=np.int64)], names=["cohort", "age"]))
+    sizes = pd.Series(sizes["size"].to_numpy(dtype=np.int64), index=to_period(sizes["cohort_start"]))
+    return cells, sizes.sort_index(), state["end"]
+
+
+def _cohort_frame(cells: pd.Series, sizes: pd.Series, end_day: int, freq: str, normalize: bool) -> pd.DataFrame:
+    """The cohort × age table from its cells (Series indexed by cohort Period and age)."""
     table = cells.unstack("age", fill_value=0).astype("float64").sort_index()
     last = pd.Period(np.datetime64(end_day, "D"), freq=freq)
     max_age = _period_ordinal(pd.Series([last])).iloc[0] - _period_ordinal(pd.Series(table.index)).to_numpy()
     ages = np.arange(int(max_age.max()) + 1)
     table = table.reindex(columns=ages, fill_value=0.0)
     table = table.mask(ages[None, :] > max_age[:, None])
-    sizes = frame.drop_duplicates("customer_id").groupby("cohort").size()
     if normalize:
         table = table.div(table[0], axis=0)
     table.columns.name = "periods_since_acquisition"

@@ -237,3 +237,77 @@ def test_every_id_path_gives_the_same_summary_in_sorted_order(make_id):
     expected = reference_summary(tx, tx["date"].max(), 1.0)
     pd.testing.assert_frame_equal(shuffled, expected.loc[shuffled.index], check_exact=False, rtol=1e-12,
                                   check_index_type=False)
+
+
+# ----------------------------------------------------------------- customer codes (the fast paths)
+
+def _reference_codes(ids):
+    text = pd.Series(ids).astype("str")
+    codes, uniques = pd.factorize(text, sort=True)
+    return codes, list(uniques)
+
+
+@pytest.mark.parametrize("kind", ["mixed", "uuid", "digits", "ints", "long", "chunked"])
+def test_customer_codes_equal_a_sorted_factorize(kind):
+    """Every path of _customer_codes (sorted run, integers, packed words with hash check,
+    pandas fallback) numbers customers in text order, as pandas' sorted factorize does."""
+    import uuid
+
+    import pyarrow as pa
+
+    from cvm_lib.summary import _customer_codes
+
+    rng = np.random.default_rng(7)
+    alphabet = list("ab\x00Z09é中 ")
+    for trial in range(40):
+        k = int(rng.integers(1, 40))
+        if kind in ("mixed", "chunked"):
+            pool = ["".join(rng.choice(alphabet, size=rng.integers(0, 20))) for _ in range(k)]
+        elif kind == "uuid":
+            pool = [str(uuid.UUID(bytes=rng.bytes(16))) for _ in range(k)]
+        elif kind == "digits":  # leading zeros and varying width: '007' != '7'
+            pool = [str(x).zfill(int(rng.integers(1, 4))) for x in rng.integers(0, 200, size=k)]
+        elif kind == "ints":
+            pool = list(rng.integers(-50, 10**12, size=k))
+        else:
+            pool = ["x" * int(rng.integers(10, 30)) + str(i) for i in range(k)]
+        picked = [pool[i] for i in rng.integers(0, k, size=int(rng.integers(1, 80)))]
+        if kind == "ints":
+            ids = pd.Series(np.array(picked, dtype=np.int64))
+        elif kind == "chunked":  # an Arrow array of several chunks, one of them sliced
+            half = len(picked) // 2
+            arrow = pa.chunked_array([pa.array(picked[:half], pa.large_string()),
+                                      pa.array(["pad"] + picked[half:], pa.large_string()).slice(1)])
+            ids = pd.Series(pd.arrays.ArrowStringArray(arrow))
+        else:
+            ids = pd.Series(pd.array(picked, dtype="str"))
+        codes, uniques = _customer_codes(ids)
+        ref_codes, ref_uniques = _reference_codes(ids)
+        assert list(uniques) == ref_uniques
+        np.testing.assert_array_equal(codes, ref_codes)
+
+
+def test_integer_ids_give_text_ids_sorted_as_text():
+    tx = pd.DataFrame({"customer_id": np.array([100, 7, 12, 7], dtype=np.int64),
+                       "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-05"]),
+                       "amount": [1.0, 2.0, 3.0, 4.0]})
+    summary = rfm_summary(tx)
+    assert list(summary.index) == ["100", "12", "7"]
+    assert summary.loc["7", "frequency"] == 1 and summary.loc["7", "monetary_value"] == 4
+
+
+@pytest.mark.slow
+def test_customer_codes_of_a_million_rows_hashed_in_threads():
+    """1.2M UUID and 12-byte ids: the threaded Arrow path and the packed two-word path."""
+    from cvm_lib.summary import _customer_codes
+
+    rng = np.random.default_rng(11)
+    k = 200_000
+    uuids = np.array([f"{a:016x}-{b:x}" for a, b in rng.integers(0, 2**62, size=(k, 2))], dtype=object)
+    twelve = np.array([f"K{x:011d}" if x % 3 else f"K{x}" for x in rng.permutation(k)], dtype=object)
+    for pool in (uuids, twelve):
+        ids = pd.Series(pd.array(list(pool[rng.integers(0, k, size=1_200_000)]), dtype="str"))
+        codes, uniques = _customer_codes(ids)
+        ref_codes, ref_uniques = _reference_codes(ids)
+        assert list(uniques) == ref_uniques
+        np.testing.assert_array_equal(codes, ref_codes)
