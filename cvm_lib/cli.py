@@ -143,7 +143,11 @@ def _valid_list(studies: list[Study]) -> str:
 def resolve_run(args: argparse.Namespace, available: dict[str, Study]) -> tuple[list[Study], dict[str, dict]]:
     """Selected studies and each one's validated parameters, or UsageError."""
     config = _read_config(Path(args.config)) if args.config else {}
-    wanted = args.studies or config.get("studies") or list(available)
+    # A bare run is the study suite; the teaching cases (notebooks/cases/) run when named,
+    # one by one (cases/brewer) or as a group (cases).
+    wanted = args.studies or config.get("studies") or [n for n in available if "/" not in n]
+    wanted = [m for s in wanted for m in ([n for n in available if n.startswith(s.rstrip("/") + "/")]
+                                          if s not in available else [s]) or [s]]
     unknown = [s for s in wanted if s not in available]
     if unknown:
         raise UsageError(f"unknown study {', '.join(map(repr, unknown))}; studies: {', '.join(available)}")

@@ -1082,8 +1082,10 @@ def _net_returns(tx: pd.DataFrame, negative: np.ndarray) -> tuple[pd.DataFrame, 
         if remaining > 1e-9:
             unmatched_rows += 1
             unmatched_value += remaining
+    original = purchases["amount"].to_numpy()
     purchases["amount"] = amounts
-    purchases = purchases.loc[purchases["amount"] > 1e-9]
+    # Drop only the purchases a return used up; zero-amount purchases kept by on_zero stay.
+    purchases = purchases.loc[~((original > 1e-9) & (amounts <= 1e-9))]
     return purchases, ((unmatched_rows, unmatched_value) if unmatched_rows else None)
 
 

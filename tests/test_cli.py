@@ -228,3 +228,21 @@ def test_path_parameters_are_checked_and_hashed_as_inputs(workspace, capsys):
     assert cvm(books, "run", "withfile", "-p", f"extra_path={extra}", "--out", str(out), "--quiet") == 0
     manifest = json.loads((out / "latest" / "manifest.json").read_text(encoding="utf-8"))
     assert str(extra.resolve()) in manifest["inputs"]["sha256"]
+
+
+def test_bare_run_is_the_suite_and_cases_run_when_named():
+    from cvm_lib.cli import build_parser, resolve_run
+    from cvm_lib.paths import project_root
+    from cvm_lib.report.params import discover_studies
+
+    available = discover_studies(project_root() / "notebooks")
+    parse = build_parser().parse_args
+
+    def names(*argv):
+        return [s.name for s in resolve_run(parse(["run", *argv]), available)[0]]
+
+    suite = names()
+    assert suite == sorted(n for n in available if "/" not in n) and "04_crm_indicators" in suite
+    cases = names("cases")
+    assert len(cases) == 6 and all(n.startswith("cases/") for n in cases)
+    assert names("cases/brewer", "01_segmentation") == ["cases/brewer", "01_segmentation"]

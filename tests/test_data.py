@@ -232,6 +232,15 @@ def test_net_return_that_empties_a_purchase_removes_it():
     assert tx["amount"].tolist() == [10.0]
 
 
+def test_net_returns_keep_zero_amount_purchases_that_on_zero_keeps():
+    # A zero-amount purchase (a free sample) is a purchase day; netting a return elsewhere must not drop it.
+    raw = pd.DataFrame({"customer_id": ["a", "a", "b", "b"],
+                        "date": ["2024-01-01", "2024-01-05", "2024-01-01", "2024-01-02"],
+                        "amount": [0.0, 10.0, 8.0, -3.0]})
+    tx = load_transactions(raw, on_negative="net", on_zero="keep")
+    assert sorted(zip(tx["customer_id"], tx["amount"])) == [("a", 0.0), ("a", 10.0), ("b", 5.0)]
+
+
 def test_numeric_ids_from_spreadsheets_lose_the_float_suffix():
     raw = pd.DataFrame({"customer_id": [1001.0, 1002.0], "date": ["2024-01-01"] * 2, "amount": [1, 2]})
     assert load_transactions(raw)["customer_id"].tolist() == ["1001", "1002"]
