@@ -102,6 +102,19 @@ def _model(method: str, k: int, random_state: int, n_init: int | None):
                            random_state=random_state)
 
 
+def _refit(model: Any, method: str, random_state: int) -> Any:
+    """An unfitted model of the same k started from ``model``'s solution (one start)."""
+    if method == "kmeans":
+        from sklearn.cluster import KMeans
+
+        return KMeans(n_clusters=model.n_clusters, init=model.cluster_centers_, n_init=1, random_state=random_state)
+    from sklearn.mixture import GaussianMixture
+
+    return GaussianMixture(n_components=model.n_components, covariance_type="full", n_init=1,
+                           weights_init=model.weights_, means_init=model.means_,
+                           precisions_init=model.precisions_, random_state=random_state)
+
+
 def _threads(n_threads: int | None):
     """Limit BLAS/OpenMP threads: with a handful of features, threads cost more than they
     save, and on a busy machine spinning workers slow k-means down tenfold."""
@@ -237,8 +250,9 @@ def cluster_customers(features: pd.DataFrame, *, method: str = "kmeans", k: int 
         With more customers than this and several k to try, the k-selection fits (and
         their ``scores_``) use a seeded random subsample of this many customers
         (``numpy.random.default_rng([random_state, 7])``); the chosen k is then refitted
-        on everyone, so ``labels_``, ``profile_`` and ``model_`` always cover all
-        customers. None: every fit uses everyone.
+        on everyone, started from the subsample's solution (one start), so ``labels_``,
+        ``profile_`` and ``model_`` always cover all customers. None: every fit uses
+        everyone.
 
     Returns
     -------
@@ -300,8 +314,8 @@ def cluster_customers(features: pd.DataFrame, *, method: str = "kmeans", k: int 
         if crit.isna().all():
             raise ValueError("no k gave a usable clustering (every fit collapsed to a single cluster)")
         best = int(crit.idxmax() if criterion == "silhouette" else crit.idxmin())
-        if sample_rows is not None:  # the chosen k on everyone
-            models[best] = _model(method, best, random_state, n_init).fit(x)
+        if sample_rows is not None:  # the chosen k on everyone, started from the subsample's solution
+            models[best] = _refit(models[best], method, random_state).fit(x)
             labels_by_k[best] = models[best].labels_ if method == "kmeans" else models[best].predict(x)
     scores["chosen"] = scores.index == best
     scores.attrs["fit_customers"] = len(xs)
