@@ -214,10 +214,10 @@ def churn_model(data: pd.DataFrame, *, target: str = "churned", features: Sequen
         Permutations per feature.
     importance_sample : int or None, default 30,000
         Permutation importance costs ``n_features × n_repeats`` predictions of the test
-        set; above this many test customers each repeat scores a seeded random subsample
-        of this size instead (``max_samples`` of
-        ``sklearn.inspection.permutation_importance``, drawn from ``random_state``).
-        AUC, lift, calibration and ROC always use the whole test set. None: everyone.
+        set; above this many test customers it is computed (baseline AUC and every
+        permutation) on one simple random subsample of this size, drawn with
+        ``numpy.random.default_rng([random_state, 11])``. AUC, lift, calibration and ROC
+        always use the whole test set. None: everyone.
     n_threads : int or None, default 1
         OpenMP/BLAS threads while fitting and scoring. One thread is the fastest for
         customer tables of this size (thread start-up dominates each tree) and makes the
@@ -309,7 +309,12 @@ def _evaluate(specs, x_train, y_train, x_test, y_test, test_index, features, tar
     if importance_sample is not None and (not isinstance(importance_sample, (int, np.integer))
                                           or isinstance(importance_sample, bool) or importance_sample < 10):
         raise ValueError(f"importance_sample={importance_sample!r}; expected a whole number >= 10 or None")
-    max_samples = 1.0 if importance_sample is None or len(y_test) <= importance_sample else int(importance_sample)
+    if importance_sample is None or len(y_test) <= importance_sample:
+        x_imp, y_imp = x_test, y_test
+    else:  # one seeded subsample for the baseline and every permutation
+        rows = np.sort(np.random.default_rng([random_state, 11]).choice(len(y_test), size=int(importance_sample),
+                                                                        replace=False))
+        x_imp, y_imp = x_test[rows], y_test[rows]
     for name, estimator in specs:
         estimator.fit(x_train, y_train)
         p = estimator.predict_proba(x_test)[:, 1]
@@ -324,8 +329,8 @@ def _evaluate(specs, x_train, y_train, x_test, y_test, test_index, features, tar
         roc.append(pd.DataFrame({"model": name, "fpr": fpr, "tpr": tpr, "threshold": thresholds}))
         calib.append(_calibration_table(y_test.astype(np.float64), p, calibration_bins).assign(model=name))
         lift.append(lift_table.assign(model=name))
-        imp = permutation_importance(estimator, x_test, y_test, scoring="roc_auc", n_repeats=n_repeats,
-                                     random_state=random_state, max_samples=max_samples)
+        imp = permutation_importance(estimator, x_imp, y_imp, scoring="roc_auc", n_repeats=n_repeats,
+                                     random_state=random_state)
         importance.append(pd.DataFrame({"model": name, "feature": features, "importance_mean": imp.importances_mean,
                                         "importance_std": imp.importances_std}))
 
