@@ -391,9 +391,8 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
             raise ValueError(f"prospects={prospects:g} is smaller than the {n} customers acquired")
         add("acquire", "conversion_rate", n / prospects, "share", n)
     # develop
-    tx_in = tx.loc[lines.index]
-    if category_col in tx_in.columns:
-        cat_codes = pd.factorize(tx_in[category_col].astype("str"))[0]
+    if category_col in tx.columns:
+        cat_codes = pd.factorize(tx.loc[lines.index, category_col].astype("str"))[0]  # one column, not the log
         cats = pd.Series(pd.Series(cat_codes).groupby(lines["code"].to_numpy()).nunique()
                          .reindex(range(n), fill_value=0).to_numpy(), index=cust.index)
         add("develop", "cross_sell_rate", (cats >= 2).mean(), "share", n)
@@ -402,9 +401,9 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
         add("develop", "cross_sell_rate", np.nan, "share", 0, f"no {category_col!r} column in the log")
     year = np.floor(lines["offset"].to_numpy() / YEAR_DAYS).astype(np.int64)
     two_years = cust["observed_days"].to_numpy() >= 2 * YEAR_DAYS
-    spend = np.zeros((n, 2))
     first_two = year < 2
-    np.add.at(spend, (lines["code"].to_numpy()[first_two], year[first_two]), lines["revenue"].to_numpy()[first_two])
+    spend = np.bincount(lines["code"].to_numpy()[first_two] * 2 + year[first_two],
+                        weights=lines["revenue"].to_numpy()[first_two], minlength=2 * n).reshape(n, 2)
     both = two_years & (spend[:, 0] > 0) & (spend[:, 1] > 0)
     if both.any():
         add("develop", "spend_growth", spend[both, 1].sum() / spend[both, 0].sum() - 1.0, "share", both.sum())
