@@ -71,7 +71,8 @@ __all__ = ["RetentionCase", "ChurnStudy", "SurvivalStudy", "SbgStudy", "Predicti
            "EconomicsStudy", "Skipped", "Note", "text", "value_label", "term_label", "feature_label", "load_case",
            "case_table", "sections_table",
            "churn_study", "churn_table", "cohort_study", "cohort_table", "group_retention_table",
-           "survival_study", "km_table", "cox_study", "COX_SAMPLE", "subsample", "cox_table", "cox_fit_table", "ph_table", "sbg_study",
+           "survival_study", "km_table", "cox_study", "COX_SAMPLE", "subsample", "cox_table", "cox_fit_table",
+           "ph_table", "sbg_study",
            "sbg_table", "sbg_tenure_table", "reichheld_study", "reichheld_pivot", "firm_economics",
            "economics_table", "profit_curve_table", "churn_prediction", "churn_metrics_table",
            "importance_table", "programme_study", "programme_table", "retention_figures"]
