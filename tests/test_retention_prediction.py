@@ -114,3 +114,20 @@ def test_bad_input():
         churn_model(frame, models=("random_forest",))
     with pytest.raises(CvmDataError, match="lacks column"):
         churn_model(frame, target="left")
+
+
+def test_importance_sample_subsamples_only_the_permutation_importance():
+    frame = _signal_frame(n=4000, seed=5)
+    full = churn_model(frame, n_repeats=2, random_state=3, importance_sample=None)
+    same = churn_model(frame, n_repeats=2, random_state=3, importance_sample=len(frame))  # above the test size
+    sub = churn_model(frame, n_repeats=2, random_state=3, importance_sample=300)
+    pd.testing.assert_frame_equal(full.permutation_importance_, same.permutation_importance_)
+    pd.testing.assert_frame_equal(full.metrics_, sub.metrics_)  # AUC, lift, ... on the whole test set
+    assert not full.permutation_importance_.equals(sub.permutation_importance_)
+    for model in ("logistic", "gradient_boosting"):  # the signal still ranks first on 300 customers
+        top = sub.permutation_importance_.query("model == @model").iloc[0]
+        assert top["feature"] == "signal" and top["importance_mean"] > 0.1
+    again = churn_model(frame, n_repeats=2, random_state=3, importance_sample=300)
+    pd.testing.assert_frame_equal(sub.permutation_importance_, again.permutation_importance_)
+    with pytest.raises(ValueError, match="importance_sample"):
+        churn_model(frame, importance_sample=0)

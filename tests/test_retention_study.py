@@ -242,6 +242,20 @@ def test_cox_tables(retail_churn):
     assert (ph.loc[~drifting, "结论"] == "无证据违背比例风险假设").all()
 
 
+def test_cox_sample_fits_a_seeded_subsample_above_its_size(retail_churn):
+    full = rs.cox_study(retail_churn)
+    assert full.n_ == len(retail_churn.table) == 20_000 < rs.COX_SAMPLE  # the bundled case is fitted whole
+    pd.testing.assert_series_equal(full.params_, rs.cox_study(retail_churn, sample=None).params_)
+    sub = rs.cox_study(retail_churn, sample=5000, seed=1)
+    assert sub.n_ == 5000
+    pd.testing.assert_series_equal(sub.params_, rs.cox_study(retail_churn, sample=5000, seed=1).params_)
+    # the same population: the subsample's estimates lie within a few of their standard errors
+    z = (sub.params_ - full.params_) / sub.standard_errors_
+    assert (z.abs() < 4).all() and not np.allclose(sub.params_, full.params_)
+    with pytest.raises(ValueError, match="sample"):
+        rs.cox_study(retail_churn, sample=0)
+
+
 # --------------------------------------------------------------------------- programme effect
 
 def test_programme_effect_recovers_the_planted_truth(retail, programme):

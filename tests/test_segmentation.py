@@ -341,6 +341,37 @@ def test_planted_clusters_are_recovered(method):
     assert (res.predict(features) == res.labels_).all()
 
 
+@pytest.mark.parametrize("method", ["kmeans", "gmm"])
+def test_fit_sample_selects_k_on_a_subsample_and_labels_everyone(method):
+    features, truth = planted_blobs(n_per=400, seed=3)
+    full = cluster_customers(features, method=method, k_range=range(2, 6), fit_sample=None)
+    above = cluster_customers(features, method=method, k_range=range(2, 6), fit_sample=len(features))
+    pd.testing.assert_frame_equal(full.scores_, above.scores_)  # at or above the data size: unchanged
+    pd.testing.assert_series_equal(full.labels_, above.labels_)
+    sub = cluster_customers(features, method=method, k_range=range(2, 6), fit_sample=200)
+    assert sub.scores_.attrs["fit_customers"] == 200 and full.scores_.attrs["fit_customers"] == 1200
+    assert not np.allclose(sub.scores_["silhouette"], full.scores_["silhouette"])  # scored on the subsample
+    assert sub.k_ == 3 and len(sub.labels_) == 1200  # the chosen k refitted on everyone
+    assert adjusted_rand_score(truth, sub.labels_) > 0.9
+    assert sub.profile_["customers"].sum() == 1200
+    again = cluster_customers(features, method=method, k_range=range(2, 6), fit_sample=200)
+    pd.testing.assert_series_equal(sub.labels_, again.labels_)
+    with pytest.raises(ValueError, match="fit_sample"):
+        cluster_customers(features, fit_sample=1)
+
+
+def test_stability_sample():
+    features, _ = planted_blobs(n_per=400, seed=4)
+    full = cluster_stability(features, 3, n_boot=4, sample=None)
+    above = cluster_stability(features, 3, n_boot=4, sample=5000)
+    pd.testing.assert_series_equal(full.ari_, above.ari_)
+    assert full.n_customers_ == 1200
+    sub = cluster_stability(features, 3, n_boot=4, sample=300)
+    assert sub.n_customers_ == 300 and sub.mean_ > 0.95  # planted groups are stable on 300 customers too
+    with pytest.raises(ValueError, match="sample"):
+        cluster_stability(features, 3, sample=2)
+
+
 def test_clustering_is_deterministic_and_labels_ordered_by_size():
     features, _ = planted_blobs(seed=1)
     features = pd.concat([features, features.iloc[:60].mul(1.01)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
@@ -23,11 +24,46 @@ from cvm_lib.labels import check_lang, label
 
 __all__ = ["set_theme", "cjk_font_name", "plot_activity", "plot_new_customers", "plot_rfm_distributions",
            "plot_heatmap", "plot_share_bars", "plot_lorenz", "plot_survival", "plot_forest", "plot_lift",
-           "plot_lines", "plot_radar", "plot_waterfall"]
+           "plot_lines", "plot_radar", "plot_waterfall", "thin_curve", "sample_points", "MAX_CURVE_POINTS",
+           "MAX_SCATTER_POINTS"]
 
 _SYSTEM_CJK = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Source Han Sans SC", "Source Han Sans CN",
                "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
 PALETTE = "deep"
+
+#: Most points drawn of a per-customer curve (Lorenz, whale) and of a per-customer scatter.
+#: Display only: every number is computed on all customers; bundled data are below both.
+MAX_CURVE_POINTS = 50_000
+MAX_SCATTER_POINTS = 50_000
+
+
+def thin_curve(frame: pd.DataFrame, max_points: int = MAX_CURVE_POINTS) -> pd.DataFrame:
+    """Evenly spaced rows of a curve with many points (first and last kept), for drawing.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"x": range(11)})
+    >>> thin_curve(f, 3)["x"].tolist(), thin_curve(f) is f
+    ([0, 5, 10], True)
+    """
+    if len(frame) <= max_points:
+        return frame
+    return frame.iloc[np.unique(np.linspace(0, len(frame) - 1, max(int(max_points), 2)).round().astype(np.int64))]
+
+
+def sample_points(frame: pd.DataFrame, max_points: int = MAX_SCATTER_POINTS, seed: int = 0) -> pd.DataFrame:
+    """A seeded random subset of at most ``max_points`` rows of a scatter, for drawing.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"x": range(100)})
+    >>> len(sample_points(f, 10)), sample_points(f, 10).equals(sample_points(f, 10)), sample_points(f) is f
+    (10, True, True)
+    """
+    if len(frame) <= max_points:
+        return frame
+    rows = np.sort(np.random.default_rng(seed).choice(len(frame), size=int(max_points), replace=False))
+    return frame.iloc[rows]
 
 
 @lru_cache(maxsize=1)
@@ -169,6 +205,7 @@ def plot_lorenz(curve: pd.DataFrame, *, gini: float | None = None, x: str = "cus
                 y: str = "value_share", title: str = "", lang: str = "en") -> plt.Figure:
     """Lorenz curve (customers ranked from least to most valuable) with the equality line."""
     fig, ax = plt.subplots(figsize=(5.5, 5.2))
+    curve = thin_curve(curve)
     ax.plot(curve[x], curve[y], color=sns.color_palette(PALETTE)[0], lw=2, label=label(title or "Lorenz", lang))
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
     ax.fill_between(curve[x], curve[y], curve[x], alpha=0.15)

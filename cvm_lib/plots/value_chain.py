@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from cvm_lib.plots import PALETTE, plot_heatmap, plot_waterfall
+from cvm_lib.plots import PALETTE, plot_heatmap, plot_waterfall, sample_points, thin_curve
 from cvm_lib.valuechain._common import vc_label
 from cvm_lib.valuechain.study import Skipped, study_text
 
@@ -126,7 +126,7 @@ def plot_tracking(mc: Any, *, lang: str = "en") -> plt.Figure:
 
 def plot_clv_comparison(clv: Any, *, lang: str = "en") -> plt.Figure:
     """Teaching CLV vs model CLV per customer (log-log scatter), with the diagonal."""
-    pc = clv.per_customer
+    pc = sample_points(clv.per_customer)  # display only: at most MAX_SCATTER_POINTS customers
     fig, ax = plt.subplots(figsize=(6, 5.5))
     floor = 0.01
     x = pc["current_value"].clip(lower=floor)
@@ -146,7 +146,7 @@ def plot_clv_comparison(clv: Any, *, lang: str = "en") -> plt.Figure:
 
 def plot_whale_curve(whale: Any, *, lang: str = "en") -> plt.Figure:
     """Whale curve: cumulative profit (% of total) against the share of customers, most profitable first."""
-    curve = whale.curve
+    curve = thin_curve(whale.curve)  # display only; the peak is drawn from the whole curve
     fig, ax = plt.subplots(figsize=(7, 4.8))
     ax.plot(curve["share_of_customers"], curve["cumulative_profit_pct"], color=sns.color_palette(PALETTE)[0], lw=2)
     ax.axhline(100, color="grey", ls="--", lw=1)

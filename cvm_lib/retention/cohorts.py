@@ -214,10 +214,13 @@ def cohort_retention(tx: pd.DataFrame, customers: pd.DataFrame | None = None, *,
         tables = {None: cohort_table(tx, period=period, observation_end=end)}
     else:
         attribute = customer_attribute(tx, customers, by)
-        member_of = tx["customer_id"].map(attribute)
+        # One lookup per customer (not per line); only the columns the cohort table reads are copied.
+        codes, uniq = pd.factorize(tx["customer_id"])
+        member_of = pd.Series(attribute.reindex(uniq).to_numpy()[codes])
+        core = tx[["customer_id", "date", "amount"]]
         tables = {}
         for level in sorted(pd.unique(attribute).tolist()):
-            sub = tx[(member_of == level).to_numpy()]
+            sub = core[(member_of == level).to_numpy()]
             if (sub["date"].dt.normalize() <= end).any():  # a group acquired only after the end has no cohorts
                 tables[level] = cohort_table(sub, period=period, observation_end=end)
     freq = next(iter(tables.values())).index.freq

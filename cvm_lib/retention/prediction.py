@@ -14,9 +14,12 @@ from cvm_lib.data import CvmDataError
 from cvm_lib.retention._common import Encoder, Result, as_list, binary, check_frame, require_columns
 from cvm_lib.summary import calibration_holdout
 
-__all__ = ["churn_features", "ChurnModel", "churn_model"]
+__all__ = ["churn_features", "ChurnModel", "churn_model", "IMPORTANCE_SAMPLE"]
 
 _RFM_FEATURES = ["frequency", "recency", "T", "monetary_value", "inactivity"]
+
+#: Test customers scored per permutation-importance repeat at most (see :func:`churn_model`).
+IMPORTANCE_SAMPLE = 30_000
 
 
 def churn_features(tx: pd.DataFrame, *, calibration_end: Any, observation_end: Any = None,
@@ -180,7 +183,8 @@ class ChurnModel(Result):
 def churn_model(data: pd.DataFrame, *, target: str = "churned", features: Sequence[str] | None = None,
                 models: Sequence[Any] = ("logistic", "gradient_boosting"), test: pd.DataFrame | None = None,
                 test_size: float = 0.3, random_state: int = 0, calibration_bins: int = 10,
-                n_repeats: int = 5, n_threads: int | None = 1) -> ChurnModel:
+                n_repeats: int = 5, n_threads: int | None = 1,
+                importance_sample: int | None = IMPORTANCE_SAMPLE) -> ChurnModel:
     """Fit churn classifiers and evaluate them: ROC AUC, calibration, lift and gain, importance.
 
     The time-based split lives in the data: features describe the calibration window and
@@ -208,6 +212,12 @@ def churn_model(data: pd.DataFrame, *, target: str = "churned", features: Sequen
     calibration_bins : int, default 10
     n_repeats : int, default 5
         Permutations per feature.
+    importance_sample : int or None, default 30,000
+        Permutation importance costs ``n_features × n_repeats`` predictions of the test
+        set; above this many test customers it is computed (baseline AUC and every
+        permutation) on one simple random subsample of this size, drawn with
+        ``numpy.random.default_rng([random_state, 11])``. AUC, lift, calibration and ROC
+        always use the whole test set. None: everyone.
     n_threads : int or None, default 1
         OpenMP/BLAS threads while fitting and scoring. One thread is the fastest for
         customer tables of this size (thread start-up dominates each tree) and makes the
@@ -286,16 +296,25 @@ def churn_model(data: pd.DataFrame, *, target: str = "churned", features: Sequen
 
     with threadpool_limits(limits=n_threads) if n_threads is not None else nullcontext():
         return _evaluate(specs, x_train, y_train, x_test, y_test, test_index, features, target, random_state,
-                         calibration_bins, n_repeats)
+                         calibration_bins, n_repeats, importance_sample)
 
 
 def _evaluate(specs, x_train, y_train, x_test, y_test, test_index, features, target, random_state,
-              calibration_bins, n_repeats) -> ChurnModel:
+              calibration_bins, n_repeats, importance_sample=None) -> ChurnModel:
     from sklearn.inspection import permutation_importance
     from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score, roc_curve
 
     fitted, metrics, roc, calib, lift, importance, predictions = {}, [], [], [], [], [], {}
     base_rate = float(y_test.mean())
+    if importance_sample is not None and (not isinstance(importance_sample, (int, np.integer))
+                                          or isinstance(importance_sample, bool) or importance_sample < 10):
+        raise ValueError(f"importance_sample={importance_sample!r}; expected a whole number >= 10 or None")
+    if importance_sample is None or len(y_test) <= importance_sample:
+        x_imp, y_imp = x_test, y_test
+    else:  # one seeded subsample for the baseline and every permutation
+        rows = np.sort(np.random.default_rng([random_state, 11]).choice(len(y_test), size=int(importance_sample),
+                                                                        replace=False))
+        x_imp, y_imp = x_test[rows], y_test[rows]
     for name, estimator in specs:
         estimator.fit(x_train, y_train)
         p = estimator.predict_proba(x_test)[:, 1]
@@ -310,7 +329,7 @@ def _evaluate(specs, x_train, y_train, x_test, y_test, test_index, features, tar
         roc.append(pd.DataFrame({"model": name, "fpr": fpr, "tpr": tpr, "threshold": thresholds}))
         calib.append(_calibration_table(y_test.astype(np.float64), p, calibration_bins).assign(model=name))
         lift.append(lift_table.assign(model=name))
-        imp = permutation_importance(estimator, x_test, y_test, scoring="roc_auc", n_repeats=n_repeats,
+        imp = permutation_importance(estimator, x_imp, y_imp, scoring="roc_auc", n_repeats=n_repeats,
                                      random_state=random_state)
         importance.append(pd.DataFrame({"model": name, "feature": features, "importance_mean": imp.importances_mean,
                                         "importance_std": imp.importances_std}))

@@ -60,7 +60,7 @@ import pandas as pd
 from cvm_lib.retention._common import day_stamp
 from cvm_lib.retention.churn import ChurnLabels, churn_labels, customer_lifetimes
 from cvm_lib.retention.cohorts import CohortRetention, cohort_retention
-from cvm_lib.retention.prediction import ChurnModel, churn_features, churn_model
+from cvm_lib.retention.prediction import IMPORTANCE_SAMPLE, ChurnModel, churn_features, churn_model
 from cvm_lib.retention.programme import ProgrammeEffect, programme_effect
 from cvm_lib.retention.projection import derl, fit_sbg, project_retention, retention_by_tenure, sbg_parameters
 from cvm_lib.retention.survival import CoxResult, KaplanMeier, LogrankResult, fit_cox, kaplan_meier, logrank
@@ -71,7 +71,8 @@ __all__ = ["RetentionCase", "ChurnStudy", "SurvivalStudy", "SbgStudy", "Predicti
            "EconomicsStudy", "Skipped", "Note", "text", "value_label", "term_label", "feature_label", "load_case",
            "case_table", "sections_table",
            "churn_study", "churn_table", "cohort_study", "cohort_table", "group_retention_table",
-           "survival_study", "km_table", "cox_study", "cox_table", "cox_fit_table", "ph_table", "sbg_study",
+           "survival_study", "km_table", "cox_study", "COX_SAMPLE", "subsample", "cox_table", "cox_fit_table",
+           "ph_table", "sbg_study",
            "sbg_table", "sbg_tenure_table", "reichheld_study", "reichheld_pivot", "firm_economics",
            "economics_table", "profit_curve_table", "churn_prediction", "churn_metrics_table",
            "importance_table", "programme_study", "programme_table", "retention_figures"]
@@ -736,17 +737,49 @@ def km_table(survival: SurvivalStudy | Skipped, lang: str = "en") -> pd.DataFram
 
 # --------------------------------------------------------------------------- Cox
 
-def cox_study(churn: ChurnStudy, covariates: list[str] | None = None) -> CoxResult:
+#: Customers the Cox model of :func:`cox_study` is fitted on at most (a seeded subsample above).
+COX_SAMPLE = 100_000
+
+
+def cox_study(churn: ChurnStudy, covariates: list[str] | None = None, *, sample: int | None = COX_SAMPLE,
+              seed: int = 0) -> CoxResult:
     """Cox regression of the churn lifetimes on the case's attributes (Efron ties).
 
     Categorical attributes are compared with their first level (``organic`` for the
     acquisition channel); booleans enter as 0/1.
+
+    The partial likelihood costs time in proportion to customers × distinct event times,
+    so above ``sample`` customers (default 100,000: far above the bundled data, which are
+    fitted whole) the model is fitted on a simple random subsample of that many
+    customers drawn with ``numpy.random.default_rng(seed)``; the hazard ratios keep their
+    meaning and the intervals widen accordingly (``n_`` of the result says how many
+    customers were used). ``sample=None`` fits everyone.
     """
     covariates = list(churn.attributes if covariates is None else covariates)
     usable = [c for c in covariates if c in churn.table.columns and churn.table[c].nunique() >= 2]
     if not usable:
         raise ValueError(f"no usable covariates among {covariates}")
-    return fit_cox(churn.table, "duration", "event", usable)
+    return fit_cox(subsample(churn.table, sample, seed), "duration", "event", usable)
+
+
+def subsample(frame: pd.DataFrame, size: int | None, seed: int = 0) -> pd.DataFrame:
+    """``frame`` itself when it has at most ``size`` rows (or ``size`` is None), else a
+    simple random sample of ``size`` rows without replacement, in their original order.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"x": range(10)})
+    >>> subsample(f, 20) is f, subsample(f, 4, seed=1)["x"].tolist() == sorted(subsample(f, 4, seed=1)["x"])
+    (True, True)
+    >>> len(subsample(f, 4)), subsample(f, 4).equals(subsample(f, 4))
+    (4, True)
+    """
+    if size is None or len(frame) <= size:
+        return frame
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
+        raise ValueError(f"sample={size!r}; expected a positive whole number of rows or None (all rows)")
+    rows = np.sort(np.random.default_rng(seed).choice(len(frame), size=int(size), replace=False))
+    return frame.iloc[rows]
 
 
 def _references(cox: CoxResult) -> dict[str, Any]:
@@ -1055,7 +1088,8 @@ class PredictionStudy:
 
 
 def churn_prediction(case: RetentionCase, *, calibration_end: Any = None, inactivity_days: float = 180,
-                     time_unit: str = "W", seed: int = 2024, n_repeats: int = 3) -> PredictionStudy:
+                     time_unit: str = "W", seed: int = 2024, n_repeats: int = 3,
+                     importance_sample: int | None = IMPORTANCE_SAMPLE) -> PredictionStudy:
     """Logistic regression and gradient boosting predicting churn, with a time-based split.
 
     The holdout window is ``calibration_end`` → ``observation_end`` (default: the last
@@ -1065,6 +1099,9 @@ def churn_prediction(case: RetentionCase, *, calibration_end: Any = None, inacti
     window ending at ``calibration_end``) and tested on the later window, so that no
     information from the test window reaches the fit. One-hot attribute columns missing
     from the test frame are zero there; those only in the test frame are dropped.
+    Permutation importance scores at most ``importance_sample`` test customers per repeat
+    (a seeded subsample, default 30,000; see :func:`~cvm_lib.retention.churn_model`);
+    every other figure uses the whole test set.
     """
     end = case.observation_end
     cal = end - pd.Timedelta(days=int(inactivity_days)) if calibration_end is None \
@@ -1086,7 +1123,8 @@ def churn_prediction(case: RetentionCase, *, calibration_end: Any = None, inacti
     for column in features:
         if column not in test.columns:
             test[column] = 0.0
-    result = churn_model(train, test=test, features=features, random_state=seed, n_repeats=n_repeats, n_threads=1)
+    result = churn_model(train, test=test, features=features, random_state=seed, n_repeats=n_repeats, n_threads=1,
+                         importance_sample=importance_sample)
     return PredictionStudy(result, train_cal, cal, end, len(train), len(test))
 
 

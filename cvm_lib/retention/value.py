@@ -359,7 +359,9 @@ def retention_economics(tx: pd.DataFrame, customers: pd.DataFrame | None = None,
 
     # margin per active customer by tenure
     end = cohorts.observation_end
-    sub = tx[tx["date"].dt.normalize() <= end]
+    inside = (tx["date"].dt.normalize() <= end).to_numpy()
+    columns = ["customer_id", "date", "amount"] + (["cost"] if "cost" in tx.columns else [])
+    sub = tx[columns] if inside.all() else tx.loc[inside, columns]  # only the columns needed
     if "cost" in sub.columns and margin_rate is None:
         margin_values = (sub["amount"] - sub["cost"]).to_numpy(dtype=np.float64)
     elif margin_rate is not None:
@@ -369,7 +371,8 @@ def retention_economics(tx: pd.DataFrame, customers: pd.DataFrame | None = None,
                            source="<DataFrame>", column="cost")
     periods = sub["date"].dt.to_period(period)
     period_ord = periods.array.asi8
-    tenure = period_ord - periods.groupby(sub["customer_id"]).transform("min").array.asi8
+    customer_codes = pd.factorize(sub["customer_id"])[0]  # integer keys: grouping by text is slow
+    tenure = period_ord - pd.Series(period_ord).groupby(customer_codes).transform("min").to_numpy()
     kept = np.ones(len(sub), dtype=bool)
     if cohorts.partial_last_period:  # as in the cohort counts, leave out the cut-short last period
         kept = (period_ord != pd.Period(end, freq=periods.array.freq).ordinal) | (tenure == 0)

@@ -12,9 +12,24 @@ import pandas as pd
 
 from cvm_lib.segmentation._common import check_unique_index
 
-__all__ = ["ClusterResult", "StabilityResult", "cluster_customers", "cluster_stability"]
+__all__ = ["ClusterResult", "StabilityResult", "cluster_customers", "cluster_stability", "CLUSTER_SAMPLE"]
 
 _METHODS = ("kmeans", "gmm")
+
+#: Customers the k-selection fits and the bootstrap stability use at most (a seeded
+#: random subsample above; see :func:`cluster_customers` and :func:`cluster_stability`).
+CLUSTER_SAMPLE = 50_000
+
+
+def _sample_rows(n: int, size: int | None, random_state: int, what: str) -> np.ndarray | None:
+    """Sorted rows of a seeded subsample of ``size`` out of ``n``, or None for all rows."""
+    if size is None:
+        return None
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 3:
+        raise ValueError(f"{what}={size!r}; expected a whole number of customers >= 3 or None (everyone)")
+    if n <= size:
+        return None
+    return np.sort(np.random.default_rng([random_state, 7]).choice(n, size=int(size), replace=False))
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,19 @@ def _model(method: str, k: int, random_state: int, n_init: int | None):
 
     return GaussianMixture(n_components=k, covariance_type="full", n_init=1 if n_init is None else n_init,
                            random_state=random_state)
+
+
+def _refit(model: Any, method: str, random_state: int) -> Any:
+    """An unfitted model of the same k started from ``model``'s solution (one start)."""
+    if method == "kmeans":
+        from sklearn.cluster import KMeans
+
+        return KMeans(n_clusters=model.n_clusters, init=model.cluster_centers_, n_init=1, random_state=random_state)
+    from sklearn.mixture import GaussianMixture
+
+    return GaussianMixture(n_components=model.n_components, covariance_type="full", n_init=1,
+                           weights_init=model.weights_, means_init=model.means_,
+                           precisions_init=model.precisions_, random_state=random_state)
 
 
 def _threads(n_threads: int | None):
@@ -182,7 +210,8 @@ def cluster_customers(features: pd.DataFrame, *, method: str = "kmeans", k: int 
                       k_range: Iterable[int] = range(2, 9), criterion: str | None = None,
                       columns: Sequence[str] | None = None, log: bool | Sequence[str] = True,
                       standardise: bool = True, random_state: int = 0, n_init: int | None = None,
-                      silhouette_sample: int | None = 3000, n_threads: int | None = 1) -> ClusterResult:
+                      silhouette_sample: int | None = 3000, n_threads: int | None = 1,
+                      fit_sample: int | None = CLUSTER_SAMPLE) -> ClusterResult:
     """Cluster customers with k-means or a Gaussian mixture, choosing k from the data.
 
     Features are transformed before clustering: ``log1p`` on the columns in ``log``
@@ -217,6 +246,13 @@ def cluster_customers(features: pd.DataFrame, *, method: str = "kmeans", k: int 
         cost grows with n²; 3,000 pin it down to about ±0.01); None uses everyone.
     n_threads : int or None, default 1
         BLAS/OpenMP threads while fitting (None: the libraries' default, all cores).
+    fit_sample : int or None, default 50,000
+        With more customers than this and several k to try, the k-selection fits (and
+        their ``scores_``) use a seeded random subsample of this many customers
+        (``numpy.random.default_rng([random_state, 7])``); the chosen k is then refitted
+        on everyone, started from the subsample's solution (one start), so ``labels_``,
+        ``profile_`` and ``model_`` always cover all customers. None: every fit uses
+        everyone.
 
     Returns
     -------
@@ -259,24 +295,30 @@ def cluster_customers(features: pd.DataFrame, *, method: str = "kmeans", k: int 
     ks = [_check_k(k, n)] if k is not None else sorted({_check_k(kk, n, "k_range value") for kk in k_range})
     if not ks:
         raise ValueError("k_range is empty; give at least one number of clusters")
+    sample_rows = _sample_rows(n, fit_sample, random_state, "fit_sample") if len(ks) > 1 else None
+    xs = x if sample_rows is None else x[sample_rows]
     rows, models, labels_by_k = [], {}, {}
     with _threads(n_threads):
         for kk in ks:
-            model = _model(method, kk, random_state, n_init).fit(x)
-            labels = model.labels_ if method == "kmeans" else model.predict(x)
-            row = {"k": kk, "silhouette": _silhouette(x, labels, silhouette_sample, random_state)}
+            model = _model(method, kk, random_state, n_init).fit(xs)
+            labels = model.labels_ if method == "kmeans" else model.predict(xs)
+            row = {"k": kk, "silhouette": _silhouette(xs, labels, silhouette_sample, random_state)}
             if method == "kmeans":
                 row["inertia"] = float(model.inertia_)
             else:
-                row["bic"], row["aic"] = float(model.bic(x)), float(model.aic(x))
+                row["bic"], row["aic"] = float(model.bic(xs)), float(model.aic(xs))
             rows.append(row)
             models[kk], labels_by_k[kk] = model, labels
-    scores = pd.DataFrame(rows).set_index("k")
-    crit = scores[criterion]
-    if crit.isna().all():
-        raise ValueError("no k gave a usable clustering (every fit collapsed to a single cluster)")
-    best = int(crit.idxmax() if criterion == "silhouette" else crit.idxmin())
+        scores = pd.DataFrame(rows).set_index("k")
+        crit = scores[criterion]
+        if crit.isna().all():
+            raise ValueError("no k gave a usable clustering (every fit collapsed to a single cluster)")
+        best = int(crit.idxmax() if criterion == "silhouette" else crit.idxmin())
+        if sample_rows is not None:  # the chosen k on everyone, started from the subsample's solution
+            models[best] = _refit(models[best], method, random_state).fit(x)
+            labels_by_k[best] = models[best].labels_ if method == "kmeans" else models[best].predict(x)
     scores["chosen"] = scores.index == best
+    scores.attrs["fit_customers"] = len(xs)
     raw = np.asarray(labels_by_k[best])
     # Renumber: largest cluster first, ties by the model's own numbering.
     sizes = np.bincount(raw, minlength=best)
@@ -299,11 +341,14 @@ class StabilityResult:
         Adjusted Rand index of each bootstrap clustering against the full-data one
         (1 = identical partitions, about 0 = chance agreement).
     k, method : int, str
+    n_customers_ : int or None
+        Customers the stability was measured on (fewer than the data above ``sample``).
     """
 
     ari_: pd.Series
     k: int
     method: str
+    n_customers_: int | None = None
 
     def __repr__(self) -> str:
         return (f"StabilityResult(method={self.method!r}, k={self.k}, n_boot={len(self.ari_)}, "
@@ -328,7 +373,8 @@ class StabilityResult:
 def cluster_stability(features: pd.DataFrame, k: int, *, method: str = "kmeans", n_boot: int = 20,
                       random_state: int = 0, columns: Sequence[str] | None = None,
                       log: bool | Sequence[str] = True, standardise: bool = True,
-                      n_init: int | None = None, n_threads: int | None = 1) -> StabilityResult:
+                      n_init: int | None = None, n_threads: int | None = 1,
+                      sample: int | None = CLUSTER_SAMPLE) -> StabilityResult:
     """Bootstrap stability of a clustering, measured by the adjusted Rand index (ARI).
 
     The features are transformed as in :func:`cluster_customers` (on the full data) and
@@ -347,6 +393,13 @@ def cluster_stability(features: pd.DataFrame, k: int, *, method: str = "kmeans",
     n_boot : int, default 20
     random_state : int, default 0
         Seeds the resamples and the models.
+    sample : int or None, default 50,000
+        Each refit costs as much as the clustering itself, so with more customers than
+        this the whole procedure (reference clustering, resamples, assignment, ARI) runs
+        on a seeded random subsample of this many customers
+        (``numpy.random.default_rng([random_state, 7])``, the same rows as the
+        k-selection of :func:`cluster_customers`); ``n_customers_`` of the result says
+        how many. None: everyone.
 
     Returns
     -------
@@ -367,8 +420,11 @@ def cluster_stability(features: pd.DataFrame, k: int, *, method: str = "kmeans",
     if not isinstance(n_boot, (int, np.integer)) or isinstance(n_boot, bool) or n_boot < 1:
         raise ValueError(f"n_boot={n_boot!r}; expected a positive whole number of bootstrap samples")
     _, x = _prepare(features, columns, log, standardise)
+    k = _check_k(k, len(x))
+    rows_used = _sample_rows(len(x), sample, random_state, "sample")
+    if rows_used is not None:
+        x = x[rows_used]
     n = len(x)
-    k = _check_k(k, n)
     seeds = np.random.SeedSequence(random_state).generate_state(n_boot)
     rng = np.random.default_rng(random_state)
     ari = np.empty(n_boot)
@@ -379,4 +435,4 @@ def cluster_stability(features: pd.DataFrame, k: int, *, method: str = "kmeans",
             model = _model(method, k, int(seeds[b]), n_init).fit(x[rows])
             ari[b] = adjusted_rand_score(reference, model.predict(x))
     return StabilityResult(ari_=pd.Series(ari, index=pd.RangeIndex(n_boot, name="boot"), name="ari"), k=k,
-                           method=method)
+                           method=method, n_customers_=n)

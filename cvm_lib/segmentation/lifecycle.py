@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_lib.labels import check_lang
-from cvm_lib.segmentation._common import STAGE_LABELS, as_numeric_series, names
+from cvm_lib.segmentation._common import STAGE_LABELS, as_numeric_series, names, sorted_unique
 
 __all__ = ["STAGES", "lifecycle_stages"]
 
@@ -125,7 +125,7 @@ decline_gaps, lapse_gaps, min_gap_days, default_gap_days, p_decline, p_lapse :
     # Distinct (customer, day) pairs in order.
     span = int(days.max() - days.min()) + 1
     key = codes.astype(np.int64) * span + (days - days.min())
-    key = np.unique(key)
+    key = sorted_unique(key)
     cust, day = key // span, key % span + days.min()
     first_row = np.concatenate(([True], cust[1:] != cust[:-1]))
     n_days = np.bincount(cust, minlength=k)

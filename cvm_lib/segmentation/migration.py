@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from cvm_lib.labels import check_lang
-from cvm_lib.segmentation._common import TIER_LABELS, check_probability_thresholds, name, names, ordinal_positions
+from cvm_lib.segmentation._common import (TIER_LABELS, check_probability_thresholds, name, names, ordinal_positions,
+                                          sorted_unique)
 from cvm_lib.segmentation.pareto import _TOL
 
 __all__ = ["DEFAULT_TIER_SHARES", "tiers_by_period", "MigrationResult", "tier_migration"]
@@ -93,7 +94,7 @@ def tiers_by_period(tx: pd.DataFrame, *, period: str = "Q", method: str = "value
     n_per = int(ordinal.max()) - p0 + 1
     # Spend per (customer, period) with at least one purchase.
     key = codes.astype(np.int64) * n_per + (ordinal - p0)
-    uniq, inverse = np.unique(key, return_inverse=True)
+    uniq, inverse = sorted_unique(key, return_inverse=True)
     spend = np.bincount(inverse, weights=tx["amount"].to_numpy(dtype=np.float64))
     cust, per = uniq // n_per, uniq % n_per
 

@@ -38,7 +38,8 @@ import pandas as pd
 from cvm_lib.labels import check_lang
 from cvm_lib.labels import label as _unit_label
 from cvm_lib.segmentation._common import CN8_LABELS, RF10_LABELS, STAGE_LABELS, as_numeric_series, name
-from cvm_lib.segmentation.clustering import ClusterResult, StabilityResult, cluster_customers, cluster_stability
+from cvm_lib.segmentation.clustering import (CLUSTER_SAMPLE, ClusterResult, StabilityResult, cluster_customers,
+                                             cluster_stability)
 from cvm_lib.segmentation.grid import NineGridResult, nine_grid
 from cvm_lib.segmentation.lifecycle import STAGES, lifecycle_stages
 from cvm_lib.segmentation.migration import MigrationResult, tier_migration, tiers_by_period
@@ -102,6 +103,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "stat_value": ("Value", "数值"),
     "stat_k": ("Clusters k", "聚类数 k"),
     "stat_n_boot": ("Bootstrap samples", "自助抽样次数"),
+    "stat_customers": ("Customers resampled (seeded subsample above the cluster_sample)",
+                       "参与抽样的客户数（超过 cluster_sample 时为固定种子的子样本）"),
     "stat_ari_mean": ("Mean ARI", "ARI 均值"),
     "stat_ari_std": ("Standard deviation of the ARI", "ARI 标准差"),
     "stat_ari_min": ("Minimum ARI", "ARI 最小值"),
@@ -522,7 +525,7 @@ def _pattern(z: np.ndarray) -> str:
 
 def cluster_study(scores: pd.DataFrame, *, method: str = "kmeans", k: int | None = None,
                   k_range: Sequence[int] = range(2, 9), n_boot: int = 20, seed: int = 0,
-                  lang: str = "en") -> ClusterStudy:
+                  lang: str = "en", sample: int | None = CLUSTER_SAMPLE) -> ClusterStudy:
     """Cluster customers on recency, frequency and spend, with the k-selection scores,
     cluster profiles and bootstrap stability.
 
@@ -531,7 +534,11 @@ def cluster_study(scores: pd.DataFrame, *, method: str = "kmeans", k: int | None
     the silhouette (k-means) or the BIC (Gaussian mixture) unless given. Stability:
     ``n_boot`` bootstrap refits of the chosen k, compared with the full-data clustering
     by the adjusted Rand index (:func:`cluster_stability`). ``seed`` makes everything
-    reproducible.
+    reproducible. Above ``sample`` customers (default 50,000) the k-selection and the
+    bootstrap run on a seeded subsample of that many customers; the chosen k is refitted
+    on everyone, so profiles and labels cover all customers (``fit_sample`` of
+    :func:`cluster_customers`, ``sample`` of :func:`cluster_stability`). The stability
+    table states how many customers were resampled.
 
     Examples
     --------
@@ -547,9 +554,10 @@ def cluster_study(scores: pd.DataFrame, *, method: str = "kmeans", k: int | None
     check_lang(lang)
     _check_scores(scores, "cluster_study")
     features = list(_RFM)
-    result = cluster_customers(scores, method=method, k=k, k_range=k_range, columns=features, random_state=seed)
+    result = cluster_customers(scores, method=method, k=k, k_range=k_range, columns=features, random_state=seed,
+                               fit_sample=sample)
     stability = cluster_stability(scores, result.k_, method=method, n_boot=n_boot, random_state=seed,
-                                  columns=features)
+                                  columns=features, sample=sample)
     k_table = result.scores_.copy()
     k_table["chosen"] = k_table["chosen"].astype(bool)
     k_table.index.name = "k"
@@ -574,6 +582,7 @@ def cluster_study(scores: pd.DataFrame, *, method: str = "kmeans", k: int | None
     unit = _unit_text(scores.attrs.get("time_unit", "D"), lang)
 
     stats = stability.summary()
+    stats = pd.concat([stats.iloc[:2], pd.Series({"customers": float(stability.n_customers_)}), stats.iloc[2:]])
     stability_table = pd.DataFrame({"statistic": [study_label(f"stat_{s}", lang) for s in stats.index],
                                     "stat_value": stats.to_numpy(dtype=np.float64)})
     return ClusterStudy(result=result, stability=stability, k_table=_rename(k_table, lang), z=z_frame,

@@ -177,7 +177,8 @@ def line_costs(tx: pd.DataFrame, customers: pd.DataFrame | None, *, cogs_col: st
         frame = customer_frame(customers, (cost_to_serve_rate,))
         rates_by_customer = pd.Series(nonnegative_column(frame, cost_to_serve_rate, "<customers>"),
                                       index=frame.index)
-        rate = rates_by_customer.reindex(pd.Index(ids)).to_numpy(dtype=np.float64)
+        id_codes, id_values = pd.factorize(ids)  # one lookup per customer, not per line
+        rate = rates_by_customer.reindex(id_values).to_numpy(dtype=np.float64)[id_codes]
         if np.isnan(rate).any():
             absent = ids[np.isnan(rate)].unique()
             raise CvmDataError(f"{len(absent)} customer(s) of the log are not in the customers table "
@@ -197,7 +198,7 @@ def line_costs(tx: pd.DataFrame, customers: pd.DataFrame | None, *, cogs_col: st
             lines = np.ones(len(tx))
         cost_to_serve = cost_to_serve + cost_per_order / lines
         cts_source += f" + {cost_per_order} per order"
-    out = pd.DataFrame({"customer_id": ids.to_numpy(), "date": tx["date"].to_numpy(), "revenue": revenue,
+    out = pd.DataFrame({"customer_id": ids.array, "date": tx["date"].to_numpy(), "revenue": revenue,
                         "cogs": cogs, "cost_to_serve": cost_to_serve}, index=tx.index)
     out["margin"] = out["revenue"] - out["cogs"] - out["cost_to_serve"]
     out.attrs.update(cogs=cogs_source, cost_to_serve=cts_source)

@@ -67,11 +67,15 @@ def _base(tx: pd.DataFrame, customers: pd.DataFrame, *, channel_col: str | None,
         tx, days = tx.loc[days <= end_day], days[days <= end_day]
     lines = line_costs(tx, cust, cogs_col=cogs_col, default_margin=default_margin,
                        cost_to_serve_rate=cost_to_serve_rate, cost_per_order=cost_per_order)
-    absent = pd.Index(lines["customer_id"].unique()).difference(cust.index)
+    # Integer codes once (string ids hashed once per customer, not per line and lookup).
+    line_ids, uniq = pd.factorize(lines["customer_id"], sort=True)
+    uniq = pd.Index(uniq)
+    position = cust.index.get_indexer(uniq)
+    absent = uniq[position < 0]
     if len(absent):
         raise CvmDataError(f"{len(absent)} customer(s) of the log are not in the customers table, "
                            f"e.g. {list(absent[:3])}", source="<customers>", column="customer_id")
-    first = pd.Series(days, index=lines.index).groupby(lines["customer_id"].to_numpy()).min()
+    first = pd.Series(pd.Series(days).groupby(line_ids).min().to_numpy(), index=uniq)
     if acquisition_date_col in cust.columns:
         acq = cust[acquisition_date_col]
         if not pd.api.types.is_datetime64_any_dtype(acq.dtype) or acq.isna().any():
@@ -99,8 +103,11 @@ def _base(tx: pd.DataFrame, customers: pd.DataFrame, *, channel_col: str | None,
                          else 0.0)
     frame["observed_days"] = end_day - frame["acq_day"] + 1
     frame["code"] = np.arange(len(frame))
-    code = frame["code"].reindex(pd.Index(lines["customer_id"])).to_numpy()
-    lines = lines.assign(code=code, offset=days - frame["acq_day"].reindex(pd.Index(lines["customer_id"])).to_numpy())
+    # Every customer with a line is kept: bought by end_day, not before acquisition (checked above).
+    code_of_customer = np.full(len(cust), -1, dtype=np.int64)
+    code_of_customer[keep] = frame["code"].to_numpy()
+    code = code_of_customer[position][line_ids]
+    lines = lines.assign(code=code, offset=days - frame["acq_day"].to_numpy()[code])
     return _Base(frame, lines, end_day)
 
 
@@ -384,19 +391,19 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
             raise ValueError(f"prospects={prospects:g} is smaller than the {n} customers acquired")
         add("acquire", "conversion_rate", n / prospects, "share", n)
     # develop
-    tx_in = tx.loc[lines.index]
-    if category_col in tx_in.columns:
-        cats = pd.Series(tx_in[category_col].astype("str").to_numpy(), index=lines.index) \
-            .groupby(lines["customer_id"].to_numpy()).nunique().reindex(cust.index, fill_value=0)
+    if category_col in tx.columns:
+        cat_codes = pd.factorize(tx.loc[lines.index, category_col].astype("str"))[0]  # one column, not the log
+        cats = pd.Series(pd.Series(cat_codes).groupby(lines["code"].to_numpy()).nunique()
+                         .reindex(range(n), fill_value=0).to_numpy(), index=cust.index)
         add("develop", "cross_sell_rate", (cats >= 2).mean(), "share", n)
         add("develop", "categories_per_customer", cats.mean(), "categories", n)
     else:
         add("develop", "cross_sell_rate", np.nan, "share", 0, f"no {category_col!r} column in the log")
     year = np.floor(lines["offset"].to_numpy() / YEAR_DAYS).astype(np.int64)
     two_years = cust["observed_days"].to_numpy() >= 2 * YEAR_DAYS
-    spend = np.zeros((n, 2))
     first_two = year < 2
-    np.add.at(spend, (lines["code"].to_numpy()[first_two], year[first_two]), lines["revenue"].to_numpy()[first_two])
+    spend = np.bincount(lines["code"].to_numpy()[first_two] * 2 + year[first_two],
+                        weights=lines["revenue"].to_numpy()[first_two], minlength=2 * n).reshape(n, 2)
     both = two_years & (spend[:, 0] > 0) & (spend[:, 1] > 0)
     if both.any():
         add("develop", "spend_growth", spend[both, 1].sum() / spend[both, 0].sum() - 1.0, "share", both.sum())
@@ -407,7 +414,8 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
         frame = customer_frame(customers, (wallet_col,))
         wallet = pd.Series(nonnegative_column(frame, wallet_col, "<customers>"), index=frame.index) \
             .reindex(cust.index)
-        revenue = lines.groupby("customer_id")["revenue"].sum().reindex(cust.index, fill_value=0.0)
+        revenue = pd.Series(np.bincount(lines["code"].to_numpy(), weights=lines["revenue"].to_numpy(), minlength=n),
+                            index=cust.index)
         ok = wallet > 0
         add("develop", "share_of_wallet", (revenue[ok] / wallet[ok]).mean() if ok.any() else np.nan, "share",
             ok.sum(), "" if ok.any() else "no customer with a positive wallet")
@@ -416,7 +424,8 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
     eligible = int(ret["eligible"].sum())
     add("retain", "retention_12m", ret["retained"].sum() / eligible if eligible else np.nan, "share", eligible,
         "" if eligible else f"no customer observed for {retention_months + retention_window_months:g} months")
-    margin = lines.groupby("customer_id")["margin"].sum().reindex(cust.index, fill_value=0.0)
+    margin = pd.Series(np.bincount(lines["code"].to_numpy(), weights=lines["margin"].to_numpy(), minlength=n),
+                       index=cust.index)
     add("retain", "margin_to_date", margin.mean(), "currency", n)
     if clv is not None:
         values = as_series(clv, "clv")
