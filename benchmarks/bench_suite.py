@@ -15,10 +15,16 @@ with ``cvm run STUDY --data FILE`` in its own process and records
   durations from the output notebook), so that a regression points at the
   call that caused it.
 
+By default the studies run together, as a user runs them (``cvm run 00 01 02 03
+--data FILE``: the log is loaded and validated once, in the ``cvm`` process, and
+every study reads the validated snapshot); ``--separately`` runs one ``cvm run``
+per study, so that each study's own time and memory show.
+
 Usage::
 
     python benchmarks/bench_suite.py                       # 1M customers (~10M rows)
     python benchmarks/bench_suite.py --customers 1e5       # while iterating
+    python benchmarks/bench_suite.py --separately           # one cvm run per study
     python benchmarks/bench_suite.py --studies 03_retention --cells 10
     python benchmarks/bench_suite.py --json reports/bench_suite.json
 
@@ -88,11 +94,13 @@ def _tree_rss(root_pid: int) -> tuple[int, int]:
     return total, largest
 
 
-def run_study(study: str, data: Path, out: Path, extra: list[str]) -> dict:
+def run_study(study: str | list[str], data: Path, out: Path, extra: list[str]) -> dict:
+    """One ``cvm run`` of ``study`` (a name, or several names run together in one process)."""
+    names = [study] if isinstance(study, str) else list(study)
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     cvm = Path(sys.executable).with_name("cvm")
     cmd = [str(cvm) if cvm.exists() else sys.executable, *([] if cvm.exists() else ["-m", "cvm_lib.cli"]),
-           "run", study, "--data", str(data), "--out", str(out), "--quiet", *extra]
+           "run", *names, "--data", str(data), "--out", str(out), "--quiet", *extra]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = {"sum": 0, "max": 0}
@@ -111,8 +119,8 @@ def run_study(study: str, data: Path, out: Path, extra: list[str]) -> dict:
     seconds = time.perf_counter() - start
     done.set()
     poller.join()
-    cells = _cell_times(out / "latest" / f"{study}.ipynb")
-    return {"study": study, "seconds": seconds, "peak_mb": peak["sum"] / 1e6, "largest_process_mb": peak["max"] / 1e6,
+    cells = sorted((c for name in names for c in _cell_times(out / "latest" / f"{name}.ipynb")), reverse=True)
+    return {"study": " + ".join(names), "seconds": seconds, "peak_mb": peak["sum"] / 1e6, "largest_process_mb": peak["max"] / 1e6,
             "returncode": proc.returncode, "cells": cells, "output": output[-3000:] if proc.returncode else ""}
 
 
@@ -139,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cells", type=int, default=5, help="slowest cells shown per study")
     parser.add_argument("--json", help="also write the figures as JSON")
     parser.add_argument("-p", "--parameter", action="append", default=[], help="passed to cvm run")
+    parser.add_argument("--separately", action="store_true",
+                        help="one cvm run per study (each loads and validates the log itself) instead of one "
+                             "cvm run of all studies, which validates the log once and shares its snapshot")
     args = parser.parse_args(argv)
 
     tmp = Path(args.tmpdir)
@@ -159,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
     extra = [x for p in args.parameter for x in ("-p", p)]
     results = []
-    for study in args.studies:
+    for study in (args.studies if args.separately else [args.studies]):
         print(f"running {study} ...", file=sys.stderr, flush=True)
         results.append(run_study(study, data, tmp / "reports", extra))
         r = results[-1]
