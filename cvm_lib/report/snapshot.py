@@ -128,23 +128,42 @@ class PreparedData:
     """
 
     source: Any  # cvm_lib.sources.DataSource
-    tx: pd.DataFrame
+    tx: pd.DataFrame | None
     raw_sha256: dict[str, str]
     studies: tuple[str, ...] = ()
     written: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def write(self, run_folder: Path) -> Path:
-        """Write the snapshot under ``run_folder``; return its path."""
+        """Write the snapshot under ``run_folder``; return its path.
+
+        The in-memory log is released afterwards: the studies read the snapshot, and the
+        ``cvm`` process should not hold a second copy of a large log while their kernels run.
+        """
         path = Path(run_folder) / SNAPSHOT_FILE
         self.written = write_snapshot(self.tx, path, source=self.source.describe(), raw_sha256=self.raw_sha256)
+        self._summarise()
+        self.tx = None
+        try:
+            import pyarrow as pa
+
+            pa.default_memory_pool().release_unused()
+        except Exception:  # noqa: BLE001 - releasing memory is best effort
+            pass
         return path
+
+    def _summarise(self) -> None:
+        if not self.facts and self.tx is not None:
+            report = self.tx.attrs.get("load_report", {})
+            self.facts = {"rows": len(self.tx), "customers": int(self.tx["customer_id"].nunique()),
+                          "load_report": _jsonable({k: report.get(k) for k in ("rows_read", "rows_kept", "columns",
+                                                                               "encoding", "problems")
+                                                    if k in report})}
 
     def manifest_entry(self) -> dict[str, Any]:
         """The manifest's ``data`` section (snapshot path relative to the run folder)."""
-        report = self.tx.attrs.get("load_report", {})
+        self._summarise()
         return {**self.source.describe(), "display": self.source.display, "studies": list(self.studies),
                 "snapshot": SNAPSHOT_FILE, "snapshot_sha256": self.written.get("sha256"),
-                "rows": len(self.tx), "customers": int(self.tx["customer_id"].nunique()),
-                "raw_sha256": dict(self.raw_sha256),
-                "load_report": _jsonable({k: report.get(k) for k in ("rows_read", "rows_kept", "columns",
-                                                                     "encoding", "problems") if k in report})}
+                "rows": self.facts["rows"], "customers": self.facts["customers"],
+                "raw_sha256": dict(self.raw_sha256), "load_report": self.facts["load_report"]}
