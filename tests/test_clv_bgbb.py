@@ -62,13 +62,6 @@ def test_new_customer_tracking_plot(model):
     assert model.expected_purchases_new(0) == 0.0
 
 
-@pytest.fixture(scope="module")
-def lifetimes_module():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pytest.importorskip("lifetimes")
-
-
 def test_equals_lifetimes(model, data, lifetimes_module):
     x, t, n = (data[c].to_numpy() for c in ("frequency", "recency", "n_periods"))
     fitter = lifetimes_module.BetaGeoBetaBinomFitter

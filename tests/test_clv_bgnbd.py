@@ -21,21 +21,8 @@ from cvm_lib.summary import calibration_holdout
 
 
 @pytest.fixture(scope="module")
-def cal() -> pd.DataFrame:
-    return calibration_holdout(cdnow(sample=True), calibration_end="1997-09-30", observation_end="1998-06-30",
-                               time_unit="W")
-
-
-@pytest.fixture(scope="module")
 def bg(cal) -> BetaGeo:
     return BetaGeo().fit(cal)
-
-
-@pytest.fixture(scope="module")
-def lifetimes_module():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pytest.importorskip("lifetimes")
 
 
 def sample_order(cal: pd.DataFrame) -> pd.DataFrame:

@@ -38,12 +38,6 @@ GP, GD = np.array([0.5, -0.3]), np.array([0.7])
 
 
 @pytest.fixture(scope="module")
-def cal():
-    return calibration_holdout(cdnow(sample=True), calibration_end="1997-09-30", observation_end="1998-06-30",
-                               time_unit="W")
-
-
-@pytest.fixture(scope="module")
 def pnbd_data():
     return simulate_pnbd(2000, 0.8, 5.0, 0.6, 20.0, GP, GD, seed=11)
 

@@ -18,12 +18,6 @@ from test_clv_bgnbd import row_summary, sample_order, wald_p_value
 
 
 @pytest.fixture(scope="module")
-def cal() -> pd.DataFrame:
-    return calibration_holdout(cdnow(sample=True), calibration_end="1997-09-30", observation_end="1998-06-30",
-                               time_unit="W")
-
-
-@pytest.fixture(scope="module")
 def repeaters(cal) -> pd.DataFrame:
     return cal[cal["frequency"] > 0]
 
@@ -65,13 +59,6 @@ def test_expected_spend_is_a_credibility_weighted_mean(model):
     weights = p * data["frequency"] / (p * data["frequency"] + q - 1)
     np.testing.assert_allclose(spend, weights * 100 + (1 - weights) * population, rtol=1e-12)
     assert spend.is_monotonic_increasing and spend.iloc[-1] == pytest.approx(100, abs=0.05)
-
-
-@pytest.fixture(scope="module")
-def lifetimes_module():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pytest.importorskip("lifetimes")
 
 
 def test_equals_lifetimes(repeaters, model, lifetimes_module):

@@ -16,12 +16,6 @@ TRUE = pd.Series({"r": 0.8, "alpha": 5.0, "a": 1.0, "b": 3.0})
 KW = dict(horizon=20, margin=1.0, discount_rate=0.0, time_unit="W", step=4)
 
 
-@pytest.fixture(scope="module")
-def cal():
-    return calibration_holdout(cdnow(sample=True), calibration_end="1997-09-30", observation_end="1998-06-30",
-                               time_unit="W")
-
-
 def _at(params):
     model = BetaGeo()
     model.params_ = params.copy()

@@ -23,21 +23,8 @@ PUBLISHED = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
 
 
 @pytest.fixture(scope="module")
-def cal() -> pd.DataFrame:
-    return calibration_holdout(cdnow(sample=True), calibration_end="1997-09-30", observation_end="1998-06-30",
-                               time_unit="W")
-
-
-@pytest.fixture(scope="module")
 def model(cal) -> ParetoNBD:
     return ParetoNBD().fit(cal)
-
-
-@pytest.fixture(scope="module")
-def lifetimes_module():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pytest.importorskip("lifetimes")
 
 
 def with_params(cal, params) -> ParetoNBD:

@@ -13,12 +13,6 @@ from cvm_lib.summary import calibration_holdout
 
 
 @pytest.fixture(scope="module")
-def cal() -> pd.DataFrame:
-    return calibration_holdout(cdnow(sample=True), calibration_end="1997-09-30", observation_end="1998-06-30",
-                               time_unit="W")
-
-
-@pytest.fixture(scope="module")
 def models(cal):
     return BetaGeo().fit(cal), GammaGamma().fit(cal[cal["frequency"] > 0])
 

@@ -11,16 +11,6 @@ from cvm_lib.summary import calibration_holdout, cohort_table, rfm_summary, unit
 
 
 @pytest.fixture(scope="module")
-def cdnow_sample():
-    return cdnow(sample=True)
-
-
-@pytest.fixture(scope="module")
-def cdnow_master():
-    return cdnow()
-
-
-@pytest.fixture(scope="module")
 def sample_cal_holdout(cdnow_sample):
     return calibration_holdout(cdnow_sample, calibration_end="1997-09-30", observation_end="1998-06-30",
                                time_unit="W")
