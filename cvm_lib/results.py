@@ -32,6 +32,7 @@ STUDY_ENV = "CVM_STUDY"
 
 _RECORDS: list[dict[str, Any]] = []
 _TABLES: dict[str, str] = {}
+_TABLE_INFO: dict[str, dict[str, Any]] = {}
 
 
 def _plain(value: Any, name: str) -> Any:
@@ -77,13 +78,16 @@ def _write() -> None:
     folder, study = target
     folder.mkdir(parents=True, exist_ok=True)
     payload = {"study": study, "results": _RECORDS, "tables": _TABLES}
+    if _TABLE_INFO:
+        payload["table_info"] = _TABLE_INFO
     text = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     tmp = folder / f".{study}.json.tmp"
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, folder / f"{study}.json")
 
 
-def record(name: str, value: Any, unit: str = "", *, label: str | None = None, headline: bool = False) -> Any:
+def record(name: str, value: Any, unit: str = "", *, label: str | dict[str, str] | None = None,
+           headline: bool = False, assumption: str | dict[str, str] | None = None) -> Any:
     """Record one key figure of the study; returns ``value`` so it can be displayed inline.
 
     Parameters
@@ -94,10 +98,13 @@ def record(name: str, value: Any, unit: str = "", *, label: str | None = None, h
         Plain values only; NaN and infinity are refused.
     unit : str
         Unit of the value (``"USD"``, ``"weeks"``, ``"share"``); empty for counts.
-    label : str, optional
-        Human-readable label, in the study's language.
+    label : str or dict, optional
+        Human-readable label; studies give ``{"en": ..., "zh": ...}`` so that the file
+        does not depend on the report language.
     headline : bool
         Show it on the run's index page.
+    assumption : str or dict, optional
+        The assumption the figure rests on (``{"en": ..., "zh": ...}``), shown beside it.
 
     Examples
     --------
@@ -108,6 +115,8 @@ def record(name: str, value: Any, unit: str = "", *, label: str | None = None, h
     """
     entry = {"name": str(name), "value": _plain(value, name), "unit": unit, "label": label or str(name),
              "headline": bool(headline)}
+    if assumption:
+        entry["assumption"] = _plain(assumption, name)
     for i, existing in enumerate(_RECORDS):
         if existing["name"] == entry["name"]:
             _RECORDS[i] = entry
@@ -165,17 +174,23 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def record_table(name: str, table: pd.DataFrame, *, index: bool = True) -> pd.DataFrame:
+def record_table(name: str, table: pd.DataFrame, *, index: bool = True,
+                 info: dict[str, Any] | None = None) -> pd.DataFrame:
     """Record a table: written as ``results/<study>__<name>.csv`` (UTF-8 with BOM, for Excel).
 
     Text cells that a spreadsheet would run as formulas are neutralised in the file
-    (see :func:`neutralise_formulas`). Returns the table unchanged, so it can be the last line of a cell.
+    (see :func:`neutralise_formulas`). ``info`` (language-independent: the table's label
+    context and header fields) is kept in the JSON's ``table_info`` so the run's
+    spreadsheet can show the headers translated. Returns the table unchanged, so it can be
+    the last line of a cell.
     """
     if not isinstance(table, pd.DataFrame):
         table = pd.DataFrame(table)
     target = _target()
     file_name = f"{_slug(target[1]) if target else 'study'}__{_slug(name)}.csv"
     _TABLES[str(name)] = file_name
+    if info is not None:
+        _TABLE_INFO[str(name)] = _plain(info, name)
     if target is not None:
         folder, _ = target
         folder.mkdir(parents=True, exist_ok=True)
@@ -200,3 +215,4 @@ def reset() -> None:
     """Forget what was recorded (a new study in the same session)."""
     _RECORDS.clear()
     _TABLES.clear()
+    _TABLE_INFO.clear()

@@ -24,7 +24,7 @@ from cvm_lib.labels import check_lang, label
 
 __all__ = ["set_theme", "cjk_font_name", "plot_activity", "plot_new_customers", "plot_rfm_distributions",
            "plot_heatmap", "plot_share_bars", "plot_lorenz", "plot_survival", "plot_forest", "plot_lift",
-           "plot_lines", "plot_radar", "plot_waterfall", "thin_curve", "sample_points", "MAX_CURVE_POINTS",
+           "plot_lines", "plot_gain", "plot_radar", "plot_waterfall", "thin_curve", "sample_points", "MAX_CURVE_POINTS",
            "MAX_SCATTER_POINTS"]
 
 _SYSTEM_CJK = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Source Han Sans SC", "Source Han Sans CN",
@@ -161,71 +161,84 @@ def plot_rfm_distributions(summary: pd.DataFrame, *, lang: str = "en", max_frequ
     return fig
 
 
-# --------------------------------------------------------------------------- generic study figures
-# Each takes a tidy table and text already in the report's language (``label`` passes
-# unknown keys through, so callers may give either a label key or the text itself).
+# --------------------------------------------------------------------------- generic figures
+# seaborn's convention: a tidy table and column names in, ``ax=None`` (a new figure) or an
+# Axes to draw on, the Axes out. Text (titles, axis labels) is passed in already in the
+# report's language: the study modules look it up in cvm_lib.labels; nothing here translates.
 
 
-def plot_heatmap(table: pd.DataFrame, *, title: str = "", xlabel: str = "", ylabel: str = "", fmt: str = ".0f",
-                 cmap: str = "Blues", lang: str = "en", center: float | None = None,
-                 annotations: pd.DataFrame | None = None) -> plt.Figure:
+def _axes(ax: plt.Axes | None, figsize: tuple[float, float], polar: bool = False) -> plt.Axes:
+    if ax is not None:
+        return ax
+    fig = plt.figure(figsize=figsize)
+    return fig.add_subplot(projection="polar") if polar else fig.add_subplot()
+
+
+def plot_heatmap(table: pd.DataFrame, *, ax: plt.Axes | None = None, title: str = "", xlabel: str = "",
+                 ylabel: str = "", fmt: str = ".0f", cmap: str = "Blues", center: float | None = None,
+                 annotations: pd.DataFrame | None = None, colorbar: bool = True) -> plt.Axes:
     """Annotated heatmap of a matrix (segments, nine-grid, transition matrix, cohort rates).
 
     Missing cells stay blank. ``annotations`` (same shape, text) replaces the numbers shown.
+
+    >>> ax = plot_heatmap(pd.DataFrame([[1, 2], [3, 4]], index=["a", "b"], columns=["x", "y"]), title="t")
+    >>> ax.get_title()
+    't'
     """
     rows, cols = table.shape
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * cols + 2.5), max(3.2, 0.5 * rows + 1.5)))
+    ax = _axes(ax, (max(5.0, 0.9 * cols + 2.5), max(3.2, 0.5 * rows + 1.5)))
     annot = annotations.to_numpy() if annotations is not None else True
     sns.heatmap(table.astype("float64"), annot=annot, fmt="" if annotations is not None else fmt, cmap=cmap,
-                center=center, linewidths=0.5, cbar=True, ax=ax)
+                center=center, linewidths=0.5, cbar=colorbar, ax=ax)
     ax.tick_params(axis="y", labelrotation=0)
-    ax.set_title(label(title, lang))
-    ax.set_xlabel(label(xlabel, lang))
-    ax.set_ylabel(label(ylabel, lang))
-    fig.tight_layout()
-    return fig
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
 
 
-def plot_share_bars(table: pd.DataFrame, *, count: str, share: str, title: str = "", lang: str = "en",
-                    count_label: str = "customers", share_label: str = "value share") -> plt.Figure:
-    """Horizontal bars of group sizes with each group's share of value marked beside them."""
+def plot_share_bars(table: pd.DataFrame, *, count: str, share: str, group: str | None = None,
+                    ax: plt.Axes | None = None, title: str = "", xlabel: str = "") -> plt.Axes:
+    """Horizontal bars of group sizes (``count``) with each group's share (``share``, 0–1) beside them.
+
+    Groups are the ``group`` column (default: the index).
+    """
     ordered = table.sort_values(count)
-    fig, ax = plt.subplots(figsize=(9, max(3.0, 0.45 * len(ordered) + 1.2)))
-    ax.barh([str(i) for i in ordered.index], ordered[count], color=sns.color_palette(PALETTE)[0], alpha=0.8)
+    names = [str(v) for v in (ordered[group] if group else ordered.index)]
+    ax = _axes(ax, (9, max(3.0, 0.45 * len(ordered) + 1.2)))
+    ax.barh(names, ordered[count], color=sns.color_palette(PALETTE)[0], alpha=0.8)
     for y, (n, v) in enumerate(zip(ordered[count], ordered[share], strict=True)):
         ax.text(n, y, f"  {v:.1%}", va="center", fontsize=9)
-    ax.set_xlabel(f"{label(count_label, lang)}  ({label(share_label, lang)} →)")
-    ax.set_title(label(title, lang))
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
     ax.margins(x=0.15)
-    fig.tight_layout()
-    return fig
+    return ax
 
 
-def plot_lorenz(curve: pd.DataFrame, *, gini: float | None = None, x: str = "customer_share",
-                y: str = "value_share", title: str = "", lang: str = "en") -> plt.Figure:
-    """Lorenz curve (customers ranked from least to most valuable) with the equality line."""
-    fig, ax = plt.subplots(figsize=(5.5, 5.2))
+def plot_lorenz(curve: pd.DataFrame, *, x: str = "customer_share", y: str = "value_share", ax: plt.Axes | None = None,
+                title: str = "", xlabel: str = "", ylabel: str = "", line_label: str | None = None) -> plt.Axes:
+    """Lorenz curve (customers ranked from least to most valuable) with the equality line.
+
+    Long curves are thinned for drawing (:func:`thin_curve`); numbers are never computed here.
+    """
+    ax = _axes(ax, (5.5, 5.2))
     curve = thin_curve(curve)
-    ax.plot(curve[x], curve[y], color=sns.color_palette(PALETTE)[0], lw=2, label=label(title or "Lorenz", lang))
+    ax.plot(curve[x], curve[y], color=sns.color_palette(PALETTE)[0], lw=2, label=line_label)
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
     ax.fill_between(curve[x], curve[y], curve[x], alpha=0.15)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel(label("cumulative share of customers", lang))
-    ax.set_ylabel(label("cumulative share of value", lang))
-    heading = label(title, lang)
-    if gini is not None:
-        heading = f"{heading}  (Gini = {gini:.3f})".strip()
-    ax.set_title(heading)
-    fig.tight_layout()
-    return fig
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
 
 
 def plot_survival(curves: pd.DataFrame, *, time: str = "time", survival: str = "survival", group: str | None = "group",
-                  lower: str | None = "lower", upper: str | None = "upper", title: str = "", xlabel: str = "",
-                  lang: str = "en") -> plt.Figure:
+                  lower: str | None = "lower", upper: str | None = "upper", ax: plt.Axes | None = None,
+                  title: str = "", xlabel: str = "", ylabel: str = "") -> plt.Axes:
     """Step survival curves (Kaplan-Meier) per group with confidence bands, from a long table."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax = _axes(ax, (8, 4.5))
     groups = curves.groupby(group, sort=True) if group and group in curves else [("", curves)]
     for (name, part), color in zip(groups, sns.color_palette(PALETTE), strict=False):
         part = part.sort_values(time)
@@ -233,95 +246,103 @@ def plot_survival(curves: pd.DataFrame, *, time: str = "time", survival: str = "
         if lower in part and upper in part:
             ax.fill_between(part[time], part[lower], part[upper], step="post", color=color, alpha=0.15)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel(label(xlabel, lang))
-    ax.set_ylabel(label("share still active", lang))
-    ax.set_title(label(title, lang))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     if group and group in curves:
         ax.legend()
-    fig.tight_layout()
-    return fig
+    return ax
 
 
 def plot_forest(table: pd.DataFrame, *, estimate: str = "estimate", lower: str = "lower", upper: str = "upper",
-                reference: float = 1.0, log_scale: bool = True, title: str = "", xlabel: str = "",
-                lang: str = "en") -> plt.Figure:
-    """Forest plot of estimates with intervals (hazard or odds ratios), one row per index entry."""
-    fig, ax = plt.subplots(figsize=(7.5, max(2.5, 0.45 * len(table) + 1.2)))
+                term: str | None = None, reference: float = 1.0, log_scale: bool = True, ax: plt.Axes | None = None,
+                title: str = "", xlabel: str = "") -> plt.Axes:
+    """Forest plot of estimates with intervals (hazard or odds ratios), one row per term.
+
+    Terms are the ``term`` column (default: the index), read by name, never by position.
+    """
+    ax = _axes(ax, (7.5, max(2.5, 0.45 * len(table) + 1.2)))
     y = range(len(table))
     ax.errorbar(table[estimate], y, xerr=[table[estimate] - table[lower], table[upper] - table[estimate]],
                 fmt="o", color=sns.color_palette(PALETTE)[0], capsize=3)
     ax.axvline(reference, ls="--", color="grey", lw=1)
-    ax.set_yticks(list(y), [str(i) for i in table.index])
+    ax.set_yticks(list(y), [str(i) for i in (table[term] if term else table.index)])
     if log_scale:
         ax.set_xscale("log")
-    ax.set_xlabel(label(xlabel, lang))
-    ax.set_title(label(title, lang))
-    fig.tight_layout()
-    return fig
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    return ax
 
 
-def plot_lines(table: pd.DataFrame, *, x: str, y: str, group: str | None = None, title: str = "",
-               xlabel: str = "", ylabel: str = "", lang: str = "en", style: str | None = None,
-               markers: bool = True) -> plt.Figure:
+def plot_lines(table: pd.DataFrame, *, x: str, y: str, group: str | None = None, ax: plt.Axes | None = None,
+               title: str = "", xlabel: str = "", ylabel: str = "", style: str | None = None,
+               markers: bool = True) -> plt.Axes:
     """Lines from a long table (retention curves, projections vs actual, value vs retention)."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax = _axes(ax, (8, 4.5))
     sns.lineplot(data=table, x=x, y=y, hue=group, style=style, markers=markers, dashes=style is not None, ax=ax)
-    ax.set_xlabel(label(xlabel or x, lang))
-    ax.set_ylabel(label(ylabel or y, lang))
-    ax.set_title(label(title, lang))
-    fig.tight_layout()
-    return fig
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
 
 
-def plot_lift(table: pd.DataFrame, *, x: str = "share_targeted", gain: str = "gain", lift: str = "lift",
-              group: str | None = "model", title: str = "", lang: str = "en") -> plt.Figure:
-    """Cumulative gain (left) and lift (right) of churn models, from a long table."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    sns.lineplot(data=table, x=x, y=gain, hue=group, marker="o", ax=left)
-    left.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
-    left.set_xlabel(label("share of customers targeted", lang))
-    left.set_ylabel(label("share of churners found", lang))
-    sns.lineplot(data=table, x=x, y=lift, hue=group, marker="o", ax=right, legend=False)
-    right.axhline(1.0, ls="--", color="grey", lw=1)
-    right.set_xlabel(label("share of customers targeted", lang))
-    right.set_ylabel(label("lift", lang))
-    fig.suptitle(label(title, lang))
-    fig.tight_layout()
-    return fig
+def plot_gain(table: pd.DataFrame, *, x: str = "share_targeted", gain: str = "gain", group: str | None = "model",
+              ax: plt.Axes | None = None, title: str = "", xlabel: str = "", ylabel: str = "") -> plt.Axes:
+    """Cumulative gain curves (share of positives found against share targeted) with the random line."""
+    ax = _axes(ax, (5.5, 4.2))
+    sns.lineplot(data=table, x=x, y=gain, hue=group, marker="o", ax=ax)
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
 
 
-def plot_radar(scores: pd.DataFrame, *, title: str = "", lang: str = "en") -> plt.Figure:
-    """Radar chart: one polygon per row (unit), one axis per column (indicator score, 0–1)."""
-    import numpy as np
+def plot_lift(table: pd.DataFrame, *, x: str = "share_targeted", lift: str = "lift", group: str | None = "model",
+              ax: plt.Axes | None = None, title: str = "", xlabel: str = "", ylabel: str = "") -> plt.Axes:
+    """Lift curves (rate in the targeted share over the overall rate) with the line at 1."""
+    ax = _axes(ax, (5.5, 4.2))
+    sns.lineplot(data=table, x=x, y=lift, hue=group, marker="o", ax=ax)
+    ax.axhline(1.0, ls="--", color="grey", lw=1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
 
+
+def plot_radar(scores: pd.DataFrame, *, ax: plt.Axes | None = None, title: str = "") -> plt.Axes:
+    """Radar chart: one polygon per row (unit), one axis per column (indicator score, 0–1).
+
+    ``ax`` must be a polar Axes when given.
+    """
     angles = np.linspace(0, 2 * np.pi, scores.shape[1], endpoint=False)
     closed = np.concatenate([angles, angles[:1]])
-    fig = plt.figure(figsize=(6.5, 6.5))
-    ax = fig.add_subplot(projection="polar")
+    ax = _axes(ax, (6.5, 6.5), polar=True)
     for (name, row), color in zip(scores.iterrows(), sns.color_palette(PALETTE, len(scores)), strict=False):
         values = np.concatenate([row.to_numpy(dtype=float), row.to_numpy(dtype=float)[:1]])
         ax.plot(closed, values, color=color, label=str(name))
         ax.fill(closed, values, color=color, alpha=0.08)
     ax.set_xticks(angles, [str(c) for c in scores.columns])
-    ax.set_title(label(title, lang))
+    ax.set_title(title)
     ax.legend(loc="upper right", bbox_to_anchor=(1.3, 1.1), fontsize=8)
-    fig.tight_layout()
-    return fig
+    return ax
 
 
-def plot_waterfall(steps: pd.Series, *, title: str = "", lang: str = "en", total_label: str = "total") -> plt.Figure:
-    """Waterfall of additive steps (e.g. acquisition cost → margins → CLV), with the total."""
-    import numpy as np
+def plot_waterfall(steps: pd.Series, *, ax: plt.Axes | None = None, title: str = "", total_label: str = "") -> plt.Axes:
+    """Waterfall of additive steps (e.g. acquisition cost → margins → CLV), with the total bar.
 
+    >>> ax = plot_waterfall(pd.Series([-10.0, 25.0], index=["cost", "margin"]), total_label="CLV")
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['cost', 'margin', 'CLV']
+    """
     values = steps.to_numpy(dtype=float)
     starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
-    names = [str(i) for i in steps.index] + [label(total_label, lang)]
+    names = [str(i) for i in steps.index] + [total_label]
     colors = [sns.color_palette(PALETTE)[2] if v >= 0 else sns.color_palette(PALETTE)[3] for v in values]
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 2), 4.5))
+    ax = _axes(ax, (max(6.0, 1.1 * len(names) + 2), 4.5))
     ax.bar(names[:-1], values, bottom=starts, color=colors)
     ax.bar(names[-1], values.sum(), color=sns.color_palette(PALETTE)[0])
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_title(label(title, lang))
+    ax.set_title(title)
     plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
-    fig.tight_layout()
-    return fig
+    return ax
