@@ -56,6 +56,7 @@ __all__ = [
     "load_transactions",
     "validate_transactions",
     "quality_table",
+    "QUALITY_PROBLEMS",
     "detect_encoding",
     "parse_dates",
     "parse_amounts",
@@ -1391,63 +1392,84 @@ LOAD_OPTIONS = ("sep", "encoding", "header", "header_row", "names", "sheet", "sh
                 "decimal", "timezone", "allow_partial_dates", "date_window", "observation_end")
 
 
-_QUALITY_ZH = {
-    "source": "数据来源", "rows read": "读取行数", "rows kept": "保留行数", "customers": "客户数",
-    "first date": "最早日期", "last date": "最晚日期", "total amount": "总金额", "encoding": "文件编码",
-    "problems found": "发现的问题", "none": "无", "missing customer id": "缺失客户编号",
-    "date that cannot be parsed": "无法识别的日期", "amount that is not a number": "非数字金额",
-    "date after the observation end": "晚于观察期末的日期", "exact duplicate row": "完全重复的行",
-    "negative amount (return or refund)": "负金额（退货或退款）", "zero amount": "零金额",
-    "return larger than the customer's earlier purchases": "退货金额超过该客户此前的购买",
-    "date outside the allowed window": "超出允许区间的日期",
-    "timestamps with a time-zone offset": "带时区偏移的时间戳", "partial date (month or year only)": "不完整日期（仅年或年月）",
-    "Excel serial day numbers": "Excel 日期序列号", "first day of the period": "取该期第一天", "read as dates": "已按日期读取",
-    "header row": "表头行", "sheet": "工作表", "files": "文件数",
-    "dropped": "已删除", "kept": "已保留", "netted": "已冲减", "item": "项目", "value": "数值", "policy": "处理策略",
+#: Stable ids of the problems of a load report (``load_report["problems"][i]["problem"]``).
+QUALITY_PROBLEMS = {
+    "missing customer id": "missing_customer_id", "date that cannot be parsed": "unparseable_date",
+    "amount that is not a number": "non_numeric_amount", "date after the observation end": "future_date",
+    "date outside the allowed window": "out_of_window_date", "exact duplicate row": "duplicate_row",
+    "negative amount (return or refund)": "negative_amount", "zero amount": "zero_amount",
+    "return larger than the customer's earlier purchases": "unmatched_return",
+    "timestamps with a time-zone offset": "timezone_offset", "partial date (month or year only)": "partial_date",
+    "Excel serial day numbers": "excel_serial_date",
 }
+_QUALITY_ACTIONS = {"dropped": "dropped", "kept": "kept", "netted": "netted",
+                    "first day of the period": "first_day_of_period", "read as dates": "read_as_dates"}
 
 
-def quality_table(tx: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+def _quality_action(text: str) -> str:
+    if text in _QUALITY_ACTIONS:
+        return _QUALITY_ACTIONS[text]
+    if text.startswith("converted to "):
+        return "converted_to_timezone"
+    if text.startswith("remainder ") and text.endswith(" not kept"):
+        return "remainder_not_kept"
+    return text
+
+
+def quality_table(tx: pd.DataFrame) -> pd.DataFrame:
     """A data-quality table for a loaded log: one row per check, with the policy applied.
 
-    Works on any tidy log; without a load report (a frame built by hand) only the
-    size and date range are shown. ``lang="zh"`` labels it in Chinese.
+    Works on any tidy log; without a load report (a frame built by hand) only the size
+    and date range are shown. Columns are stable identifiers, the same in every language
+    (a report translates them when it shows the table):
+
+    ``item``
+        what the row is: ``source``, ``rows_read``, ``rows_kept``, ``customers``,
+        ``first_date``, ``last_date``, ``total_amount``, ``encoding``, ``sheet``,
+        ``header_row``, ``files``, ``problems_found`` (0 when none), or the id of a
+        problem (:data:`QUALITY_PROBLEMS`, e.g. ``negative_amount``);
+    ``column``
+        the user's column a problem was found in (empty otherwise);
+    ``value``
+        the value of the item (text, a count, an amount, a date as ``YYYY-MM-DD``), for a
+        problem the number of rows it affects;
+    ``policy``
+        the option and value applied (``on_negative=drop``), empty for plain items;
+    ``action``
+        what was done: ``dropped``, ``kept``, ``netted``, ``converted_to_timezone``,
+        ``first_day_of_period``, ``read_as_dates``, ``remainder_not_kept``;
+        ``none`` on the ``problems_found`` row when there were none.
 
     Examples
     --------
     >>> tx = validate_transactions(pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1.0]}))
-    >>> quality_table(tx).set_index("item").loc["customers", "value"]
-    '1'
-    >>> quality_table(tx, lang="zh").columns.tolist()
-    ['项目', '数值', '处理策略']
+    >>> table = quality_table(tx)
+    >>> table.columns.tolist()
+    ['item', 'column', 'value', 'policy', 'action']
+    >>> table.set_index("item").loc[["customers", "first_date", "problems_found"], "value"].tolist()
+    [1, '2024-01-01', 0]
     """
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang={lang!r}; use 'en' or 'zh'")
-
-    def t(text: str) -> str:
-        return _QUALITY_ZH.get(text, text) if lang == "zh" else text
-
     report = tx.attrs.get("load_report", {})
-    rows = [
-        (t("source"), str(report.get("source", "<DataFrame>")), ""),
-        (t("rows read"), f"{report.get('rows_read', len(tx)):,}", ""),
-        (t("rows kept"), f"{len(tx):,}", ""),
-        (t("customers"), f"{tx['customer_id'].nunique():,}", ""),
-        (t("first date"), str(tx["date"].min().date()) if len(tx) else "", ""),
-        (t("last date"), str(tx["date"].max().date()) if len(tx) else "", ""),
-        (t("total amount"), f"{tx['amount'].sum():,.2f}", ""),
+    rows: list[tuple[str, str, Any, str, str]] = [
+        ("source", "", str(report.get("source", "<DataFrame>")), "", ""),
+        ("rows_read", "", int(report.get("rows_read", len(tx))), "", ""),
+        ("rows_kept", "", int(len(tx)), "", ""),
+        ("customers", "", int(tx["customer_id"].nunique()), "", ""),
+        ("first_date", "", tx["date"].min().date().isoformat() if len(tx) else "", "", ""),
+        ("last_date", "", tx["date"].max().date().isoformat() if len(tx) else "", "", ""),
+        ("total_amount", "", round(float(tx["amount"].sum()), 2), "", ""),
     ]
     if report.get("encoding"):
-        rows.append((t("encoding"), report["encoding"], ""))
+        rows.append(("encoding", "", str(report["encoding"]), "", ""))
     if report.get("sheet") is not None:
-        rows.append((t("sheet"), str(report["sheet"]), ""))
+        rows.append(("sheet", "", str(report["sheet"]), "", ""))
     if report.get("header_row") or report.get("header_line"):
-        rows.append((t("header row"), str(report.get("header_row") or report.get("header_line")), ""))
+        rows.append(("header_row", "", report.get("header_row") or report.get("header_line"), "", ""))
     if report.get("files"):
-        rows.append((t("files"), f"{len(report['files']):,}", ""))
+        rows.append(("files", "", int(len(report["files"])), "", ""))
     for problem in report.get("problems", []):
-        rows.append((f"{t(problem['problem'])} [{problem['column']}]", f"{problem['rows']:,}",
-                     f"{problem['policy']} → {t(problem['action'])}"))
+        rows.append((QUALITY_PROBLEMS.get(problem["problem"], problem["problem"]), str(problem["column"]),
+                     int(problem["rows"]), str(problem["policy"]), _quality_action(str(problem["action"]))))
     if not report.get("problems"):
-        rows.append((t("problems found"), "0", t("none")))
-    return pd.DataFrame(rows, columns=[t("item"), t("value"), t("policy")])
+        rows.append(("problems_found", "", 0, "", "none"))
+    return pd.DataFrame(rows, columns=["item", "column", "value", "policy", "action"])
