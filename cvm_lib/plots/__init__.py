@@ -1,7 +1,18 @@
-"""Figures over tidy tables, one figure per call, in a consistent CJK-capable theme.
+"""Generic figures over tidy tables, one figure per call, in a consistent CJK-capable theme.
 
-The generic figures live here; study-specific ones in ``cvm_lib.plots.<study>``
-(e.g. ``cvm_lib.plots.segmentation``), built on the same theme.
+seaborn's convention throughout: a tidy table and the names of its columns in, ``ax=None``
+(a new figure) or an Axes to draw on, the Axes out. Text (titles, axis labels, legend
+entries) is passed in already in the report's language; nothing here translates, and
+nothing here imports :mod:`cvm_lib.studies`.
+
+* here: the theme (:func:`set_theme`, :func:`cjk_font_name`), drawing helpers
+  (:func:`thin_curve`, :func:`sample_points`) and the generic figures (heatmap, share
+  bars, Lorenz, survival, forest, lines, gain, lift, radar, waterfall);
+* ``cvm_lib.plots.<domain>`` (segmentation, value_chain, retention, indicators): generic
+  figures of one domain, same convention;
+* **study figures** (which pick the labels, the currency and the language of one
+  notebook) live with their study in ``cvm_lib.studies.<study>`` (e.g.
+  :func:`cvm_lib.studies.overview.activity_figure`), drawn with the figures above.
 
 Call :func:`set_theme` once per notebook. Chinese labels render with a CJK font:
 a system one when present (Noto Sans CJK, Source Han Sans, WenQuanYi, SimHei,
@@ -20,12 +31,11 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 
-from cvm_lib.labels import check_lang, label
+from cvm_lib.labels import check_lang
 
-__all__ = ["set_theme", "cjk_font_name", "plot_activity", "plot_new_customers", "plot_rfm_distributions",
-           "plot_heatmap", "plot_share_bars", "plot_lorenz", "plot_survival", "plot_forest", "plot_lift",
-           "plot_lines", "plot_gain", "plot_radar", "plot_waterfall", "thin_curve", "sample_points", "MAX_CURVE_POINTS",
-           "MAX_SCATTER_POINTS"]
+__all__ = ["set_theme", "cjk_font_name", "PALETTE", "plot_heatmap", "plot_share_bars", "plot_lorenz", "plot_survival",
+           "plot_forest", "plot_lift", "plot_lines", "plot_gain", "plot_radar", "plot_waterfall", "thin_curve",
+           "sample_points", "MAX_CURVE_POINTS", "MAX_SCATTER_POINTS"]
 
 _SYSTEM_CJK = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Source Han Sans SC", "Source Han Sans CN",
                "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
@@ -99,66 +109,6 @@ def set_theme(lang: str = "en", context: str = "notebook") -> None:
     plt.rcParams["font.family"] = families
     plt.rcParams["figure.dpi"] = 100
     plt.rcParams["savefig.bbox"] = "tight"
-
-
-def plot_activity(activity: pd.DataFrame, *, lang: str = "en") -> plt.Figure:
-    """Purchases (bars) and revenue (line, right axis) per period.
-
-    ``activity`` is the table of :func:`cvm_lib.summary.activity_by_period`.
-    """
-    fig, ax = plt.subplots(figsize=(9, 4))
-    x = activity.index.to_timestamp() if isinstance(activity.index, pd.PeriodIndex) else activity.index
-    width = (x[1] - x[0]).days * 0.8 if len(x) > 1 else 20
-    ax.bar(x, activity["purchases"], width=width, color=sns.color_palette(PALETTE)[0], alpha=0.7,
-           label=label("purchases", lang))
-    ax.set_ylabel(label("purchases", lang))
-    right = ax.twinx()
-    right.plot(x, activity["revenue"], color=sns.color_palette(PALETTE)[3], marker="o", label=label("revenue", lang))
-    right.set_ylabel(label("revenue", lang))
-    right.grid(False)
-    ax.set_xlabel(label("period", lang))
-    ax.set_title(label("activity_title", lang))
-    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    ax.legend(handles, [h.get_label() for h in handles], loc="upper right")
-    fig.autofmt_xdate()
-    return fig
-
-
-def plot_new_customers(activity: pd.DataFrame, *, lang: str = "en") -> plt.Figure:
-    """New and active customers per period (from :func:`cvm_lib.summary.activity_by_period`)."""
-    fig, ax = plt.subplots(figsize=(9, 4))
-    x = activity.index.to_timestamp() if isinstance(activity.index, pd.PeriodIndex) else activity.index
-    ax.plot(x, activity["new_customers"], marker="o", label=label("new_customers", lang))
-    ax.plot(x, activity["active_customers"], marker="s", label=label("active_customers", lang))
-    ax.set_xlabel(label("period", lang))
-    ax.set_ylabel(label("customers", lang))
-    ax.set_title(label("new_customers_title", lang))
-    ax.legend()
-    fig.autofmt_xdate()
-    return fig
-
-
-def plot_rfm_distributions(summary: pd.DataFrame, *, lang: str = "en", max_frequency: int = 20) -> plt.Figure:
-    """Histograms of frequency, recency and mean repeat spend of a :func:`rfm_summary` table.
-
-    Recency and spend are shown for repeat customers only (they are 0 otherwise);
-    frequencies above ``max_frequency`` are pooled in the last bar.
-    """
-    unit = summary.attrs.get("time_unit", "D")
-    unit_text = label(unit, lang) if isinstance(unit, str) else f"{unit}d"
-    repeat = summary[summary["frequency"] > 0]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    sns.histplot(summary["frequency"].clip(upper=max_frequency), discrete=True, ax=axes[0])
-    axes[0].set_xlabel(label("frequency", lang))
-    sns.histplot(repeat["recency"], bins=30, ax=axes[1])
-    axes[1].set_xlabel(f"{label('recency', lang)} [{unit_text}]")
-    sns.histplot(repeat["monetary_value"], bins=40, log_scale=True, ax=axes[2])
-    axes[2].set_xlabel(label("monetary_value", lang))
-    for ax in axes:
-        ax.set_ylabel(label("customers", lang))
-    fig.suptitle(label("rfm_title", lang))
-    fig.tight_layout()
-    return fig
 
 
 # --------------------------------------------------------------------------- generic figures
