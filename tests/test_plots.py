@@ -1,4 +1,7 @@
-"""Figures render in both languages without missing glyphs, from the summary tables."""
+"""The generic figures render Chinese and English text without missing glyphs, and follow seaborn's ax convention.
+
+The overview study's figures are tested in ``tests/test_plots_overview.py``.
+"""
 
 import warnings
 
@@ -10,40 +13,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from cvm_lib import plots  # noqa: E402
-from cvm_lib.datasets import cdnow  # noqa: E402
-from cvm_lib.labels import label  # noqa: E402
-from cvm_lib.summary import activity_by_period, rfm_summary  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def tables():
-    tx = cdnow(sample=True)
-    return activity_by_period(tx), rfm_summary(tx, time_unit="W")
-
-
-def test_a_cjk_font_is_available_after_setup():
-    assert plots.cjk_font_name() is not None
-
-
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_every_figure_renders_without_missing_glyphs(tables, lang, tmp_path):
-    activity, summary = tables
-    plots.set_theme(lang)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
-        for make in (lambda: plots.plot_activity(activity, lang=lang),
-                     lambda: plots.plot_new_customers(activity, lang=lang),
-                     lambda: plots.plot_rfm_distributions(summary, lang=lang)):
-            fig = make()
-            fig.savefig(tmp_path / "f.png")
-            texts = [t.get_text() for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label)]
-            assert any(label("customers", lang) in t or label("purchases", lang) in t for t in texts)
-            plt.close(fig)
-
-
-def test_unknown_language_is_rejected():
-    with pytest.raises(ValueError, match="lang='fr'"):
-        plots.set_theme("fr")
 
 
 def test_generic_study_figures_render_in_both_languages(tmp_path):
@@ -65,18 +34,32 @@ def test_generic_study_figures_render_in_both_languages(tmp_path):
         plots.set_theme(lang)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            figures = [
-                plots.plot_heatmap(matrix, title="九宫格", lang=lang),
-                plots.plot_share_bars(shares, count="n", share="share", title="segments", lang=lang),
-                plots.plot_lorenz(curve, gini=0.5, lang=lang),
-                plots.plot_survival(km, title="KM", xlabel="weeks", lang=lang),
-                plots.plot_forest(forest, title="HR", lang=lang),
-                plots.plot_lift(lift, lang=lang),
-                plots.plot_lines(km, x="time", y="survival", group="group", lang=lang),
-                plots.plot_radar(radar, lang=lang),
-                plots.plot_waterfall(steps, lang=lang),
+            axes = [
+                plots.plot_heatmap(matrix, title="九宫格"),
+                plots.plot_share_bars(shares, count="n", share="share", title="segments", xlabel="客户数"),
+                plots.plot_lorenz(curve, title="洛伦兹曲线", xlabel="客户累计占比", ylabel="价值累计占比"),
+                plots.plot_survival(km, title="KM", xlabel="周", ylabel="仍活跃的比例"),
+                plots.plot_forest(forest, title="HR", xlabel="风险比"),
+                plots.plot_gain(lift, title="增益", xlabel="目标客户占比"),
+                plots.plot_lift(lift, title="提升度"),
+                plots.plot_lines(km, x="time", y="survival", group="group", title="留存"),
+                plots.plot_radar(radar, title="雷达图"),
+                plots.plot_waterfall(steps, title="瀑布图", total_label="合计"),
             ]
-            for fig in figures:
-                assert len(fig.axes) >= 1
-                fig.savefig(tmp_path / "f.png")
-                plt.close(fig)
+            for ax in axes:
+                assert isinstance(ax, plt.Axes) and ax.get_title()
+                ax.figure.savefig(tmp_path / "f.png")
+                plt.close(ax.figure)
+
+
+def test_generic_figures_draw_on_the_axes_given_and_read_terms_by_name():
+    import pandas as pd
+
+    fig, (left, right) = plt.subplots(1, 2)
+    forest = pd.DataFrame({"term": ["b", "a"], "estimate": [0.7, 1.4], "lower": [0.5, 1.1], "upper": [0.9, 1.8]})
+    assert plots.plot_forest(forest, term="term", ax=left) is left
+    assert [t.get_text() for t in left.get_yticklabels()] == ["b", "a"]
+    shares = pd.DataFrame({"segment": ["x", "y"], "n": [5, 10], "share": [0.25, 0.75]})
+    assert plots.plot_share_bars(shares, count="n", share="share", group="segment", ax=right) is right
+    assert [t.get_text() for t in right.get_yticklabels()] == ["x", "y"]
+    plt.close(fig)
