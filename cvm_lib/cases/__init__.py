@@ -1,9 +1,11 @@
-"""Teaching case studies: case data, exercises and answer checking.
+"""Teaching case studies: case data, simulators, exercises and answer checking.
 
 Each case (``notebooks/cases/<case>.ipynb``) has a module here that loads its bundled
 data (``data/cases/``, simulated by :mod:`cvm_lib.cases.simulate` with documented truth,
-or the public CDNOW data), prepares its tables by calling the method packages, and
-registers its exercises. A student checks an answer with::
+or the public CDNOW data), holds the case's own calculations and registers its
+exercises. The tables, figures and sentences its notebook shows live in
+:mod:`cvm_lib.studies.cases` (one module per case); the texts of the exercises are in
+the label catalogue (:mod:`cvm_lib.labels.cases`). A student checks an answer with::
 
     from cvm_lib.cases import check_answer
     check_answer("supermarket", "e1", 0.64)
@@ -23,36 +25,36 @@ __all__ = ["CASES", "setup", "Exercise", "Verdict", "check_answer", "exercise", 
            "expected_answer", "solution_table", "exercise_markdown", "solution_markdown", "show_exercises", "show_solutions"]
 
 
-def _float_text(x: float) -> str:
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.3f}" if x != int(x) else f"{x:.0f}"
-
-
-def setup(lang: str = "zh") -> None:
-    """Notebook set-up of a case: the plot theme for ``lang`` and readable numbers in tables
-    (three decimals, thousands separators above 1,000, full-width text columns)."""
-    import pandas as pd
-
+def setup(lang: str = "zh", currency: str = "¥") -> None:
+    """Notebook set-up of a case: tables and sentences in ``lang`` (:func:`cvm_lib.studies.set_display`)
+    and the plot theme for ``lang``."""
     from cvm_lib import plots
+    from cvm_lib.studies import set_display
 
+    set_display(lang, currency)
     plots.set_theme(lang)
-    pd.set_option("display.float_format", _float_text)
-    pd.set_option("display.max_colwidth", None)
 
 
-def show_exercises(case: str, lang: str = "zh"):
-    """The exercise sheet of a case as Markdown: kind, question, options, unit, tolerance (no answers)."""
+def _lang(lang: str | None) -> str:
+    from cvm_lib.studies import display_settings
+
+    return lang or display_settings()["lang"]
+
+
+def show_exercises(case: str, lang: str | None = None):
+    """The exercise sheet of a case as Markdown (no answers), in ``lang`` (default: the display language)."""
     from IPython.display import Markdown
 
-    return Markdown(exercise_markdown(case, lang))
+    return Markdown(exercise_markdown(case, _lang(lang)))
 
 
-def show_solutions(case: str, lang: str = "zh", teacher: bool = False):
+def show_solutions(case: str, lang: str | None = None, teacher: bool = False):
     """The teacher's solutions (computed answers and explanations) as Markdown, or a note when ``teacher`` is False."""
     from IPython.display import Markdown
 
+    from cvm_lib.labels import label
+
+    lang = _lang(lang)
     if not teacher:
-        return Markdown("*答案已隐藏：教师版请用参数 `teacher=True` 运行。 · Solutions hidden: run with "
-                        "`teacher=True` for the teacher's version.*")
+        return Markdown(label("solutions_hidden", lang, context="cases"))
     return Markdown(solution_markdown(case, lang))

@@ -1,11 +1,12 @@
 """Exercise catalogue and answer checking for the teaching cases.
 
 An :class:`Exercise` knows its case, its id (``"e1"``, ...), its kind (``compute``,
-``interpret`` or ``decide``), its prompt in Chinese and English, how an answer is
-compared (a number within a stated tolerance, or one of the listed options) and a
-*solver*: a function of the case data that computes the expected answer by running the
-library's method. Nothing is stored as an answer: the expected value is computed each
-time from the bundled case data (cached per process).
+``interpret`` or ``decide``), how an answer is compared (a number within a stated
+tolerance, or one of the listed options) and a *solver*: a function of the case data
+that computes the expected answer by running the library's method. Nothing is stored as
+an answer: the expected value is computed each time from the bundled case data (cached
+per process). The texts (question, options, unit, explanation) are in the label
+catalogue (:mod:`cvm_lib.labels.cases`), keyed ``cases.<case>.<exercise>[.<part>]``.
 
 Number answers accept an ``int``/``float`` or a text such as ``"23.5%"`` (divided by
 100) or ``"1,234"``. Shares are fractions in [0, 1] unless the prompt says otherwise.
@@ -16,16 +17,20 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
 import pandas as pd
 
-__all__ = ["Exercise", "Verdict", "register", "exercises", "exercise", "check_answer", "expected_answer",
-           "exercise_table", "solution_table", "exercise_markdown", "solution_markdown", "CASES"]
+from cvm_lib.labels import check_lang, has_label, label
 
-KINDS = {"compute": ("计算", "compute"), "interpret": ("解读", "interpret"), "decide": ("决策", "decide")}
+__all__ = ["Exercise", "Verdict", "register", "exercises", "exercise", "check_answer", "expected_answer",
+           "exercise_table", "solution_table", "exercise_markdown", "solution_markdown", "CASES", "KINDS"]
+
+#: The kinds of exercise (catalogue keys ``cases.<kind>``).
+KINDS = ("compute", "interpret", "decide")
+CONTEXT = "cases"
 
 #: Registered exercises, by case then id (filled by the case modules).
 _REGISTRY: dict[str, dict[str, "Exercise"]] = {}
@@ -35,52 +40,79 @@ _LOADERS: dict[str, Callable[[], Any]] = {}
 CASES: list[str] = []
 
 
+def _text(key: str, lang: str, **fields: Any) -> str:
+    return label(key, lang, context=CONTEXT, **fields)
+
+
+def _option_key(key: Any) -> str:
+    return "_".join(key) if isinstance(key, tuple) else str(key)
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One checkable exercise.
 
     ``answer`` is ``"number"`` or ``"option"``. For numbers the answer passes when
     ``|value - expected| <= abs_tol`` or ``<= rel_tol * |expected|``. For options,
-    ``options`` maps a key to its ``(zh, en)`` text; the letters A, B, ... follow the order.
+    ``options`` lists the option keys; the letters A, B, ... follow the order. The texts
+    come from the catalogue (``cases.<case>.<id>``, ``.explain``, ``.unit``, ``.<option>``).
     """
 
     case: str
     id: str
     kind: str
-    zh: str
-    en: str
     solver: Callable[[Any], Any]
     answer: str = "number"
     abs_tol: float = 0.0
     rel_tol: float = 0.0
-    unit_zh: str = ""
-    unit_en: str = ""
-    options: dict[str, tuple[str, str]] = field(default_factory=dict)
-    explain_zh: str = ""
-    explain_en: str = ""
+    options: tuple = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.case}/{self.id}: kind={self.kind!r}; use one of {', '.join(KINDS)}")
+        self.question("en")  # a missing catalogue text fails at import
+        for key in self.options:
+            self.option_text(key, "en")
+
+    @property
+    def key(self) -> str:
+        return f"{self.case}.{self.id}"
+
+    def question(self, lang: str = "zh") -> str:
+        """The question alone, in ``lang``."""
+        return _text(self.key, lang)
 
     def prompt(self, lang: str = "zh") -> str:
-        text = self.zh if lang == "zh" else self.en
+        """The question with its options, in ``lang``."""
+        text = self.question(lang)
         if self.answer == "option":
             text += "  " + "  ".join(f"({letter}) {self.option_text(key, lang)}"
                                      for letter, key in zip(_LETTERS, self.options))
         return text
 
-    def option_text(self, key: str, lang: str) -> str:
-        zh, en = self.options[key]
-        return zh if lang == "zh" else en
+    def option_text(self, key: Any, lang: str) -> str:
+        return _text(f"{self.key}.{_option_key(key)}", lang)
+
+    def unit(self, lang: str = "zh") -> str:
+        """The unit of a number answer ("" when none)."""
+        return _text(f"{self.key}.unit", lang) if has_label(f"{self.key}.unit", CONTEXT) else ""
+
+    def explain(self, lang: str = "zh") -> str:
+        """Why the answer is what it is ("" when no explanation is given)."""
+        return _text(f"{self.key}.explain", lang) if has_label(f"{self.key}.explain", CONTEXT) else ""
 
     def tolerance_text(self, lang: str = "zh") -> str:
+        check_lang(lang)
         if self.answer == "option":
-            return "选项字母" if lang == "zh" else "option letter"
+            return _text("tol_option", lang)
         parts = []
         if self.abs_tol:
             parts.append(f"±{self.abs_tol:g}")
         if self.rel_tol:
-            parts.append(f"±{self.rel_tol:.0%}" + ("（相对）" if lang == "zh" else " relative"))
+            parts.append(_text("tol_relative", lang, share=f"{self.rel_tol:.0%}"))
         if not parts:
-            return "精确" if lang == "zh" else "exact"
-        return (" 或 " if lang == "zh" else " or ").join(parts)
+            return _text("tol_exact", lang)
+        return _text("tol_or", lang).join(parts)
 
 
 _LETTERS = "ABCDEFGH"
@@ -102,11 +134,24 @@ class Verdict:
     def __str__(self) -> str:
         return f"{self.zh}\n{self.en}"
 
+    def text(self, lang: str) -> str:
+        return self.zh if check_lang(lang) == "zh" else self.en
+
     def _repr_markdown_(self) -> str:
+        from cvm_lib.studies import display_settings
+
         mark = {True: "✅", False: "❌", None: "✏️"}[self.correct]
-        return f"{mark} **{self.case} · {self.exercise}** — {self.zh}<br>{self.en}"
+        return f"{mark} **{self.case} · {self.exercise}** — {self.text(display_settings()['lang'])}"
 
     __repr__ = __str__
+
+
+def _verdict(case: str, exercise_id: str, correct: bool | None, key: str, **fields: Any) -> Verdict:
+    def say(lang: str) -> str:
+        values = {k: (v(lang) if callable(v) else v) for k, v in fields.items()}
+        return _text(key, lang, **values).strip()
+
+    return Verdict(case, exercise_id, correct, say("zh"), say("en"))
 
 
 def register(case: str, loader: Callable[[], Any], items: list[Exercise]) -> None:
@@ -201,42 +246,35 @@ def check_answer(case: str, exercise_id: str, value: Any) -> Verdict:
     """
     ex = exercise(case, exercise_id)
     if value is None:
-        return Verdict(case, exercise_id, None, "尚未作答：请把答案填入 answer。",
-                       "Not answered yet: put your answer in `answer`.")
+        return _verdict(case, exercise_id, None, "not_answered")
     expected = expected_answer(case, exercise_id)
     if ex.answer == "option":
         chosen = _parse_option(ex, value)
         if chosen is None:
             letters = "/".join(_LETTERS[: len(ex.options)])
-            return Verdict(case, exercise_id, False, f"无法识别答案 {value!r}：请填写选项字母 {letters}。",
-                           f"Cannot read the answer {value!r}: give the option letter {letters}.")
+            return _verdict(case, exercise_id, False, "unreadable_option", value=repr(value), letters=letters)
         if chosen == expected:
-            return Verdict(case, exercise_id, True, "正确！" + ex.explain_zh, "Correct! " + ex.explain_en)
-        return Verdict(case, exercise_id, False, "不正确，请再看一下数据和方法。",
-                       "Not correct; look at the data and the method again.")
+            return _verdict(case, exercise_id, True, "correct", explain=ex.explain)
+        return _verdict(case, exercise_id, False, "wrong_option")
     number = _parse_number(value)
     if number is None or not math.isfinite(number):
-        return Verdict(case, exercise_id, False, f"无法识别答案 {value!r}：请填写一个数字（可带 %）。",
-                       f"Cannot read the answer {value!r}: give a number (a % sign is allowed).")
+        return _verdict(case, exercise_id, False, "unreadable_number", value=repr(value))
     diff = number - expected
     if abs(diff) <= ex.abs_tol + 1e-12 or abs(diff) <= ex.rel_tol * abs(expected) + 1e-12:
-        return Verdict(case, exercise_id, True, f"正确！（容差 {ex.tolerance_text('zh')}）" + ex.explain_zh,
-                       f"Correct! (tolerance {ex.tolerance_text('en')}) " + ex.explain_en)
-    direction_zh, direction_en = ("偏高", "too high") if diff > 0 else ("偏低", "too low")
-    return Verdict(case, exercise_id, False,
-                   f"不正确：答案{direction_zh}（容差 {ex.tolerance_text('zh')}）。检查单位与口径。",
-                   f"Not correct: {direction_en} (tolerance {ex.tolerance_text('en')}). Check units and definitions.")
+        return _verdict(case, exercise_id, True, "correct_within", tolerance=ex.tolerance_text, explain=ex.explain)
+    return _verdict(case, exercise_id, False, "too_high" if diff > 0 else "too_low", tolerance=ex.tolerance_text)
 
 
 def exercise_table(case: str, lang: str = "zh") -> pd.DataFrame:
-    """The exercises of a case for students: id, kind, prompt, unit, tolerance (no answers)."""
-    zh = lang == "zh"
-    rows = [{("题号" if zh else "exercise"): e.id,
-             ("类型" if zh else "kind"): KINDS[e.kind][0 if zh else 1],
-             ("题目" if zh else "question"): e.prompt(lang),
-             ("单位" if zh else "unit"): (e.unit_zh if zh else e.unit_en) or "—",
-             ("容差" if zh else "tolerance"): e.tolerance_text(lang)} for e in exercises(case)]
-    return pd.DataFrame(rows).set_index("题号" if zh else "exercise")
+    """The exercises of a case for students, as text in ``lang``: exercise, kind, question, unit, tolerance (no answers).
+
+    Columns are stable (``exercise``, ``kind``, ``question``, ``unit``, ``tolerance``); the
+    texts are in ``lang``.
+    """
+    check_lang(lang)
+    rows = [{"exercise": e.id, "kind": e.kind, "question": e.prompt(lang), "unit": e.unit(lang),
+             "tolerance": e.tolerance_text(lang)} for e in exercises(case)]
+    return pd.DataFrame(rows, columns=["exercise", "kind", "question", "unit", "tolerance"])
 
 
 def _format(ex: Exercise, value: Any, lang: str) -> str:
@@ -249,55 +287,49 @@ def _format(ex: Exercise, value: Any, lang: str) -> str:
 
 
 def solution_table(case: str, lang: str = "zh") -> pd.DataFrame:
-    """Teacher's table: every exercise with its computed answer and the explanation."""
-    zh = lang == "zh"
-    rows = []
-    for e in exercises(case):
-        value = expected_answer(case, e.id)
-        rows.append({("题号" if zh else "exercise"): e.id,
-                     ("题目" if zh else "question"): e.zh if zh else e.en,
-                     ("答案" if zh else "answer"): _format(e, value, lang),
-                     ("单位" if zh else "unit"): (e.unit_zh if zh else e.unit_en) or "—",
-                     ("说明" if zh else "explanation"): e.explain_zh if zh else e.explain_en})
-    return pd.DataFrame(rows).set_index("题号" if zh else "exercise")
+    """Teacher's table: every exercise with its computed answer and the explanation (stable columns, text in ``lang``)."""
+    check_lang(lang)
+    rows = [{"exercise": e.id, "question": e.question(lang), "answer": _format(e, expected_answer(case, e.id), lang),
+             "unit": e.unit(lang), "explanation": e.explain(lang)} for e in exercises(case)]
+    return pd.DataFrame(rows, columns=["exercise", "question", "answer", "unit", "explanation"])
 
 
 def _sheet_lines(e: Exercise, lang: str) -> list[str]:
-    zh = lang == "zh"
-    kind = KINDS[e.kind][0 if zh else 1]
-    lines = [f"**{e.id}** （{kind}）{e.zh}" if zh else f"**{e.id}** ({kind}) {e.en}"]
+    kind = _text(e.kind, lang)
+    lines = [f"**{e.id}** （{kind}）{e.question(lang)}" if lang == "zh" else f"**{e.id}** ({kind}) {e.question(lang)}"]
     for letter, key in zip(_LETTERS, e.options):
         lines.append(f"    - ({letter}) {e.option_text(key, lang)}")
-    unit = (e.unit_zh if zh else e.unit_en)
     if e.answer == "option":
-        meta = "作答：填选项字母" if zh else "answer: the option letter"
+        meta = _text("sheet_option", lang)
     else:
-        meta = (f"单位：{unit}；" if unit else "") + f"容差：{e.tolerance_text('zh')}" if zh else \
-            (f"unit: {unit}; " if unit else "") + f"tolerance: {e.tolerance_text('en')}"
+        unit = e.unit(lang)
+        meta = (_text("sheet_unit", lang, unit=unit) if unit else "") + \
+            _text("sheet_tolerance", lang, tolerance=e.tolerance_text(lang))
     lines.append(f"    - *{meta}*")
     return lines
 
 
 def exercise_markdown(case: str, lang: str = "zh") -> str:
     """The exercise sheet as a Markdown list (no answers)."""
+    check_lang(lang)
     out = []
     for e in exercises(case):
         first, *rest = _sheet_lines(e, lang)
         out.append("1. " + first)
-        out.extend("   " + line.strip() if not line.startswith("    - ") else "    " + line.strip() for line in rest)
+        out.extend("    " + line.strip() for line in rest)
     return "\n".join(out)
 
 
 def solution_markdown(case: str, lang: str = "zh") -> str:
     """The teacher's solutions as a Markdown list: question, computed answer, explanation."""
-    zh = lang == "zh"
+    check_lang(lang)
     out = []
     for e in exercises(case):
         value = expected_answer(case, e.id)
-        unit = e.unit_zh if zh else e.unit_en
+        unit = e.unit(lang)
         answer = _format(e, value, lang) + (f" {unit}" if unit and e.answer == "number" else "")
-        out.append(f"1. **{e.id}** {e.zh if zh else e.en}")
-        out.append(f"    - {'答案' if zh else 'answer'}: **{answer}**")
-        if e.explain_zh:
-            out.append(f"    - {e.explain_zh if zh else e.explain_en}")
+        out.append(f"1. **{e.id}** {e.question(lang)}")
+        out.append(f"    - {_text('sheet_answer', lang)}: **{answer}**")
+        if e.explain(lang):
+            out.append(f"    - {e.explain(lang)}")
     return "\n".join(out)
