@@ -94,9 +94,24 @@ def test_exercise_sheet_has_no_answers_and_the_solution_table_does():
             sheet = cases.exercise_table(case, lang)
             assert len(sheet) == len(cases.exercises(case))
             solutions = cases.solution_table(case, lang)
-            assert list(solutions.index) == list(sheet.index)
-            answer_col = "答案" if lang == "zh" else "answer"
-            assert answer_col in solutions.columns and answer_col not in sheet.columns
+            assert solutions["exercise"].tolist() == sheet["exercise"].tolist()
+            assert "answer" in solutions.columns and "answer" not in sheet.columns
+            assert list(sheet.columns) == ["exercise", "kind", "question", "unit", "tolerance"]
+            questions = sheet["question"].tolist()
+            assert all(questions) and len(set(questions)) == len(questions)
+            cjk = [any("\u4e00" <= ch <= "\u9fff" for ch in q) for q in questions]
+            assert all(cjk) or lang == "en", (case, lang)
+
+
+def test_every_exercise_text_is_in_the_catalogue_in_both_languages():
+    from cvm_lib.labels import entry
+
+    for case in cases.CASES:
+        for e in cases.exercises(case):
+            for key in [e.key, *(f"{e.key}.{cases._core._option_key(o)}" for o in e.options)]:
+                found = entry(key, "cases")
+                assert found.en and found.zh and found.en != found.zh, key
+            assert e.explain("zh") and e.explain("en"), e.key
 
 
 # --- answers checked against independent computations and planted truth ----------------------------
@@ -134,8 +149,8 @@ def test_bank_high_value_cell_by_tertiles():
 
 def test_gold_tier_recovers_the_planted_defection():
     tx = gold_tier.load()
-    flows = gold_tier.gold_flows(tx, "en")
-    rate = flows["defected (no spend)"].sum() / flows["gold before"].sum()
+    flows = gold_tier.gold_flows(tx)
+    rate = flows["defected"].sum() / flows["gold_before"].sum()
     assert rate == pytest.approx(simulate.TRUTH["gold_tier"]["gold_defection_per_quarter"], abs=0.025)
     assert abs(cases.expected_answer("gold_tier", "e1")) <= 10  # the count stays stable
     assert cases.expected_answer("gold_tier", "e5") == "hidden"
@@ -236,9 +251,9 @@ def test_case_notebook_runs_under_papermill(name, lang, teacher, tmp_path):
     ran = json.loads(text)
     checks = [c for c in ran["cells"] if c["cell_type"] == "code" and "check_answer" in "".join(c["source"])]
     assert len(checks) == len(cases.exercises(name))
-    assert all("尚未作答" in json.dumps(c["outputs"], ensure_ascii=False) for c in checks)  # ran, not answered
+    pending = "尚未作答" if lang == "zh" else "Not answered yet"
+    assert all(pending in json.dumps(c["outputs"], ensure_ascii=False) for c in checks)  # ran, not answered
     assert ("Solutions hidden" in text) is (not teacher)
     if teacher:  # the teacher's table shows every computed answer
-        column = "答案" if lang == "zh" else "answer"
-        for answer in cases.solution_table(name, lang)[column]:
+        for answer in cases.solution_table(name, lang)["answer"]:
             assert answer.replace("<", "&lt;").replace(">", "&gt;") in text or answer in text

@@ -10,7 +10,7 @@ import pandas as pd
 from cvm_lib.data import CvmDataError
 from cvm_lib.paths import project_root
 
-__all__ = ["case_data_dir", "read_case_csv", "t"]
+__all__ = ["case_data_dir", "read_case_csv"]
 
 
 def case_data_dir() -> Path:
@@ -31,10 +31,3 @@ def read_case_csv(name: str, columns: list[str], **kwargs) -> pd.DataFrame:
         raise CvmDataError(f"{path}: column(s) {missing} missing; the case needs {columns}",
                            source=str(path), column=missing[0])
     return frame
-
-
-def t(lang: str, zh: str, en: str) -> str:
-    """The text in the requested language (``"zh"`` or ``"en"``)."""
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang={lang!r}; use 'zh' or 'en'")
-    return zh if lang == "zh" else en

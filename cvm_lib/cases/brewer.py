@@ -21,18 +21,16 @@ import pandas as pd
 
 from cvm_lib import retention, segmentation
 from cvm_lib.cases._core import Exercise, register
-from cvm_lib.cases._data import read_case_csv, t
+from cvm_lib.cases._data import read_case_csv
 from cvm_lib.cases.simulate import TRUTH
 
-__all__ = ["BrewerCase", "load", "stage_table", "survival", "retention_by_age", "drivers", "keeping_value",
-           "COVARIATES", "MARGIN_RATE", "DISCOUNT"]
+__all__ = ["BrewerCase", "load", "stages", "stage_summary", "survival", "retention_by_age", "drivers",
+           "keeping_value", "COVARIATES", "STAGES", "MARGIN_RATE", "DISCOUNT", "OBSERVATION_END"]
 
 OBSERVATION_END = pd.Timestamp(TRUTH["brewer"]["observation_end"])
 COVARIATES = ["exclusive", "on_time_10pts", "marketing_support", "log_volume"]
-_COV_TEXT = {"exclusive": ("独家经销协议", "exclusive contract"),
-             "on_time_10pts": ("准时交货率（每 10 个百分点）", "on-time delivery (per 10 points)"),
-             "marketing_support": ("获得市场支持", "marketing support"),
-             "log_volume": ("年销量（对数）", "annual volume (log)")}
+#: Lifecycle stages in order (stable ids; 培育/确认/信任/弱化/消失 in the catalogue).
+STAGES = ("cultivation", "confirmation", "trust", "decline", "lapse")
 MARGIN_RATE = 0.25  # the brewer's margin on a distributor's orders
 DISCOUNT = 0.08     # a year
 
@@ -66,21 +64,24 @@ def load() -> BrewerCase:
     return BrewerCase(d.set_index("distributor_id"), orders)
 
 
-def stages(case: BrewerCase, lang: str = "zh") -> pd.DataFrame:
-    """Lifecycle stage of every distributor at the end of 2024, from its orders (monthly buyers)."""
-    return segmentation.lifecycle_stages(case.orders, observation_end=OBSERVATION_END, lang=lang,
-                                         new_days=180, min_purchases=3, trust_days=730, trust_purchases=18)
+def stages(case: BrewerCase) -> pd.Series:
+    """Lifecycle stage id (:data:`STAGES`) of every distributor at the end of 2024, from its orders."""
+    st = segmentation.lifecycle_stages(case.orders, observation_end=OBSERVATION_END, new_days=180, min_purchases=3,
+                                       trust_days=730, trust_purchases=18)
+    stage = st["stage"].astype(str).str.lower()
+    unknown = sorted(set(stage) - set(STAGES))
+    if unknown:
+        raise ValueError(f"lifecycle_stages returned stage(s) {unknown}; the brewer case knows {', '.join(STAGES)}")
+    return stage.rename("stage")
 
 
-def stage_table(case: BrewerCase, lang: str = "zh") -> pd.DataFrame:
-    """Distributors and their monthly order value by lifecycle stage."""
-    st = stages(case, lang)
+def stage_summary(case: BrewerCase) -> pd.DataFrame:
+    """Distributors and their orders in the last 12 months (10k yuan) by lifecycle stage (index ``stage``)."""
+    st = stages(case)
     last_year = case.orders[case.orders["date"] > OBSERVATION_END - pd.Timedelta(days=365)]
     value = last_year.groupby("customer_id")["amount"].sum().reindex(st.index, fill_value=0.0)
-    g = pd.DataFrame({"stage": st["stage"], "value": value}).groupby("stage", observed=False)
-    return pd.DataFrame({t(lang, "经销商数", "distributors"): g.size(),
-                         t(lang, "近 12 个月订货额（万元）", "orders, last 12 months (10k yuan)"): g["value"].sum()}
-                        ).rename_axis(t(lang, "生命周期阶段", "stage"))
+    g = pd.DataFrame({"stage": pd.Categorical(st, categories=STAGES), "value": value}).groupby("stage", observed=False)
+    return pd.DataFrame({"distributors": g.size(), "orders_last_12m": g["value"].sum()}).rename_axis("stage")
 
 
 def survival(case: BrewerCase, years) -> pd.Series:
@@ -88,25 +89,24 @@ def survival(case: BrewerCase, years) -> pd.Series:
     return case.km.at(years)["all"]
 
 
-def retention_by_age(case: BrewerCase, max_age: int = 8, lang: str = "zh") -> pd.DataFrame:
-    """Yearly retention by relationship age: r(k) = S(k)/S(k−1), k = 1..max_age."""
+def retention_by_age(case: BrewerCase, max_age: int = 8) -> pd.DataFrame:
+    """Yearly retention by relationship age: r(k) = S(k)/S(k−1), k = 1..max_age (index ``year``)."""
     s = survival(case, np.arange(0, max_age + 1)).to_numpy()
-    return pd.DataFrame({t(lang, "存续概率 S(k)", "survival S(k)"): s[1:],
-                         t(lang, "当年保持率 S(k)/S(k−1)", "retention in year k"): s[1:] / s[:-1]},
-                        index=pd.Index(np.arange(1, max_age + 1), name=t(lang, "关系年限 k（年）", "relationship year k")))
+    return pd.DataFrame({"survival": s[1:], "retention": s[1:] / s[:-1]},
+                        index=pd.Index(np.arange(1, max_age + 1), name="year"))
 
 
-def drivers(case: BrewerCase, lang: str = "zh") -> pd.DataFrame:
-    """Cox hazard ratios with 95 % intervals (HR < 1: the distributor stays longer)."""
+def drivers(case: BrewerCase) -> pd.DataFrame:
+    """Cox hazard ratios with 95 % intervals and the planted truth (HR < 1: the distributor stays longer).
+
+    Index ``driver`` (a covariate); columns ``hazard_ratio``, ``lower``, ``upper``, ``p_value``, ``truth``.
+    """
     cox = case.cox
     ci = np.exp(cox.confidence_intervals_)
-    out = pd.DataFrame({"estimate": cox.hazard_ratios_, "lower": ci.iloc[:, 0], "upper": ci.iloc[:, 1],
-                        "p": cox.p_values_, "truth": np.exp(pd.Series(TRUTH["brewer"]["log_hazard_ratios"]).rename(
-                            {"on_time_10pts": "on_time_10pts"}))[COVARIATES].to_numpy()})
-    out.index = [_COV_TEXT[c][0 if lang == "zh" else 1] for c in out.index]
-    return out.rename_axis(t(lang, "因素", "driver")).rename(columns={
-        "estimate": t(lang, "风险比 HR", "hazard ratio"), "lower": t(lang, "下限", "lower"),
-        "upper": t(lang, "上限", "upper"), "p": "p", "truth": t(lang, "模拟真值", "planted truth")})
+    truth = np.exp(pd.Series(TRUTH["brewer"]["log_hazard_ratios"]))[COVARIATES]
+    return pd.DataFrame({"hazard_ratio": cox.hazard_ratios_[COVARIATES], "lower": ci.iloc[:, 0][COVARIATES],
+                         "upper": ci.iloc[:, 1][COVARIATES], "p_value": cox.p_values_[COVARIATES],
+                         "truth": truth}).rename_axis("driver")
 
 
 def _annual_margin(case: BrewerCase) -> float:
@@ -119,20 +119,21 @@ def _base_retention(case: BrewerCase) -> float:
     return float(survival(case, [5.0]).iloc[0] ** (1 / 5))
 
 
-def keeping_value(case: BrewerCase, uplift: float = 0.05, lang: str = "zh") -> pd.DataFrame:
-    """CLV of a distributor at today's average yearly retention and at ``uplift`` more (10k yuan)."""
+def keeping_value(case: BrewerCase, uplift: float = 0.05) -> pd.DataFrame:
+    """CLV of a distributor (10k yuan) at today's average yearly retention and at ``uplift`` more.
+
+    Index ``scenario`` (``today``, ``higher``); columns ``retention_rate``, ``expected_lifetime`` (years), ``clv``.
+    """
     r = _base_retention(case)
-    table = retention.retention_value([r, min(r + uplift, 0.99)], margin=_annual_margin(case), discount_rate=DISCOUNT)
-    out = table[["expected_lifetime", "clv"]].copy()
-    out.index = [t(lang, f"现状 r = {r:.3f}", f"today r = {r:.3f}"),
-                 t(lang, f"提高 {uplift:.0%}", f"{uplift:.0%} higher")]
-    return out.rename(columns={"expected_lifetime": t(lang, "预期关系年数", "expected years"),
-                               "clv": t(lang, "CLV（万元）", "CLV (10k yuan)")})
+    rates = [r, min(r + uplift, 0.99)]
+    table = retention.retention_value(rates, margin=_annual_margin(case), discount_rate=DISCOUNT)
+    return pd.DataFrame({"retention_rate": rates, "expected_lifetime": table["expected_lifetime"].to_numpy(),
+                         "clv": table["clv"].to_numpy()}, index=pd.Index(["today", "higher"], name="scenario"))
 
 
 def _keeping_gain(case) -> float:
-    v = keeping_value(case, lang="en").iloc[:, 1]
-    return float(v.iloc[1] - v.iloc[0])
+    v = keeping_value(case)["clv"]
+    return float(v["higher"] - v["today"])
 
 
 def _strongest(case) -> str:
@@ -140,12 +141,12 @@ def _strongest(case) -> str:
 
 
 def _age_pattern(case) -> str:
-    r = retention_by_age(case, lang="en")["retention in year k"].to_numpy()
+    r = retention_by_age(case)["retention"].to_numpy()
     return "rises" if r[-3:].mean() > r[:2].mean() + 0.02 else ("falls" if r[-3:].mean() < r[:2].mean() - 0.02 else "flat")
 
 
 EXERCISES = [
-    Exercise("brewer", "e1", "compute", lambda c: int((stages(c, "en")["stage"].astype(str) == "Trust").sum())),
+    Exercise("brewer", "e1", "compute", lambda c: int((stages(c) == "trust").sum())),
     Exercise("brewer", "e2", "compute", lambda c: float(survival(c, [3.0]).iloc[0]), abs_tol=0.01),
     Exercise("brewer", "e3", "interpret", _age_pattern, answer="option", options=('rises', 'flat', 'falls')),
     Exercise("brewer", "e4", "compute", lambda c: float(c.cox.hazard_ratios_["exclusive"]), abs_tol=0.02),

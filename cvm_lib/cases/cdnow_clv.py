@@ -19,11 +19,10 @@ import pandas as pd
 
 from cvm_lib import clv
 from cvm_lib.cases._core import Exercise, register
-from cvm_lib.cases._data import t
 from cvm_lib.datasets import cdnow
 from cvm_lib.summary import calibration_holdout
 
-__all__ = ["CdnowCase", "load", "simple_inputs", "simple_clv", "simple_table", "holdout_comparison", "btyd_clv", "clv_comparison",
+__all__ = ["CdnowCase", "load", "simple_inputs", "simple_clv", "holdout_comparison", "btyd_clv", "clv_comparison",
            "CALIBRATION_END", "OBSERVATION_END", "DURATION_YEARS", "MARGIN", "ANNUAL_DISCOUNT", "HOLDOUT_WEEKS"]
 
 CALIBRATION_END = "1997-09-30"
@@ -74,32 +73,23 @@ def simple_clv(case: CdnowCase) -> float:
     return float(clv.teaching_clv(**simple_inputs(case)))
 
 
-def simple_table(case: CdnowCase, lang: str = "zh") -> pd.DataFrame:
-    """The simple formula's inputs and result."""
-    x = simple_inputs(case)
-    return pd.DataFrame({t(lang, "数值", "value"): [x["amount"], x["frequency"], x["duration"], x["margin"],
-                                                   simple_clv(case)]},
-                        index=[t(lang, "每次购买金额（美元）", "amount per purchase ($)"),
-                               t(lang, "每年购买次数", "purchases a year"),
-                               t(lang, "持续年数（假设）", "years as a customer (assumed)"),
-                               t(lang, "毛利率", "margin"), t(lang, "CLV（美元）", "CLV ($)")])
-
-
 def _simple_holdout(case: CdnowCase) -> float:
     s = case.summary
     return float((s["frequency"] / s["T"] * HOLDOUT_WEEKS).where(s["T"] > 0, 0).sum())
 
 
-def holdout_comparison(case: CdnowCase, lang: str = "zh") -> pd.DataFrame:
-    """Total repeat purchases in the 39-week holdout: actual, the naive run rate and BG/NBD."""
+def holdout_comparison(case: CdnowCase) -> pd.DataFrame:
+    """Total repeat purchases in the 39-week holdout: actual, the naive run rate and BG/NBD.
+
+    Index ``forecast`` (``actual``, ``run_rate``, ``bgnbd``); columns ``repeat_purchases``
+    and ``error`` (relative to the actual, a fraction).
+    """
     s = case.summary
-    bg = float(case.bgnbd.expected_purchases(s, HOLDOUT_WEEKS).sum())
     actual = float(s["frequency_holdout"].sum())
-    rows = {t(lang, "实际", "actual"): actual,
-            t(lang, "简单外推（校准期购买率 × 39 周，假设人人都还在）", "run rate (calibration rate × 39 weeks, all assumed alive)"): _simple_holdout(case),
-            "BG/NBD": bg}
-    out = pd.DataFrame({t(lang, "留存期重复购买次数", "holdout repeat purchases"): rows})
-    out[t(lang, "误差（%）", "error (%)")] = (out.iloc[:, 0] / actual - 1) * 100
+    values = {"actual": actual, "run_rate": _simple_holdout(case),
+              "bgnbd": float(case.bgnbd.expected_purchases(s, HOLDOUT_WEEKS).sum())}
+    out = pd.DataFrame({"repeat_purchases": values}).rename_axis("forecast")
+    out["error"] = out["repeat_purchases"] / actual - 1
     return out
 
 
@@ -110,15 +100,14 @@ def btyd_clv(case: CdnowCase) -> pd.Series:
                                        time_unit="W")
 
 
-def clv_comparison(case: CdnowCase, lang: str = "zh") -> pd.DataFrame:
-    """Simple CLV next to the BTYD CLV: mean, median, share of value in the top 10 %."""
+def clv_comparison(case: CdnowCase) -> pd.DataFrame:
+    """Simple CLV next to the BTYD CLV: mean, median, share of value in the top 10 % (index ``method``)."""
     values = btyd_clv(case).sort_values(ascending=False)
     top = values.head(int(round(len(values) * 0.1))).sum() / values.sum()
-    return pd.DataFrame({
-        t(lang, "简单公式", "simple formula"): [simple_clv(case), simple_clv(case), 0.10],
-        "BG/NBD + Gamma-Gamma": [values.mean(), values.median(), top]},
-        index=[t(lang, "人均 CLV（美元）", "mean CLV ($)"), t(lang, "中位数 CLV（美元）", "median CLV ($)"),
-               t(lang, "前 10% 客户的价值占比", "value share of the top 10 %")])
+    simple = simple_clv(case)
+    return pd.DataFrame([{"method": "simple", "mean_clv": simple, "median_clv": simple, "top10_value_share": 0.10},
+                         {"method": "btyd", "mean_clv": float(values.mean()), "median_clv": float(values.median()),
+                          "top10_value_share": float(top)}]).set_index("method")
 
 
 def _better(case) -> str:

@@ -17,11 +17,10 @@ import pandas as pd
 
 from cvm_lib import segmentation
 from cvm_lib.cases._core import Exercise, register
-from cvm_lib.cases._data import read_case_csv, t
+from cvm_lib.cases._data import read_case_csv
 from cvm_lib.cases.simulate import TRUTH
 
-__all__ = ["load", "tiers", "tier_counts", "migration", "migration_figure", "flow_table", "gold_flows", "value_lost",
-           "value_lost_text", "THRESHOLDS"]
+__all__ = ["load", "tiers", "tier_counts", "migration", "gold_flows", "value_lost", "THRESHOLDS"]
 
 THRESHOLDS = TRUTH["gold_tier"]["thresholds"]
 
@@ -34,74 +33,46 @@ def load() -> pd.DataFrame:
                          "amount": s["spend"].astype(float)})
 
 
-def tiers(tx: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Tier of every customer in every quarter (missing = no spend)."""
-    return segmentation.tiers_by_period(tx, period="Q", spend_thresholds=THRESHOLDS, lang=lang)
+def tiers(tx: pd.DataFrame) -> pd.DataFrame:
+    """Tier id (gold, silver, bronze) of every customer in every quarter (missing = no spend)."""
+    return segmentation.tiers_by_period(tx, period="Q", spend_thresholds=THRESHOLDS)
 
 
-def tier_counts(tx: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Customers per tier and quarter: what the monthly report shows (stable)."""
-    tt = tiers(tx, lang)
+def tier_counts(tx: pd.DataFrame) -> pd.DataFrame:
+    """Customers per tier (rows, best first) and quarter (columns): what the monthly report shows."""
+    tt = tiers(tx)
     counts = pd.DataFrame({str(q): tt[q].value_counts() for q in tt.columns})
     order = [c for c in tt[tt.columns[0]].cat.categories if c in counts.index]  # best tier first
-    return counts.loc[order].rename_axis(t(lang, "卡级", "tier"))
+    return counts.loc[order].rename_axis("tier")
 
 
-def migration(tx: pd.DataFrame, first: str, second: str, lang: str = "zh") -> segmentation.MigrationResult:
+def migration(tx: pd.DataFrame, first: str, second: str) -> segmentation.MigrationResult:
     """Tier migration between two quarters (e.g. ``"2023Q1"``, ``"2023Q2"``)."""
-    tt = tiers(tx, lang)
-    return segmentation.tier_migration(tt[pd.Period(first, "Q")], tt[pd.Period(second, "Q")], lang=lang)
-
-
-def migration_figure(result: segmentation.MigrationResult, first: str, second: str, lang: str = "zh"):
-    """Heatmap of the transition counts, axes named by the two quarters."""
-    from cvm_lib import plots
-
-    return plots.plot_heatmap(result.counts, xlabel=t(lang, f"{second} 卡级", f"tier in {second}"),
-                              ylabel=t(lang, f"{first} 卡级", f"tier in {first}"), lang=lang)
-
-
-_FLOW_COLUMNS = {"size_before": ("期初人数", "size before"), "size_after": ("期末人数", "size after"),
-                 "stayed": ("留在本层", "stayed"), "entered": ("进入", "entered"), "exited": ("离开", "exited"),
-                 "lapsed": ("其中流失", "of which lapsed"), "net_change": ("净变化", "net change"),
-                 "retention": ("留存率", "retention"), "hidden_churn": ("隐性流失", "hidden churn")}
-
-
-def flow_table(result: segmentation.MigrationResult, lang: str = "zh") -> pd.DataFrame:
-    """Entries and exits per tier (a readable selection of ``result.flows``)."""
-    out = result.flows[list(_FLOW_COLUMNS)]
-    return out.rename(columns={k: v[0 if lang == "zh" else 1] for k, v in _FLOW_COLUMNS.items()}).rename_axis(
-        t(lang, "卡级", "tier"))
-
-
-def value_lost_text(tx: pd.DataFrame, lang: str = "zh") -> str:
-    """The value lost, in a sentence."""
-    flows = gold_flows(tx, "en")
-    n = int(flows["defected (no spend)"].sum())
-    return t(lang, f"{n} 位流失的金卡客户在离开前一个季度共消费 {value_lost(tx):,.0f} 元。",
-             f"{n} defecting gold customers spent {value_lost(tx):,.0f} yuan in their last quarter.")
+    tt = tiers(tx)
+    return segmentation.tier_migration(tt[pd.Period(first, "Q")], tt[pd.Period(second, "Q")])
 
 
 def _pairs(tx: pd.DataFrame):
-    tt = tiers(tx, "en")
+    tt = tiers(tx)
     return tt, list(zip(tt.columns[:-1], tt.columns[1:]))
 
 
-def gold_flows(tx: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Per quarter-to-quarter transition: gold size before/after, stayed, defected, downgraded, entered."""
+def gold_flows(tx: pd.DataFrame) -> pd.DataFrame:
+    """Per quarter-to-quarter transition: gold size before/after, stayed, defected, downgraded, entered.
+
+    Index ``transition`` (``"2023Q1→2023Q2"``); columns ``gold_before``, ``gold_after``,
+    ``stayed``, ``defected`` (no spend in the next quarter), ``downgraded``, ``entered``,
+    ``upgraded_from_silver``.
+    """
     tt, pairs = _pairs(tx)
     rows = []
     for a, b in pairs:
         was, now = tt[a] == "gold", tt[b] == "gold"
-        rows.append({t(lang, "季度", "quarter"): f"{a}→{b}",
-                     t(lang, "期初金卡", "gold before"): int(was.sum()),
-                     t(lang, "期末金卡", "gold after"): int(now.sum()),
-                     t(lang, "留在金卡", "stayed gold"): int((was & now).sum()),
-                     t(lang, "流失（无消费）", "defected (no spend)"): int((was & tt[b].isna()).sum()),
-                     t(lang, "降级", "downgraded"): int((was & tt[b].notna() & ~now).sum()),
-                     t(lang, "新进入金卡", "entered gold"): int((~was & now).sum()),
-                     t(lang, "其中由银卡升级", "of which upgraded from silver"): int(((tt[a] == "silver") & now).sum())})
-    return pd.DataFrame(rows).set_index(t(lang, "季度", "quarter"))
+        rows.append({"transition": f"{a}→{b}", "gold_before": int(was.sum()), "gold_after": int(now.sum()),
+                     "stayed": int((was & now).sum()), "defected": int((was & tt[b].isna()).sum()),
+                     "downgraded": int((was & tt[b].notna() & ~now).sum()), "entered": int((~was & now).sum()),
+                     "upgraded_from_silver": int(((tt[a] == "silver") & now).sum())})
+    return pd.DataFrame(rows).set_index("transition")
 
 
 def value_lost(tx: pd.DataFrame) -> float:
@@ -117,24 +88,24 @@ def value_lost(tx: pd.DataFrame) -> float:
 
 
 def _gold_retention_q1(tx) -> float:
-    tt = tiers(tx, "en")
+    tt = tiers(tx)
     a, b = tt.columns[0], tt.columns[1]
     return float(((tt[a] == "gold") & (tt[b] == "gold")).sum() / (tt[a] == "gold").sum())
 
 
 def _healthy(tx) -> str:
-    flows = gold_flows(tx, "en")
-    stable = abs(flows["gold after"].iloc[-1] - flows["gold before"].iloc[0]) <= 0.1 * flows["gold before"].iloc[0]
-    churn = flows["defected (no spend)"].sum() / flows["gold before"].sum()
+    flows = gold_flows(tx)
+    stable = abs(flows["gold_after"].iloc[-1] - flows["gold_before"].iloc[0]) <= 0.1 * flows["gold_before"].iloc[0]
+    churn = flows["defected"].sum() / flows["gold_before"].sum()
     if stable and churn >= 0.05:
         return "hidden"
     return "healthy" if stable else "shrinking"
 
 
 def _main_source(tx) -> str:
-    flows = gold_flows(tx, "en")
-    upgraded = flows["of which upgraded from silver"].sum()
-    other = flows["entered gold"].sum() - upgraded
+    flows = gold_flows(tx)
+    upgraded = flows["upgraded_from_silver"].sum()
+    other = flows["entered"].sum() - upgraded
     return "silver" if upgraded >= other else "new"
 
 
@@ -142,7 +113,7 @@ EXERCISES = [
     Exercise("gold_tier", "e1", "compute", lambda tx: (lambda tt: int((tt[tt.columns[-1]] == "gold").sum() - (tt[tt.columns[0]] == "gold").sum()))(
                  tiers(tx))),
     Exercise("gold_tier", "e2", "compute", _gold_retention_q1, abs_tol=0.01),
-    Exercise("gold_tier", "e3", "compute", lambda tx: int(gold_flows(tx, "en")["defected (no spend)"].sum()), abs_tol=0),
+    Exercise("gold_tier", "e3", "compute", lambda tx: int(gold_flows(tx)["defected"].sum()), abs_tol=0),
     Exercise("gold_tier", "e4", "compute", value_lost, rel_tol=0.01),
     Exercise("gold_tier", "e5", "interpret", _healthy, answer="option", options=('healthy', 'hidden', 'shrinking')),
     Exercise("gold_tier", "e6", "decide", _main_source, answer="option", options=('silver', 'new')),

@@ -4,8 +4,8 @@ A supermarket chain's card members (2023-2024) and a member survey: ABC classes 
 members by 2024 spend and the 80/20 rule checked against the data, the card tiers, the
 survey's reliability (Cronbach's α) and NPS, and six CRM goals measured as indicators.
 Money in yuan; shares are fractions in [0, 1]. Methods come from
-:mod:`cvm_lib.segmentation` and :mod:`cvm_lib.indicators`; this module only prepares the
-case data and the exercises.
+:mod:`cvm_lib.segmentation` and :mod:`cvm_lib.indicators`; this module prepares the case
+data and the exercises; :mod:`cvm_lib.studies.cases.supermarket` shows them.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import pandas as pd
 
 from cvm_lib import indicators, segmentation
 from cvm_lib.cases._core import Exercise, register
-from cvm_lib.cases._data import read_case_csv, t
+from cvm_lib.cases._data import read_case_csv
 
-__all__ = ["SupermarketCase", "load", "abc_table", "pareto_check", "tier_table", "survey_reliability",
-           "nps_by_tier", "crm_goals", "ITEMS", "TIERS"]
+__all__ = ["SupermarketCase", "load", "tier_summary", "survey_reliability", "nps_table", "goal_values", "GOALS",
+           "ITEMS", "TIERS"]
 
 ITEMS = ["q1", "q2", "q3", "q4", "q5"]
-TIERS = {"gold": ("金卡", "gold"), "silver": ("银卡", "silver"), "regular": ("普通卡", "regular")}
+#: Card tiers, best first (stable ids; their names are in the label catalogue).
+TIERS = ("gold", "silver", "regular")
 
 
 @dataclass(frozen=True)
@@ -44,32 +45,18 @@ def load() -> SupermarketCase:
     return SupermarketCase(members, survey)
 
 
-def abc_table(case: SupermarketCase, lang: str = "zh", thresholds=(0.7, 0.9)) -> pd.DataFrame:
-    """ABC classes of the active members by 2024 spend (A = the members bringing the first 70 %)."""
-    table = segmentation.abc_summary(case.spend, thresholds)
-    return table.rename(columns={"customers": t(lang, "会员数", "members"),
-                                 "customer_share": t(lang, "会员占比", "member share"),
-                                 "value": t(lang, "消费额（元）", "spend (yuan)"),
-                                 "value_share": t(lang, "消费占比", "spend share")}).rename_axis(t(lang, "类别", "class"))
+def tier_summary(case: SupermarketCase) -> pd.DataFrame:
+    """Members, spend, spend share, spend and visits per member by card tier (2024, active members).
 
-
-def pareto_check(case: SupermarketCase, lang: str = "zh") -> str:
-    """What share of spend the top 20 % of members bring, in words."""
-    return segmentation.pareto_statement(case.spend, customer_share=0.2, lang=lang)
-
-
-def tier_table(case: SupermarketCase, lang: str = "zh") -> pd.DataFrame:
-    """Members, spend and visits by card tier (2024, active members)."""
+    Index ``tier`` (gold, silver, regular); columns ``members``, ``spend``, ``spend_share``,
+    ``mean_spend``, ``mean_visits``.
+    """
     m = case.members[case.members["spend_2024"] > 0]
     g = m.groupby("tier").agg(members=("member_id", "size"), spend=("spend_2024", "sum"),
                               mean_spend=("spend_2024", "mean"), mean_visits=("visits_2024", "mean"))
     g["spend_share"] = g["spend"] / g["spend"].sum()
-    g = g.reindex([k for k in TIERS if k in g.index])
-    g.index = [TIERS[k][0 if lang == "zh" else 1] for k in g.index]
-    return g[["members", "spend", "spend_share", "mean_spend", "mean_visits"]].rename(columns={
-        "members": t(lang, "会员数", "members"), "spend": t(lang, "消费额（元）", "spend (yuan)"),
-        "spend_share": t(lang, "消费占比", "spend share"), "mean_spend": t(lang, "人均消费（元）", "spend per member (yuan)"),
-        "mean_visits": t(lang, "人均到店次数", "visits per member")}).rename_axis(t(lang, "卡级", "tier"))
+    g = g.reindex([k for k in TIERS if k in g.index]).rename_axis("tier")
+    return g[["members", "spend", "spend_share", "mean_spend", "mean_visits"]]
 
 
 def survey_reliability(case: SupermarketCase) -> indicators.ReliabilityResult:
@@ -77,21 +64,25 @@ def survey_reliability(case: SupermarketCase) -> indicators.ReliabilityResult:
     return indicators.cronbach_alpha(case.survey[ITEMS])
 
 
-def nps_by_tier(case: SupermarketCase, lang: str = "zh") -> pd.DataFrame:
-    """NPS (points, −100 to 100) and its parts by card tier, and for all respondents."""
+def nps_table(case: SupermarketCase) -> pd.DataFrame:
+    """NPS (points, −100 to 100) and its parts by card tier and for all respondents.
+
+    Index ``group`` (a tier id or ``all``); columns ``respondents``, ``promoters``,
+    ``passives``, ``detractors`` (shares of the respondents) and ``nps``.
+    """
     s = case.survey.merge(case.members[["member_id", "tier"]], on="member_id", how="left")
     rows = {}
     for key in TIERS:
         part = s.loc[s["tier"] == key, "recommend"]
         if len(part):
-            rows[TIERS[key][0 if lang == "zh" else 1]] = indicators.nps(part)
-    rows[t(lang, "全部", "all")] = indicators.nps(s["recommend"])
-    return pd.DataFrame({name: {t(lang, "受访人数", "respondents"): r.n, t(lang, "推荐者", "promoters"): r.promoters,
-                                t(lang, "被动者", "passives"): r.passives, t(lang, "贬损者", "detractors"): r.detractors,
-                                "NPS": r.score} for name, r in rows.items()}).T.rename_axis(t(lang, "卡级", "tier"))
+            rows[key] = indicators.nps(part)
+    rows["all"] = indicators.nps(s["recommend"])
+    return pd.DataFrame([{"group": name, "respondents": r.n, "promoters": r.promoters, "passives": r.passives,
+                          "detractors": r.detractors, "nps": r.score} for name, r in rows.items()]).set_index("group")
 
 
-def _goal_values(case: SupermarketCase) -> dict[str, float]:
+def goal_values(case: SupermarketCase) -> dict[str, float]:
+    """The six CRM goals of the case, each measured by one indicator (see :data:`GOALS` for the units)."""
     m = case.members
     before = m["spend_2023"] > 0
     active = m["spend_2024"] > 0
@@ -106,30 +97,13 @@ def _goal_values(case: SupermarketCase) -> dict[str, float]:
     }
 
 
-_GOALS = {
-    "retention": ("保持老会员：2023 年消费会员在 2024 年再次消费的比例", "keep members: share of 2023 buyers who buy again in 2024", "share"),
-    "acquisition": ("获取新会员：2024 年新入会会员占活跃会员比例", "acquire members: 2024 joiners among active members", "share"),
-    "development": ("提升客户价值：留存会员的消费增长率", "grow value: spend growth of the retained members", "share"),
-    "satisfaction": ("提高满意度：五个题项中选 4 或 5 分的比例（CSAT）", "satisfaction: share of item answers 4 or 5 (CSAT)", "share"),
-    "loyalty": ("培养忠诚：净推荐值 NPS（分）", "loyalty: net promoter score (points)", "points"),
-    "profitability": ("提高盈利：活跃会员人均毛利（元）", "profitability: gross margin per active member (yuan)", "yuan"),
-}
-
-
-def crm_goals(case: SupermarketCase, lang: str = "zh") -> pd.DataFrame:
-    """The six CRM goals of the case, each measured by one indicator."""
-    values = _goal_values(case)
-    return pd.DataFrame({t(lang, "目标与指标", "goal and indicator"): [v[0] if lang == "zh" else v[1] for v in _GOALS.values()],
-                         t(lang, "数值", "value"): [values[k] for k in _GOALS],
-                         t(lang, "单位", "unit"): [{"share": t(lang, "比例", "share"), "points": t(lang, "分", "points"),
-                                                   "yuan": t(lang, "元", "yuan")}[v[2]] for v in _GOALS.values()]},
-                        index=pd.Index(list(_GOALS), name="goal"))
+#: The unit of each goal's indicator.
+GOALS = {"retention": "share", "acquisition": "share", "development": "share", "satisfaction": "share",
+         "loyalty": "points", "profitability": "yuan"}
 
 
 def _lowest_nps_tier(case: SupermarketCase) -> str:
-    table = nps_by_tier(case, lang="en").drop(index="all")
-    best = table["NPS"].astype(float).idxmin()
-    return {v[1]: k for k, v in TIERS.items()}[best]
+    return str(nps_table(case).drop(index="all")["nps"].astype(float).idxmin())
 
 
 def _pareto_verdict(case: SupermarketCase) -> str:
@@ -150,7 +124,7 @@ EXERCISES = [
     Exercise("supermarket", "e5", "interpret", _alpha_verdict, answer="option", options=('good', 'acceptable', 'poor')),
     Exercise("supermarket", "e6", "compute", lambda c: indicators.nps(c.survey["recommend"]).score, abs_tol=0.5),
     Exercise("supermarket", "e7", "decide", _lowest_nps_tier, answer="option", options=('gold', 'silver', 'regular')),
-    Exercise("supermarket", "e8", "compute", lambda c: _goal_values(c)["retention"], abs_tol=0.005),
+    Exercise("supermarket", "e8", "compute", lambda c: goal_values(c)["retention"], abs_tol=0.005),
 ]
 
 register("supermarket", load, EXERCISES)
