@@ -257,3 +257,98 @@ def test_case_notebook_runs_under_papermill(name, lang, teacher, tmp_path):
     if teacher:  # the teacher's table shows every computed answer
         for answer in cases.solution_table(name, lang)["answer"]:
             assert answer.replace("<", "&lt;").replace(">", "&gt;") in text or answer in text
+
+
+# --- the case studies' tables: stable files, catalogue coverage, readable Chinese ----------------------
+
+def _case_tables():
+    from cvm_lib.studies.cases import bank as b, brewer as br, cdnow_clv as cd, crm_programme as crm, gold_tier as gt
+    from cvm_lib.studies.cases import supermarket as sm
+
+    out = {}
+    c = sm.load()
+    out.update(abc=sm.abc_table(c), tiers=sm.tier_table(c), nps=sm.nps_table(c), goals=sm.crm_goals(c),
+               members=sm.members(c))
+    k = b.load()
+    value, growth = b.value_grid(k), b.growth_grid(k)
+    out.update(cuts=b.cut_table(value, "value"), value_strategies=b.strategy_table(value, "value"),
+               growth_strategies=b.strategy_table(growth, "growth"), gap=b.gap_table(k), clients=b.clients(k))
+    tx = gt.load()
+    out.update(tier_counts=gt.tier_counts(tx), flows=gt.flow_table(gt.migration(tx, "2023Q1", "2023Q2"), "2023Q1", "2023Q2"),
+               gold_flows=gt.gold_flows(tx))
+    case = br.load()
+    out.update(stages=br.stage_table(case), retention=br.retention_by_age(case), drivers=br.drivers(case),
+               keeping=br.keeping_value(case), distributors=br.distributors(case))
+    r = crm.load()
+    out.update(system=crm.indicator_system(), branches=crm.branch_table(r), judgements=crm.judgement_matrix(r),
+               ahp=crm.ahp_check(r), weights=crm.weights_table(r), topsis=crm.ranking(r), factors=crm.factor_table(r),
+               fuzzy=crm.fuzzy_table(r))
+    d = cd.load()
+    out.update(simple=cd.simple_table(d), bgnbd=cd.bgnbd_parameters(d), holdout=cd.holdout_comparison(d),
+               clv=cd.clv_comparison(d), summary=cd.customer_summary(d))
+    return out
+
+
+@pytest.fixture(scope="module")
+def case_tables():
+    from cvm_lib.studies import _table, set_display
+
+    saved = dict(_table._DISPLAY)
+    try:
+        set_display("zh", "¥")
+        return _case_tables()
+    finally:
+        _table._DISPLAY.update(saved)
+
+
+def test_case_tables_have_stable_snake_case_columns_documented_in_both_languages(case_tables):
+    import re as _re
+
+    from cvm_lib.labels import entry
+
+    for name, table in case_tables.items():
+        for column in table.data.columns:
+            if str(column) in table.raw_columns:
+                assert _re.fullmatch(r"\d{4}Q\d", str(column)), (name, column)  # quarters, the same in every language
+                continue
+            assert _re.fullmatch(r"[a-z_0-9]+|T", str(column)), (name, column)
+            found = entry(column, table.context)
+            assert found.en and found.zh and found.doc, (name, column)
+
+
+def test_case_tables_record_the_same_data_in_either_language(monkeypatch):
+    from cvm_lib.studies import _table, set_display
+
+    monkeypatch.setattr(_table, "_DISPLAY", dict(_table._DISPLAY))
+    set_display("en", "¥")
+    english = {k: t.data for k, t in _case_tables().items()}
+    set_display("zh", "¥")
+    chinese = {k: t.data for k, t in _case_tables().items()}
+    for name in english:
+        pd.testing.assert_frame_equal(english[name], chinese[name], check_exact=True, obj=name)
+
+
+def test_chinese_case_tables_read_cleanly(case_tables):
+    import re as _re
+
+    for name, table in case_tables.items():
+        frame = table.to_frame("zh")
+        for header, column in zip(frame.columns, table.data.columns, strict=True):
+            if str(column) not in table.raw_columns:
+                assert _re.search(r"[\u4e00-\u9fff]", header), (name, header)
+        cells = [str(v) for v in frame.to_numpy().ravel()]
+        assert not [c for c in cells if _re.fullmatch(r"-?\d+\.\d{5,}", c)], name
+        assert not [c for c in cells if c.lower() in ("nan", "nat", "none")], name
+    assert case_tables["stages"].to_frame("zh").iloc[:, 0].tolist() == ["培育期", "确认期", "信任期", "弱化期", "消失期"]
+    assert "核心客户：重点维护、深度经营" in case_tables["value_strategies"].to_frame("zh").iloc[0].tolist()
+
+
+def test_case_tables_agree_with_the_exercises(case_tables):
+    stages = case_tables["stages"].data.set_index("stage")["distributors"]
+    assert stages["trust"] == cases.expected_answer("brewer", "e1")
+    gold = case_tables["gold_flows"].data
+    assert gold["defected"].sum() == cases.expected_answer("gold_tier", "e3")
+    keeping = case_tables["keeping"].data.set_index("scenario")["clv"]
+    assert keeping["higher"] - keeping["today"] == pytest.approx(cases.expected_answer("brewer", "e6"))
+    topsis = case_tables["topsis"].data.set_index("branch")["closeness_ahp"]
+    assert topsis.idxmax() == cases.expected_answer("crm_programme", "e6")
