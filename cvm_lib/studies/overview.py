@@ -37,7 +37,7 @@ from cvm_lib.studies._base import Case, Narrative, Sentence, key_figure, load_ca
 from cvm_lib.studies._table import Table, display_settings, set_display
 from cvm_lib.summary import activity_by_period, rfm_summary
 
-__all__ = ["CONTEXT", "load", "data_quality", "quality_sentence", "activity", "activity_sentences",
+__all__ = ["CONTEXT", "load", "data_quality", "quality_frame", "quality_sentence", "activity", "activity_sentences",
            "customer_summary", "summary_statistics", "summary_sentence", "key_figures", "activity_figure",
            "new_customers_figure", "rfm_figure"]
 
@@ -71,6 +71,17 @@ def load(data: Any = "cdnow", *, observation_end: Any = None, currency: str | No
 def data_quality(case: Case) -> Table:
     """The data-quality table (recorded as ``data_quality``): what was read, kept and done about problems."""
     return show("data_quality", quality_table(case.transactions), context=CONTEXT, kinds={"value": None})
+
+
+def quality_frame(tx: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The data-quality table of a loaded log as text in ``lang`` (for ``cvm check-data``; nothing is recorded).
+
+    >>> from cvm_lib.data import validate_transactions
+    >>> tx = validate_transactions(pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1.0]}))
+    >>> quality_frame(tx, "zh").iloc[-1].tolist()
+    ['发现的问题', '', '0', '', '无']
+    """
+    return Table(quality_table(tx), context=CONTEXT, kinds={"value": None}).to_frame(lang)
 
 
 def quality_sentence(case: Case) -> Sentence:
