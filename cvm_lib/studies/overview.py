@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from cvm_lib.data import quality_table
+from cvm_lib.data import QUALITY_PROBLEMS, quality_table
 from cvm_lib.labels import label
 from cvm_lib.plots import PALETTE
 from cvm_lib.studies._base import Case, Narrative, Sentence, key_figure, load_case, q, say, show
@@ -92,8 +92,9 @@ def quality_sentence(case: Case) -> Sentence:
     problems = report.get("problems", [])
     if not problems:
         return say("say_no_problems", context=CONTEXT)
-    return say("say_problems", context=CONTEXT, kinds=q(len(problems), "count"),
-               rows=q(sum(int(p["rows"]) for p in problems), "count"))
+    # an unmatched return is one of the negative amounts already counted: its rows are not added again
+    rows = sum(int(p["rows"]) for p in problems if QUALITY_PROBLEMS.get(p["problem"]) != "unmatched_return")
+    return say("say_problems", context=CONTEXT, kinds=q(len(problems), "count"), rows=q(rows, "count"))
 
 
 # --------------------------------------------------------------------------- activity over time
