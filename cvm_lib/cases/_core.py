@@ -15,6 +15,7 @@ Option answers are the option's letter (``"A"``, ``"b"``) or its key.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from dataclasses import dataclass
@@ -329,7 +330,7 @@ def solution_markdown(case: str, lang: str = "zh") -> str:
         unit = e.unit(lang)
         answer = _format(e, value, lang) + (f" {unit}" if unit and e.answer == "number" else "")
         out.append(f"1. **{e.id}** {e.question(lang)}")
-        out.append(f"    - {_text('sheet_answer', lang)}: **{answer}**")
+        out.append(f"    - {_text('sheet_answer', lang)}: <b>{html.escape(answer, quote=False)}</b>")  # ** breaks beside CJK punctuation
         if e.explain(lang):
             out.append(f"    - {e.explain(lang)}")
     return "\n".join(out)
