@@ -507,6 +507,16 @@ LABELS = {
     "cases.crm_programme.价格 price": ("price", "价格"),
     "cases.crm_programme.网点环境 branch environment": ("branch environment", "网点环境"),
     "cases.crm_programme.数字渠道 digital": ("digital channels", "数字渠道"),
+    # the data's bilingual category values, shown in one language
+    "cases.bank_nine_grid.批发零售 trade": ("wholesale and retail", "批发零售"),
+    "cases.bank_nine_grid.科技 technology": ("technology", "科技"),
+    "cases.bank_nine_grid.制造 manufacturing": ("manufacturing", "制造"),
+    "cases.bank_nine_grid.建筑 construction": ("construction", "建筑"),
+    "cases.bank_nine_grid.物流 logistics": ("logistics", "物流"),
+    "cases.brewer.西部 West": ("West", "西部"),
+    "cases.brewer.华北 North": ("North", "华北"),
+    "cases.brewer.华东 East": ("East", "华东"),
+    "cases.brewer.华南 South": ("South", "华南"),
     # ------------------------------------------------------------ CDNOW CLV
     "cases.cdnow_clv.amount": ("Amount per purchase", "每次购买金额", "money", "mean amount of a calibration purchase record"),
     "cases.cdnow_clv.purchases_per_year": ("Purchases a year", "每年购买次数", "number", "calibration records per customer per year"),

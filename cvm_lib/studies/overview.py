@@ -162,7 +162,7 @@ def summary_statistics(summary: pd.DataFrame) -> Table:
                           "recency": _statistics(repeat["recency"]),
                           "T": _statistics(summary["T"]),
                           "monetary_value": _statistics(repeat["monetary_value"])})
-    return show("customer_summary", table, context=CONTEXT)
+    return show("customer_summary", table, context=CONTEXT, kinds={"frequency": "duration"})  # one decimal throughout
 
 
 def _unit_key(summary: pd.DataFrame) -> str:
