@@ -161,7 +161,7 @@ LABELS = {
     _S + "tier_to": ("Tier in {period_b}", "{period_b} 层级"),
 
     # ================================================================ key figures
-    _S + "customers": ("Customers", "客户数"),
+    _S + "kf_customers": ("Customers", "客户数"),
     _S + "observation_end": ("Observation end", "观察期末"),
     _S + "gini": ("Gini coefficient of customer spend", "客户消费金额基尼系数"),
     _S + "top_value_share": ("Share of value from the top {top:.0%} of customers", "前 {top:.0%} 客户贡献的价值占比"),

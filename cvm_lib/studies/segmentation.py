@@ -780,7 +780,7 @@ def segmentation_figures(*, scores: pd.DataFrame, concentration: ConcentrationRe
         figures.append(fig)
 
     n = len(scores)
-    add("customers", n, "customers")
+    add("kf_customers", n, "customers", name="customers")
     if "observation_end" in scores.attrs:
         add("observation_end", str(scores.attrs["observation_end"]), "date")
     c = concentration
