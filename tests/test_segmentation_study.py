@@ -346,7 +346,7 @@ def test_value_grid_is_skipped_without_two_windows_of_history():
     skipped = seg.value_grid(tx, window="3M")
     assert isinstance(skipped, Skipped) and not skipped
     assert "3M" in skipped.text("en") and "growth_window" in skipped.text("zh")
-    assert seg.grid_sentences(skipped) is skipped and seg.part(skipped, "table") is skipped
+    assert seg.grid_sentences(skipped).text("en") == "" and seg.part(skipped, "table") is skipped
     assert not isinstance(seg.value_grid(tx, window="2M"), Skipped)
 
 
@@ -370,8 +370,14 @@ def test_lifecycle_study_table_matches_the_stages(sample, cdnow_sample):
     assert shares.index.tolist() == list(STAGES) and shares.sum() == pytest.approx(1.0)
     assert shares["lapse"] == pytest.approx((stages["stage"] == "lapse").mean())
     assert seg.lifecycle_study(cdnow_sample, lapse_gaps=6.0).stages.attrs["rules"]["lapse_gaps"] == 6.0
-    assert seg.lifecycle_sentences(study).text("en") == (
-        f"The largest stage is Lapse with {shares['lapse']:.1%} of customers; {shares['lapse']:.1%} are in lapse.")
+    other = shares.drop("lapse").idxmax()
+    assert shares.idxmax() == "lapse" and seg.lifecycle_sentences(study).text("en") == (
+        f"Most customers are in lapse ({shares['lapse']:.1%}); of the others, the largest stage is "
+        f"{label(other)} with {shares[other]:.1%} of all customers.")
+    young = seg.lifecycle_study(log([("a", "2024-06-28", 1.0), ("b", "2024-06-20", 2.0), ("b", "2024-06-25", 1.0)]),
+                                observation_end="2024-06-30")
+    assert young.shares()["cultivation"] == 1.0
+    assert seg.lifecycle_sentences(young).text("zh") == "人数最多的阶段是培育期，占客户的 100.0%；处于消失期的客户占 0.0%。"
 
 
 # ================================================================== migration
@@ -423,7 +429,7 @@ def test_migration_study_keeps_a_period_that_ends_on_the_observation_end():
     assert "hidden_churn" in abc.flows.columns
     skipped = seg.migration_study(tx, period="Y")
     assert isinstance(skipped, Skipped) and "tier_period" in skipped.text("en")
-    assert seg.migration_sentences(skipped) is skipped
+    assert seg.migration_sentences(skipped).text("zh") == ""
 
 
 # ================================================================== key figures

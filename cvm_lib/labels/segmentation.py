@@ -224,6 +224,9 @@ LABELS = {
                              "共有 {n} 位客户进入九宫格；“持续投入”格占其中的 {invest}，当前价值占比 {invest_value}。"),
     _S + "say_lifecycle": ("The largest stage is {stage} with {share} of customers; {lapse} are in lapse.",
                            "人数最多的阶段是{stage}，占客户的 {share}；处于消失期的客户占 {lapse}。"),
+    _S + "say_lifecycle_lapse": ("Most customers are in lapse ({lapse}); of the others, the largest stage is {stage} "
+                                 "with {share} of all customers.",
+                                 "处于消失期的客户最多（{lapse}）；其余客户中人数最多的阶段是{stage}，占全部客户的 {share}。"),
     _S + "say_migration": ("From {a} to {b} the {tier} tier went from {before} to {after} members; {exited} left "
                            "and {entered} arrived, so {hidden} departures are hidden behind the size.",
                            "从 {a} 到 {b}，{tier}层级由 {before} 人变为 {after} 人；离开 {exited} 人、进入 {entered} 人，"

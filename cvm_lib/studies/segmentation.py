@@ -588,10 +588,11 @@ def value_grid(data: Case | pd.DataFrame, *, window: str = "6M", observation_end
     return ValueGridStudy(grid=grid, table=out, spend=spend, window=window, y_kind=kind, off_grid=off)
 
 
-def grid_sentences(g: ValueGridStudy | Skipped) -> Narrative | Skipped:
-    """How many customers the grid holds and what the invest cells carry."""
+def grid_sentences(g: ValueGridStudy | Skipped) -> Narrative:
+    """How many customers the grid holds and what the invest cells carry (nothing when the
+    section was skipped: its table says why)."""
     if isinstance(g, Skipped):
-        return g
+        return Narrative([])
     invest, invest_value = g.strategy_share("invest")
     fields = dict(n=q(len(g.grid.cells), "count"), invest=q(invest, "share"), invest_value=q(invest_value, "share"))
     if g.y_kind == "growth":
@@ -653,8 +654,11 @@ def lifecycle_sentences(life: LifecycleStudy) -> Narrative:
     """The largest stage and the share in lapse."""
     shares = life.shares()
     largest = shares.idxmax()
-    return Narrative([say("say_lifecycle", context=CONTEXT, stage=("label", largest),
-                          share=q(shares[largest], "share"), lapse=q(shares["lapse"], "share"))])
+    key = "say_lifecycle"
+    if largest == "lapse":
+        largest, key = shares.drop("lapse").idxmax(), "say_lifecycle_lapse"
+    return Narrative([say(key, context=CONTEXT, stage=("label", largest), share=q(shares[largest], "share"),
+                          lapse=q(shares["lapse"], "share"))])
 
 
 # --------------------------------------------------------------------------- migration
@@ -752,10 +756,11 @@ def migration_study(data: Case | pd.DataFrame, *, period: str = "Q", method: str
                           top_tier=order[0], dropped=dropped)
 
 
-def migration_sentences(m: MigrationStudy | Skipped) -> Narrative | Skipped:
-    """What happened to the best tier between the last two complete periods."""
+def migration_sentences(m: MigrationStudy | Skipped) -> Narrative:
+    """What happened to the best tier between the last two complete periods (nothing when the
+    section was skipped: its table says why)."""
     if isinstance(m, Skipped):
-        return m
+        return Narrative([])
     top = m.top_flows()
     return Narrative([say("say_migration", context=CONTEXT, a=str(m.period_a), b=str(m.period_b),
                           tier=("label", m.top_tier), before=q(int(top["size_before"]), "count"),
