@@ -129,3 +129,23 @@ def test_generic_figures_name_a_missing_column():
     fig = sp.plot_k_selection(k, right=["bic", "aic"], labels={"bic": "BIC"}, chosen_text="k=3")
     assert fig.axes[1].get_ylabel() == "BIC" and " k=3" in [t.get_text() for t in fig.axes[0].texts]
     plt.close(fig)
+
+
+def test_the_generic_figures_segmentation_uses_render_chinese_text(tmp_path):
+    """plot_heatmap, plot_share_bars and plot_lorenz (cvm_lib.plots) with Chinese text: no missing glyph."""
+    rng = np.random.default_rng(0)
+    matrix = pd.DataFrame(rng.random((3, 3)), index=["低", "中", "高"], columns=["low", "mid", "high"])
+    shares = pd.DataFrame({"n": [50, 30, 20], "share": [0.2, 0.3, 0.5]}, index=["重要价值客户", "一般发展客户", "C"])
+    curve = pd.DataFrame({"customer_share": np.linspace(0, 1, 11), "value_share": np.linspace(0, 1, 11) ** 3})
+    plots.set_theme("zh")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for ax in (plots.plot_heatmap(matrix, title="九宫格"),
+                       plots.plot_share_bars(shares, count="n", share="share", title="客户群"),
+                       plots.plot_lorenz(curve, title="洛伦兹曲线", xlabel="客户累计占比")):
+                ax.figure.savefig(tmp_path / "f.png")
+                assert CJK.search(ax.get_title())
+                plt.close(ax.figure)
+    finally:
+        plots.set_theme("en")
