@@ -591,3 +591,23 @@ def test_lifecycle_p_alive_must_be_indexed_by_customer():
         lifecycle_stages(tx, p_alive=np.full(6, 0.5))
     with pytest.raises(ValueError, match="none of its customer ids"):
         lifecycle_stages(tx, p_alive=pd.Series([0.5] * 6))
+
+
+def test_customer_clusters_is_a_scikit_learn_estimator():
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    from cvm_lib.segmentation import CustomerClusters
+
+    features, truth = planted_blobs(n_per=60)
+    est = CustomerClusters(k_range=range(2, 5), random_state=3)
+    with pytest.raises(NotFittedError):
+        est.predict(features)
+    assert est.get_params()["k_range"] == range(2, 5) and clone(est).get_params() == est.get_params()
+    est.fit(features)
+    direct = cluster_customers(features, k_range=range(2, 5), random_state=3)
+    assert est.k_ == direct.k_ == 3 and est.labels_.equals(direct.labels_)
+    assert adjusted_rand_score(truth, est.labels_) == pytest.approx(1.0)
+    assert est.predict(features).equals(est.labels_) and est.summary is est.profile_
+    assert est.set_params(k=2).fit(features).k_ == 2
+    assert "<table" in direct._repr_html_() and "<table" in cluster_stability(features, 3, n_boot=2)._repr_html_()
