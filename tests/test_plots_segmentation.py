@@ -77,6 +77,13 @@ def test_study_figures_render_in_both_languages_without_missing_glyphs(study, tm
         assert any("持续投入" in t.get_text() for t in ax.texts)
         assert ax.get_xlabel() == "当前价值：最近 6 个月的消费金额"
         plt.close(ax.figure)
+        ax = seg.figure_profiles(study["clusters"])
+        assert [t.get_text() for t in ax.get_xticklabels()][0] == "平均距末次购买（周）"
+        plt.close(ax.figure)
+        daily = seg.cluster_study(seg.case_scores(load_case("cdnow_sample"), time_unit="D"), k=2, n_boot=2)
+        ax = seg.figure_profiles(daily)
+        assert [t.get_text() for t in ax.get_xticklabels()][0] == "平均距末次购买（天）"
+        plt.close(ax.figure)
         ax = seg.figure_migration(study["migration"])
         assert [t.get_text() for t in ax.get_yticklabels()] == ["金牌", "银牌", "铜牌", "新进入"]
         assert ax.get_xlabel() == "1998Q2 层级"

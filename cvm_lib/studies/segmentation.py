@@ -402,6 +402,8 @@ class ClusterStudy:
         Mean of each feature per cluster on the model's scale (0 = the average customer).
     stability_table : DataFrame
         One row: ``k``, ``n_boot``, ``customers_resampled`` and the ARI summary.
+    time_unit : str or float
+        Time unit of the recency columns (that of the scores).
     """
 
     result: ClusterResult
@@ -410,6 +412,7 @@ class ClusterStudy:
     profile: pd.DataFrame
     z: pd.DataFrame
     stability_table: pd.DataFrame
+    time_unit: Any = "D"
 
     def __repr__(self) -> str:
         return (f"ClusterStudy(method={self.result.method!r}, k={self.result.k_}, "
@@ -481,7 +484,7 @@ def cluster_study(scores: pd.DataFrame, *, method: str = "kmeans", k: int | None
                                      **{c: float(stats[c]) for c in ("ari_mean", "ari_std", "ari_min", "ari_q05",
                                                                      "ari_median", "ari_q95")}}])
     return ClusterStudy(result=result, stability=stability, k_table=k_table, profile=profile, z=z_frame,
-                        stability_table=stability_table)
+                        stability_table=stability_table, time_unit=scores.attrs.get("time_unit", "D"))
 
 
 def cluster_sentences(c: ClusterStudy) -> Narrative:
@@ -900,7 +903,8 @@ def figure_profiles(clusters: ClusterStudy, *, ax: plt.Axes | None = None) -> pl
     columns = ["recency_mean", "frequency_mean", "monetary_mean"]
     rows = [f"{c} · {p} ({s:.0%})" for c, p, s in zip(profile.index, profile["pattern"], profile["customer_share"],
                                                        strict=True)]
-    means = pd.DataFrame(profile[columns].to_numpy(), index=rows, columns=[_head(c) for c in columns])
+    fields = header_fields(clusters.time_unit)
+    means = pd.DataFrame(profile[columns].to_numpy(), index=rows, columns=[_head(c, **fields) for c in columns])
     z = pd.DataFrame(clusters.z.to_numpy(), index=rows, columns=means.columns)
     return seg_plots.plot_profile_heatmap(means, z, better=[-1.0, 1.0, 1.0], ax=ax, title=_t("fig_profiles"),
                                           ylabel=_head("cluster"), colorbar_label=_t("fig_z"))
