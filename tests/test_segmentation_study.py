@@ -261,6 +261,10 @@ def test_cluster_study_fixed_k_mixture():
     assert c.z.columns.tolist() == ["recency", "frequency", "monetary"]
     assert c.profile.index.name == "cluster" and c.result.criterion == "bic"
     assert seg.table("k", c.k_table, record=False).headers("zh") == ["k（聚类数）", "轮廓系数", "BIC", "AIC", "选定"]
+    none = seg.cluster_study(scores, k=3, n_boot=0)
+    assert none.stability is None and isinstance(none.stability_table, Skipped)
+    assert "n_boot = 0" in none.stability_table.text("en") and none.result.k_ == 3
+    assert seg.cluster_sentences(none).text("zh") == "k 均值按轮廓系数选定 k = 3；未评估稳定性（n_boot = 0）。"
 
 
 # ================================================================== window spend and the nine-grid

@@ -213,6 +213,11 @@ LABELS = {
     _S + "say_clusters": ("{method} chose k = {k} by the {criterion}; the bootstrap ARI is {ari} on average, "
                           "so the partition is {verdict}.",
                           "{method}按{criterion}选定 k = {k}；自助法 ARI 均值为 {ari}，划分{verdict}。"),
+    _S + "say_clusters_chosen": ("{method} chose k = {k} by the {criterion}; its stability was not measured "
+                                 "(n_boot = 0).", "{method}按{criterion}选定 k = {k}；未评估稳定性（n_boot = 0）。"),
+    _S + "skipped_stability": ("n_boot = 0, so the bootstrap stability was not measured",
+                               "n_boot = 0，未做自助法稳定性评估"),
+    _S + "cluster_stability": ("Cluster stability", "聚类稳定性"),
     _S + "stable": ("stable", "稳定"),
     _S + "unstable": ("sensitive to the sample (ARI below 0.75)", "对样本较敏感（ARI 低于 0.75）"),
     _S + "say_grid": ("{n} customers are on the grid ({off} without spend in either window are left off); the "

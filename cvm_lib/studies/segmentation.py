@@ -392,7 +392,8 @@ class ClusterStudy:
     Attributes
     ----------
     result : ClusterResult
-    stability : StabilityResult
+    stability : StabilityResult or None
+        None with ``n_boot=0`` (not measured).
     k_table : DataFrame
         ``k``, ``silhouette``, ``inertia`` (k-means) or ``bic``/``aic`` (mixture), ``chosen``.
     profile : DataFrame
@@ -400,23 +401,23 @@ class ClusterStudy:
         mean RFM, median spend.
     z : DataFrame
         Mean of each feature per cluster on the model's scale (0 = the average customer).
-    stability_table : DataFrame
+    stability_table : DataFrame or Skipped
         One row: ``k``, ``n_boot``, ``customers_resampled`` and the ARI summary.
     time_unit : str or float
         Time unit of the recency columns (that of the scores).
     """
 
     result: ClusterResult
-    stability: StabilityResult
+    stability: StabilityResult | None
     k_table: pd.DataFrame
     profile: pd.DataFrame
     z: pd.DataFrame
-    stability_table: pd.DataFrame
+    stability_table: pd.DataFrame | Skipped
     time_unit: Any = "D"
 
     def __repr__(self) -> str:
-        return (f"ClusterStudy(method={self.result.method!r}, k={self.result.k_}, "
-                f"ari_mean={self.stability.mean_:.3f})")
+        ari = f"{self.stability.mean_:.3f}" if self.stability is not None else "not measured"
+        return f"ClusterStudy(method={self.result.method!r}, k={self.result.k_}, ari_mean={ari})"
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -440,7 +441,8 @@ def cluster_study(scores: pd.DataFrame, *, method: str = "kmeans", k: int | None
     k-selection scores, cluster profiles and bootstrap stability (adjusted Rand index).
 
     Above ``sample`` customers the k-selection and the bootstrap run on a seeded
-    subsample; the chosen k is refitted on everyone.
+    subsample; the chosen k is refitted on everyone. ``n_boot=0``: no stability (the
+    stability table is :class:`Skipped`).
 
     >>> rng = np.random.default_rng(0)
     >>> s = pd.DataFrame({"recency": np.r_[rng.uniform(0, 2, 40), rng.uniform(40, 50, 80)],
@@ -455,8 +457,8 @@ def cluster_study(scores: pd.DataFrame, *, method: str = "kmeans", k: int | None
     features = list(_RFM)
     result = cluster_customers(scores, method=method, k=k, k_range=k_range, columns=features, random_state=seed,
                                fit_sample=sample)
-    stability = cluster_stability(scores, result.k_, method=method, n_boot=n_boot, random_state=seed,
-                                  columns=features, sample=sample)
+    stability = None if n_boot == 0 else cluster_stability(scores, result.k_, method=method, n_boot=n_boot,
+                                                           random_state=seed, columns=features, sample=sample)
     k_table = result.scores_.copy()
     k_table["chosen"] = k_table["chosen"].astype(bool)
     k_table.index.name = "k"
@@ -478,6 +480,10 @@ def cluster_study(scores: pd.DataFrame, *, method: str = "kmeans", k: int | None
         profile[column] = summary[column].to_numpy()
     profile["monetary_median"] = result.profile_["monetary_median"].to_numpy()
 
+    if stability is None:
+        return ClusterStudy(result=result, stability=None, k_table=k_table, profile=profile, z=z_frame,
+                            stability_table=Skipped("cluster_stability", "skipped_stability", CONTEXT),
+                            time_unit=scores.attrs.get("time_unit", "D"))
     stats = stability.summary()
     stability_table = pd.DataFrame([{"k": int(stats["k"]), "n_boot": int(stats["n_boot"]),
                                      "customers_resampled": int(stability.n_customers_ or len(scores)),
@@ -489,6 +495,9 @@ def cluster_study(scores: pd.DataFrame, *, method: str = "kmeans", k: int | None
 
 def cluster_sentences(c: ClusterStudy) -> Narrative:
     """Which k was chosen, by what, and how stable the partition is."""
+    if c.stability is None:
+        return Narrative([say("say_clusters_chosen", context=CONTEXT, method=("label", c.result.method),
+                              k=c.result.k_, criterion=("label", c.result.criterion))])
     ari = c.stability.mean_
     return Narrative([say("say_clusters", context=CONTEXT, method=("label", c.result.method), k=c.result.k_,
                           criterion=("label", c.result.criterion), ari=q(ari, "ratio"),
@@ -820,7 +829,8 @@ def segmentation_figures(*, scores: pd.DataFrame, concentration: ConcentrationRe
     silhouette = float(result.scores_.loc[result.k_, "silhouette"])
     if np.isfinite(silhouette):
         add("cluster_silhouette", silhouette, "ratio")
-    add("cluster_ari_mean", clusters.stability.mean_, "ratio", True)
+    if clusters.stability is not None:
+        add("cluster_ari_mean", clusters.stability.mean_, "ratio", True)
     add("cluster_largest_share", float(result.profile_["share"].iloc[0]), "share")
     if not isinstance(grid, Skipped):
         add("grid_customers", int(len(grid.grid.cells)), "customers")
