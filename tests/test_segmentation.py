@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from cvm_lib.labels import value_label
 from cvm_lib.segmentation import (
-    CN8_LABELS, DEFAULT_STRATEGIES, RF10_LABELS, RF10_MAP, abc_classes, abc_summary, cluster_customers,
+    CN8_SEGMENTS, DEFAULT_STRATEGIES, RF10_MAP, RF10_SEGMENTS, abc_classes, abc_summary, cluster_customers,
     cluster_stability, gini, lifecycle_stages, lorenz_curve, nine_grid, pareto_point, pareto_statement, rfm_scores,
     rfm_segments, rfm_table, segment_map, segment_summary, tier_migration, tiers_by_period,
 )
@@ -139,15 +140,14 @@ def test_abc_class_a_is_the_smallest_top_group_reaching_the_threshold():
 def test_pareto_statement_and_point():
     v = [100.0, 50, 20, 10, 5, 5, 4, 3, 2, 1]
     assert pareto_statement(v) == "20.0% of customers bring 75.0% of value"
-    assert pareto_statement(v, lang="zh") == "20.0% 的客户贡献了 75.0% 的价值"
     assert pareto_statement(v, value_share=0.8) == "30.0% of customers bring 85.0% of value"
     assert pareto_statement(v, customer_share=0.5, decimals=0) == "50% of customers bring 92% of value"
     p = pareto_point(v, value_share=0.75)  # exactly reached by the top 2
     assert (p.customers, p.value_share) == (2, pytest.approx(0.75))
     with pytest.raises(ValueError):
         pareto_point(v, customer_share=0.2, value_share=0.8)
-    with pytest.raises(ValueError):
-        pareto_statement(v, lang="fr")
+    with pytest.raises(TypeError):
+        pareto_statement(v, lang="en")  # methods know no language
 
 
 # ================================================================== RFM table and scores
@@ -240,21 +240,21 @@ def test_custom_bins_and_errors():
 
 def test_rf10_map_covers_every_cell_exactly_once():
     assert sorted(RF10_MAP) == list(itertools.product(range(1, 6), range(1, 6)))
-    assert set(RF10_MAP.values()) == set(RF10_LABELS)
+    assert set(RF10_MAP.values()) == set(RF10_SEGMENTS)
     grid = segment_map("rf10")
     assert len(grid) == 25 and not grid.duplicated(["R", "F"]).any()
     cells = pd.DataFrame(list(itertools.product(range(1, 6), range(1, 6))), columns=["R", "F"])
     cells["M"] = 3
     seg = rfm_segments(cells)
-    assert seg.notna().all() and set(seg) == {v[0] for v in RF10_LABELS.values()}
+    assert seg.notna().all() and set(seg) == set(RF10_SEGMENTS)
     named = dict(zip(zip(cells["R"], cells["F"]), seg))
-    assert named[(5, 5)] == "Champions" and named[(5, 1)] == "New" and named[(4, 1)] == "Promising"
-    assert named[(1, 5)] == "Can't lose" and named[(1, 1)] == "Hibernating" and named[(3, 3)] == "Need attention"
-    assert named[(2, 3)] == "At risk" and named[(3, 1)] == "About to sleep" and named[(4, 4)] == "Loyal"
-    assert named[(4, 2)] == "Potential loyalists"
-    zh = rfm_segments(cells, lang="zh")
-    assert set(zh) == {v[1] for v in RF10_LABELS.values()}
-    assert list(seg.cat.categories) == [v[0] for v in RF10_LABELS.values()]
+    assert named[(5, 5)] == "champions" and named[(5, 1)] == "new" and named[(4, 1)] == "promising"
+    assert named[(1, 5)] == "cant_lose" and named[(1, 1)] == "hibernating" and named[(3, 3)] == "need_attention"
+    assert named[(2, 3)] == "at_risk" and named[(3, 1)] == "about_to_sleep" and named[(4, 4)] == "loyal"
+    assert named[(4, 2)] == "potential_loyalists"
+    assert list(seg.cat.categories) == list(RF10_SEGMENTS)
+    # every id has its names in the catalogue (shown translated by the studies)
+    assert [value_label(k, "zh") for k in RF10_SEGMENTS][:2] == ["冠军客户", "忠诚客户"]
 
 
 def test_rf10_needs_scores_from_1_to_5():
@@ -269,30 +269,29 @@ def test_rf10_needs_scores_from_1_to_5():
 def test_cn8_all_classes_reachable_and_split_rule():
     combos = list(itertools.product([1, 5], repeat=3))  # each of R, F, M low (1) or high (5)
     scores = pd.DataFrame(combos, columns=["R", "F", "M"])
-    seg = rfm_segments(scores, "cn8", lang="zh")
-    assert set(seg) == {v[1] for v in CN8_LABELS.values()}
+    seg = rfm_segments(scores, "cn8")
+    assert set(seg) == set(CN8_SEGMENTS)
     expected = {(5, 5, 5): "重要价值客户", (5, 1, 5): "重要发展客户", (1, 5, 5): "重要保持客户",
                 (1, 1, 5): "重要挽留客户", (5, 5, 1): "一般价值客户", (5, 1, 1): "一般发展客户",
                 (1, 5, 1): "一般保持客户", (1, 1, 1): "一般挽留客户"}
-    assert dict(zip(combos, seg)) == expected
-    assert set(rfm_segments(scores, "cn8")) == {v[0] for v in CN8_LABELS.values()}
+    assert {c: value_label(s, "zh") for c, s in zip(combos, seg)} == expected
     # A score exactly at the centre counts as low; mean and median can differ.
     s = pd.DataFrame({"R": [1, 2, 3, 4, 5, 5], "F": [3] * 6, "M": [3] * 6})
     by_mean = rfm_segments(s, "cn8", split="mean")  # mean R 3.33: R 4, 5 high
     by_median = rfm_segments(s, "cn8", split="median")  # median R 3.5: R 4, 5 high
-    assert (by_mean == "General development").sum() == 3 and (by_median == "General development").sum() == 3
+    assert (by_mean == "general_development").sum() == 3 and (by_median == "general_development").sum() == 3
     s2 = pd.DataFrame({"R": [1, 1, 1, 1, 5], "F": [1] * 5, "M": [1] * 5})  # mean 1.8, median 1
     # median R = 1: the four customers at the median are low, the one above high
-    assert rfm_segments(s2, "cn8", split="median").tolist() == ["General win-back"] * 4 + ["General development"]
-    assert rfm_segments(s2, "cn8", split="mean").tolist() == ["General win-back"] * 4 + ["General development"]
+    assert rfm_segments(s2, "cn8", split="median").tolist() == ["general_winback"] * 4 + ["general_development"]
+    assert rfm_segments(s2, "cn8", split="mean").tolist() == ["general_winback"] * 4 + ["general_development"]
 
 
 def test_cn8_on_values_uses_low_recency_as_high_r():
     data = pd.DataFrame({"recency": [1.0, 100], "frequency": [5, 1], "monetary": [500.0, 5],
                          "R": [3, 3], "F": [3, 3], "M": [3, 3]}, index=["fresh", "stale"])
     seg = rfm_segments(data, "cn8", basis="value")
-    assert seg.tolist() == ["Important value", "General win-back"]
-    assert rfm_segments(data, "cn8").tolist() == ["General win-back"] * 2  # equal scores: all low
+    assert seg.tolist() == ["important_value", "general_winback"]
+    assert rfm_segments(data, "cn8").tolist() == ["general_winback"] * 2  # equal scores: all low
 
 
 def test_segment_summary_adds_up():
@@ -303,8 +302,8 @@ def test_segment_summary_adds_up():
     assert table["customers"].sum() == 300
     assert table["customer_share"].sum() == pytest.approx(1.0)
     assert table["value_share"].sum() == pytest.approx(1.0)
-    champions = seg == "Champions"
-    assert table.loc["Champions", "monetary_mean"] == pytest.approx(rfm.loc[champions, "monetary"].mean())
+    champions = seg == "champions"
+    assert table.loc["champions", "monetary_mean"] == pytest.approx(rfm.loc[champions, "monetary"].mean())
     with pytest.raises(ValueError, match="same customers"):
         segment_summary(rfm, seg.iloc[:10])
 
@@ -437,13 +436,13 @@ def test_nine_grid_thresholds_strategies_and_errors():
     # right-closed: 20 is low, 30 medium; y 0 is low, 0.5 medium
     assert g.cells["x_level"].tolist() == ["low", "low", "medium", "high"]
     assert g.cells["y_level"].tolist() == ["low", "low", "medium", "high"]
-    assert g.cells["strategy"].tolist() == ["Exit", "Exit", "Maintain", "Invest"]
+    assert g.cells["strategy"].tolist() == ["exit", "exit", "maintain", "invest"]
     assert g.value_share.loc["low", "low"] == 0.5
     assert g.cuts == {"x": (20.0, 30.0), "y": (0.0, 1.0)}
     custom = {cell: "watch" for cell in DEFAULT_STRATEGIES} | {("high", "high"): "invest"}
-    zh = nine_grid(x, y, cuts=((20, 30), (0, 1)), strategies=custom, lang="zh")
-    assert zh.cells["strategy"].tolist() == ["watch", "watch", "watch", "持续投入"]
-    assert zh.cells["x_level"].tolist() == ["低", "低", "中", "高"]
+    own = nine_grid(x, y, cuts=((20, 30), (0, 1)), strategies=custom)
+    assert own.cells["strategy"].tolist() == ["watch", "watch", "watch", "invest"]
+    assert [value_label(s, "zh") for s in own.cells["strategy"]] == ["watch", "watch", "watch", "持续投入"]
     assert set(DEFAULT_STRATEGIES.values()) == {"invest", "develop", "maintain", "optimise", "exit"}
     with pytest.raises(ValueError, match="9 cells"):
         nine_grid(x, y, strategies={("low", "low"): "exit"})
@@ -474,16 +473,15 @@ def lifecycle_log():
 
 def test_lifecycle_one_customer_per_stage():
     st = lifecycle_stages(lifecycle_log(), observation_end="2024-12-31")
-    assert st["stage"].to_dict() == {"new": "Cultivation", "regular": "Confirmation", "loyal": "Trust",
-                                     "overdue": "Decline", "slowing": "Decline", "gone": "Lapse"}
-    assert list(st["stage"].cat.categories) == ["Cultivation", "Confirmation", "Trust", "Decline", "Lapse"]
+    assert st["stage"].to_dict() == {"new": "cultivation", "regular": "confirmation", "loyal": "trust",
+                                     "overdue": "decline", "slowing": "decline", "gone": "lapse"}
+    assert list(st["stage"].cat.categories) == ["cultivation", "confirmation", "trust", "decline", "lapse"]
     assert st.loc["slowing", "gap_ratio"] < 2 and st.loc["slowing", "trend"] < 0.5  # declines by trend only
     assert st.loc["overdue", "gap_ratio"] > 2 and 2 < st.loc["overdue", "gap_ratio"] <= 4
     assert st.loc["loyal", "trend"] == pytest.approx(1.0, abs=0.15)
     assert st.loc["gone", "recency"] == (pd.Timestamp("2024-12-31") - pd.Timestamp("2023-05-01")).days
     assert st.loc["regular", "typical_gap"] == 30.0 and np.isnan(st.loc["regular", "trend"])
-    zh = lifecycle_stages(lifecycle_log(), observation_end="2024-12-31", lang="zh")
-    assert zh.loc[["new", "regular", "loyal", "overdue", "gone"], "stage"].tolist() == \
+    assert [value_label(s, "zh") for s in st.loc[["new", "regular", "loyal", "overdue", "gone"], "stage"]] == \
         ["培育期", "确认期", "信任期", "弱化期", "消失期"]
 
 
@@ -491,15 +489,15 @@ def test_lifecycle_parameters_and_p_alive():
     tx = lifecycle_log()
     end = "2024-12-31"
     # a stricter trust rule demotes the loyal customer to confirmation
-    assert lifecycle_stages(tx, observation_end=end, trust_purchases=30).loc["loyal", "stage"] == "Confirmation"
+    assert lifecycle_stages(tx, observation_end=end, trust_purchases=30).loc["loyal", "stage"] == "confirmation"
     # more tolerance for gaps moves the overdue customer back
-    assert lifecycle_stages(tx, observation_end=end, decline_gaps=3.0).loc["overdue", "stage"] == "Trust"
+    assert lifecycle_stages(tx, observation_end=end, decline_gaps=3.0).loc["overdue", "stage"] == "trust"
     # a new customer gets cultivation only while young
-    assert lifecycle_stages(tx, observation_end=end, new_days=10).loc["new", "stage"] == "Cultivation"
+    assert lifecycle_stages(tx, observation_end=end, new_days=10).loc["new", "stage"] == "cultivation"
     p = pd.Series({"loyal": 0.1, "regular": 0.3})  # customers left out keep their stage
     st = lifecycle_stages(tx, observation_end=end, p_alive=p)
-    assert st.loc["loyal", "stage"] == "Lapse" and st.loc["regular", "stage"] == "Decline"
-    assert st.loc["new", "stage"] == "Cultivation" and np.isnan(st.loc["new", "p_alive"])
+    assert st.loc["loyal", "stage"] == "lapse" and st.loc["regular", "stage"] == "decline"
+    assert st.loc["new", "stage"] == "cultivation" and np.isnan(st.loc["new", "p_alive"])
     with pytest.raises(ValueError, match="lapse_gaps"):
         lifecycle_stages(tx, lapse_gaps=1.0)
     with pytest.raises(ValueError, match="probabilities"):
@@ -543,8 +541,7 @@ def test_migration_counts_and_hidden_churn_on_hand_built_log():
     assert m.hidden_churn == 3 and m.hidden_churn_rate == pytest.approx(3 / 5)
     assert m.shares.loc["silver"].tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3])
     assert m.shares.sum(axis=1).to_numpy() == pytest.approx(np.ones(3))
-    zh = tier_migration(q1, q2, lang="zh")
-    assert zh.counts.index[-1] == "新进入" and zh.counts.columns[-1] == "流失"
+    assert m.summary is m.flows and "<table" in m._repr_html_()
 
 
 def test_hidden_churn_definition_on_growing_and_shrinking_tiers():
@@ -579,8 +576,7 @@ def test_tiers_by_period_share_tiers_and_abc():
     abc = tiers_by_period(tx, period="Q", method="abc")
     expected = abc_classes(spend_q1)
     assert (abc.iloc[:, 0].reindex(expected.index).astype(str) == expected).all()
-    zh = tiers_by_period(tx, lang="zh")
-    assert list(zh.iloc[:, 0].cat.categories) == ["金牌", "银牌", "铜牌"]
+    assert [value_label(t, "zh") for t in tiers.iloc[:, 0].cat.categories] == ["金牌", "银牌", "铜牌"]
     with pytest.raises(ValueError, match="summing to 1"):
         tiers_by_period(tx, shares={"gold": 0.5, "silver": 0.3})
     with pytest.raises(ValueError, match="decreasing"):
@@ -595,3 +591,23 @@ def test_lifecycle_p_alive_must_be_indexed_by_customer():
         lifecycle_stages(tx, p_alive=np.full(6, 0.5))
     with pytest.raises(ValueError, match="none of its customer ids"):
         lifecycle_stages(tx, p_alive=pd.Series([0.5] * 6))
+
+
+def test_customer_clusters_is_a_scikit_learn_estimator():
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    from cvm_lib.segmentation import CustomerClusters
+
+    features, truth = planted_blobs(n_per=60)
+    est = CustomerClusters(k_range=range(2, 5), random_state=3)
+    with pytest.raises(NotFittedError):
+        est.predict(features)
+    assert est.get_params()["k_range"] == range(2, 5) and clone(est).get_params() == est.get_params()
+    est.fit(features)
+    direct = cluster_customers(features, k_range=range(2, 5), random_state=3)
+    assert est.k_ == direct.k_ == 3 and est.labels_.equals(direct.labels_)
+    assert adjusted_rand_score(truth, est.labels_) == pytest.approx(1.0)
+    assert est.predict(features).equals(est.labels_) and est.summary is est.profile_
+    assert est.set_params(k=2).fit(features).k_ == 2
+    assert "<table" in direct._repr_html_() and "<table" in cluster_stability(features, 3, n_boot=2)._repr_html_()

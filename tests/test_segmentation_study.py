@@ -1,29 +1,29 @@
-"""Tests of cvm_lib.segmentation.study (the single-call glue of the segmentation notebook)
-and of its figures in cvm_lib.plots.segmentation. Expected values are recomputed
+"""Tests of cvm_lib.studies.segmentation (the segmentation notebook's sections, tables, key
+figures and sentences) and of the segmentation catalogue. Expected values are recomputed
 independently (masks, sorting, sets), not through the functions under test."""
 
 from __future__ import annotations
 
-import warnings
+import re
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
 
-matplotlib.use("Agg")
+from cvm_lib.labels import entry, has_label, label
+from cvm_lib.results import _plain
+from cvm_lib.segmentation import (RF10_MAP, STAGES, STRATEGIES, abc_classes, lifecycle_stages, rfm_log_scores,
+                                  rfm_scores, rfm_segments, rfm_table, tier_migration, tiers_by_period, window_spend)
+from cvm_lib.studies import Skipped, load_case, set_display
+from cvm_lib.studies import segmentation as seg
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
-from cvm_lib.datasets import cdnow  # noqa: E402
-from cvm_lib.results import _plain  # noqa: E402
-from cvm_lib.segmentation import (  # noqa: E402
-    RF10_LABELS, RF10_MAP, STAGES, abc_classes, cluster_study, lifecycle_stages, lifecycle_study, migration_study,
-    rf_heatmap_table, rfm_scores, rfm_segments, rfm_study_scores, rfm_table, score_levels_table, segment_table,
-    segmentation_figures, study_label, tier_migration, tiers_by_period, value_concentration, value_grid,
-    window_spend,
-)
+@pytest.fixture(autouse=True)
+def english_display():
+    set_display("en", "$")
+    yield
+    set_display("en", "$")
 
 
 def log(rows):
@@ -45,125 +45,143 @@ def random_log(n_customers=300, seed=0, start="2023-01-01", end="2024-06-30"):
 
 
 @pytest.fixture(scope="module")
-def sample():
-    tx = cdnow(sample=True)
-    return tx, rfm_study_scores(tx, observation_end="1998-06-30", time_unit="W")
+def sample(cdnow_sample):
+    case = load_case(cdnow_sample, observation_end="1998-06-30", currency="$")
+    return case, seg.case_scores(case, time_unit="W")
 
 
 # ================================================================== RFM tables
 
-def test_rfm_study_scores_is_the_table_then_the_scores(sample):
-    tx, scores = sample
-    expected = rfm_scores(rfm_table(tx, observation_end="1998-06-30", time_unit="W"))
+def test_case_scores_is_the_table_then_the_scores(sample, cdnow_sample):
+    case, scores = sample
+    expected = rfm_scores(rfm_table(cdnow_sample, observation_end="1998-06-30", time_unit="W"))
     pd.testing.assert_frame_equal(scores, expected)
+    pd.testing.assert_frame_equal(rfm_log_scores(cdnow_sample, observation_end="1998-06-30"), expected)
     assert scores.attrs["observation_end"] == "1998-06-30" and scores.attrs["time_unit"] == "W"
-    assert rfm_study_scores(tx, bins=3)[["R", "F", "M"]].max().tolist() == [3, 3, 3]
+    assert seg.case_scores(case, bins=3)[["R", "F", "M"]].max().tolist() == [3, 3, 3]
 
 
-def test_score_levels_table_counts_and_ranges(sample):
+def test_score_levels_counts_and_ranges(sample):
     _, scores = sample
-    table = score_levels_table(scores)
+    table = seg.score_levels(scores)
+    assert table.columns.tolist() == ["dimension", "unit", "score", "customers", "min", "mean", "max"]
     assert len(table) == 15
-    assert table["Score"].tolist()[:5] == [5, 4, 3, 2, 1]  # best score first
+    assert table["score"].tolist()[:5] == [5, 4, 3, 2, 1]  # best score first
     for letter, column, block in zip("RFM", ("recency", "frequency", "monetary"), range(3)):
         part = table.iloc[5 * block: 5 * block + 5]
-        assert part["Dimension"].str.startswith(letter).all()
+        assert (part["dimension"] == column).all()
         for _, row in part.iterrows():
-            members = scores.loc[scores[letter] == row["Score"], column]
-            assert row["Customers"] == len(members)
-            assert row["Minimum"] == members.min() and row["Maximum"] == members.max()
-            assert row["Mean"] == pytest.approx(members.mean())
-    assert "weeks" in table["Dimension"].iloc[0]
-    zh = score_levels_table(scores, lang="zh")
-    assert zh.columns.tolist() == ["维度", "评分", "客户数", "最小值", "均值", "最大值"]
-    assert "周" in zh["维度"].iloc[0]
+            members = scores.loc[scores[letter] == row["score"], column]
+            assert row["customers"] == len(members)
+            assert row["min"] == members.min() and row["max"] == members.max()
+            assert row["mean"] == pytest.approx(members.mean())
+    assert table["unit"].unique().tolist() == ["weeks", "purchase_days", "money"]
+    shown = seg.table("score_levels", table, record=False).to_frame("zh")
+    assert shown.columns.tolist() == ["维度", "单位", "评分", "客户数", "最小值", "均值", "最大值"]
+    assert shown["单位"].iloc[0] == "周" and shown["维度"].iloc[0].startswith("R · 最近购买")
 
 
-def test_rf_heatmap_table_mean_spend_per_cell(sample):
+def test_rf_cells_mean_spend_per_cell(sample):
     _, scores = sample
-    table = rf_heatmap_table(scores)
-    r, f, n, m, seg = table.columns
-    assert len(table) == 25 and table[n].sum() == len(scores)
-    assert table[r].tolist() == sorted(table[r].tolist(), reverse=True)  # high R (recent) first
+    table = seg.rf_cells(scores)
+    assert table.columns.tolist() == ["R", "F", "customers", "monetary_mean", "segment"]
+    assert len(table) == 25 and table["customers"].sum() == len(scores)
+    assert table["R"].tolist() == sorted(table["R"].tolist(), reverse=True)  # high R (recent) first
     for _, row in table.iterrows():
-        mask = (scores["R"] == row[r]) & (scores["F"] == row[f])
-        assert row[n] == mask.sum()
+        mask = (scores["R"] == row["R"]) & (scores["F"] == row["F"])
+        assert row["customers"] == mask.sum()
         if mask.any():
-            assert row[m] == pytest.approx(scores.loc[mask, "monetary"].mean())
+            assert row["monetary_mean"] == pytest.approx(scores.loc[mask, "monetary"].mean())
         else:
-            assert np.isnan(row[m])
-        assert row[seg] == RF10_LABELS[RF10_MAP[(row[r], row[f])]][0]
+            assert np.isnan(row["monetary_mean"])
+        assert row["segment"] == RF10_MAP[(row["R"], row["F"])]
     # In this one-quarter acquisition cohort nobody is recent with a single purchase day.
-    assert table.loc[(table[r] == 5) & (table[f] == 1), n].item() == 0
-    # A custom value and other bin counts.
-    doubled = rf_heatmap_table(scores, scores["monetary"] * 2)
-    np.testing.assert_allclose(doubled.iloc[:, 3], table[m] * 2)
-    three = rf_heatmap_table(rfm_scores(scores[["recency", "frequency", "monetary"]], bins=3), lang="zh")
-    assert len(three) == 9 and "客户群" not in three.columns and "客户数" in three.columns
+    assert table.loc[(table["R"] == 5) & (table["F"] == 1), "customers"].item() == 0
+    doubled = seg.rf_cells(scores, scores["monetary"] * 2)
+    np.testing.assert_allclose(doubled["monetary_mean"], table["monetary_mean"] * 2)
+    three = seg.rf_cells(rfm_scores(scores[["recency", "frequency", "monetary"]], bins=3))
+    assert len(three) == 9 and "segment" not in three.columns
     with pytest.raises(ValueError, match="same customers"):
-        rf_heatmap_table(scores, scores["monetary"].iloc[:-1])
+        seg.rf_cells(scores, scores["monetary"].iloc[:-1])
 
 
 def test_segment_tables_match_the_segment_maps(sample):
     _, scores = sample
-    rf10 = segment_table(scores, "rf10")
+    rf10 = seg.segment_table(scores, "rf10")
     counts = rfm_segments(scores, "rf10").value_counts()
-    assert rf10["Customers"].to_dict() == {k: int(counts.get(k, 0)) for k in rf10.index}
-    assert rf10.loc["Champions", "Cells"] == "R 5 · F 4–5"
-    assert rf10.loc["New", "Cells"] == "R 5 · F 1"
+    assert rf10["customers"].to_dict() == {k: int(counts.get(k, 0)) for k in rf10.index}
+    assert rf10.loc["champions", ["r_scores", "f_scores"]].tolist() == ["5", "4–5"]
+    assert rf10.loc["new", ["r_scores", "f_scores"]].tolist() == ["5", "1"]
     total = scores["monetary"].sum()
-    for name in ("Champions", "Hibernating"):
+    for name in ("champions", "hibernating"):
         members = rfm_segments(scores, "rf10") == name
-        assert rf10.loc[name, "Share of value"] == pytest.approx(scores.loc[members.to_numpy(), "monetary"].sum()
-                                                                 / total)
-    assert rf10["Share of value"].sum() == pytest.approx(1.0)
+        assert rf10.loc[name, "value_share"] == pytest.approx(scores.loc[members.to_numpy(), "monetary"].sum() / total)
+    assert rf10["value_share"].sum() == pytest.approx(1.0)
 
     # cn8 by hand: each score high when strictly above its mean (or median).
     for split, centre in (("mean", np.mean), ("median", np.median)):
-        cn8 = segment_table(scores, "cn8", split=split, lang="zh")
+        cn8 = seg.segment_table(scores, "cn8", split=split)
         high = {c: scores[c].to_numpy() > centre(scores[c].to_numpy()) for c in "RFM"}
         important_value = high["R"] & high["F"] & high["M"]
         general_winback = ~high["R"] & ~high["F"] & ~high["M"]
-        assert cn8.loc["重要价值客户", "客户数"] == important_value.sum()
-        assert cn8.loc["一般挽留客户", "客户数"] == general_winback.sum()
-        assert cn8.loc["重要价值客户", "价值占比"] == pytest.approx(
+        assert cn8.loc["important_value", "customers"] == important_value.sum()
+        assert cn8.loc["general_winback", "customers"] == general_winback.sum()
+        assert cn8.loc["important_value", "value_share"] == pytest.approx(
             scores["monetary"].to_numpy()[important_value].sum() / total)
-        assert cn8["客户数"].sum() == len(scores) and len(cn8) == 8
-        assert cn8.loc["重要价值客户", "划分规则"].startswith("R 高 · F 高 · M 高")
-    mean_cn8 = segment_table(scores, "cn8")
-    assert mean_cn8.index[0] == "Important value" and "(vs mean)" in mean_cn8.iloc[0, 0]
+        assert cn8["customers"].sum() == len(scores) and len(cn8) == 8
+        assert cn8.loc["important_value", ["r_level", "f_level", "m_level"]].tolist() == ["high"] * 3
+        shown = seg.table("cn8", cn8, split=split, record=False)
+        assert shown.headers("zh")[1] == ("R 相对均值" if split == "mean" else "R 相对中位数")
+        assert shown.headers("en")[1] == f"R vs the {split} score"
+        assert shown.to_frame("zh").iloc[0, :4].tolist() == ["重要价值客户", "高", "高", "高"]
 
 
 def test_rf10_table_rescores_other_bin_counts_into_quintiles(sample):
     _, scores = sample
     three = rfm_scores(scores[["recency", "frequency", "monetary"]], bins=3)
-    table = segment_table(three, "rf10")
+    table = seg.segment_table(three, "rf10")
     quintiles = rfm_segments(rfm_scores(scores[["recency", "frequency", "monetary"]], bins=5), "rf10")
-    assert table["Customers"].to_dict() == quintiles.value_counts().reindex(table.index).to_dict()
+    assert table["customers"].to_dict() == quintiles.value_counts().reindex(table.index).to_dict()
     with pytest.raises(ValueError, match="scheme"):
-        segment_table(scores, "rfm27")
+        seg.segment_table(scores, "rfm27")
     with pytest.raises(ValueError, match="split"):
-        segment_table(scores, "cn8", split="mode")
+        seg.segment_table(scores, "cn8", split="mode")
+
+
+def test_segment_sentences_say_what_the_tables_show(sample):
+    _, scores = sample
+    rf10, cn8 = seg.segment_table(scores, "rf10"), seg.segment_table(scores, "cn8")
+    largest = rf10["customers"].idxmax()
+    text = seg.segment_sentences(rf10, cn8).text("en")
+    assert f"The largest R×F segment is {label(largest)} ({rf10.loc[largest, 'customer_share']:.1%}" in text
+    assert f"Champions bring {rf10.loc['champions', 'value_share']:.1%}" in text
+    assert f"{int((rf10['customers'] == 0).sum())} of the ten segments are empty" in text
+    zh = seg.segment_sentences(rf10, cn8).text("zh")
+    assert f"重要价值客户占客户的 {cn8.loc['important_value', 'customer_share']:.1%}" in zh
+    assert label(largest, "zh") in zh
 
 
 # ================================================================== concentration
 
 def test_value_concentration_hand_case():
-    c = value_concentration(pd.Series([50.0, 5, 20, 10, 15], index=list("abcde")))
+    c = seg.value_concentration(pd.Series([50.0, 5, 20, 10, 15], index=list("abcde")))
     assert c.classes.to_dict() == {"a": "A", "b": "C", "c": "A", "d": "B", "e": "B"}
     assert c.gini == pytest.approx(0.4)
     assert (c.top.customers, c.top.value_share) == (1, 0.5)
     assert (c.core.customers, c.core.value_share) == (3, 0.85)  # 50 + 20 + 15 reach 80%
     assert c.a_customer_share == 0.4 and c.a_value_share == pytest.approx(0.7)
-    assert c.abc["Customers"].tolist() == [2, 2, 1]
-    assert c.abc["Rule"].iloc[0] == "top customers up to 70% of value"
-    assert value_concentration(pd.Series([50.0, 5, 20, 10, 15]), lang="zh").statement == "20.0% 的客户贡献了 50.0% 的价值"
+    assert c.abc["customers"].tolist() == [2, 2, 1]
+    assert c.abc["value_from"].tolist() == [0.0, 0.7, 0.9] and c.abc["value_to"].tolist() == [0.7, 0.9, 1.0]
+    assert seg.concentration_sentences(c).text("en").startswith(
+        "The top 20.0% of customers bring 50.0% of the value; the Gini coefficient is 0.400.")
+    assert seg.concentration_sentences(c).text("zh").startswith("前 20.0% 的客户贡献了 50.0% 的价值，基尼系数为 0.400。")
+    assert "60.0% of customers (3) bring 80.0% of the value" in seg.concentration_sentences(c).text("en")
 
 
 def test_value_concentration_matches_an_independent_computation():
     rng = np.random.default_rng(7)
     v = pd.Series(np.round(rng.lognormal(3, 1.3, 997), 2), index=[f"k{i:04d}" for i in range(997)])
-    c = value_concentration(v, thresholds=(0.6, 0.85))
+    c = seg.value_concentration(v, thresholds=(0.6, 0.85))
     x = v.to_numpy()
     assert c.gini == pytest.approx(np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2 * x.mean()))
     desc = np.sort(x)[::-1]
@@ -181,16 +199,16 @@ def test_value_concentration_matches_an_independent_computation():
     assert set(c.classes[c.classes == "A"].index) == in_a
     assert c.a_value_share == pytest.approx(v[list(in_a)].sum() / x.sum())
     assert c.a_customer_share == len(in_a) / len(v)
-    assert c.abc["Share of value"].sum() == pytest.approx(1.0) and c.abc["Customers"].sum() == len(v)
+    assert c.abc["value_share"].sum() == pytest.approx(1.0) and c.abc["customers"].sum() == len(v)
     assert c.curve.iloc[0].tolist() == [0.0, 0.0] and c.curve.iloc[-1].tolist() == pytest.approx([1.0, 1.0])
     assert (np.diff(c.curve["value_share"]) >= -1e-15).all()
 
 
 def test_value_concentration_takes_the_scores_table(sample):
     _, scores = sample
-    assert value_concentration(scores).gini == value_concentration(scores["monetary"]).gini
+    assert seg.value_concentration(scores).gini == seg.value_concentration(scores["monetary"]).gini
     with pytest.raises(ValueError, match="monetary"):
-        value_concentration(scores[["R", "F"]])
+        seg.value_concentration(scores[["R", "F"]])
 
 
 # ================================================================== clustering
@@ -210,37 +228,43 @@ def planted(n_per=(120, 80, 50), seed=3):
 
 def test_cluster_study_recovers_planted_groups_with_stable_labels():
     scores, truth = planted()
-    c = cluster_study(scores, k_range=range(2, 6), n_boot=5, seed=11)
+    c = seg.cluster_study(scores, k_range=range(2, 6), n_boot=5, seed=11)
     assert c.result.k_ == 3
     assert adjusted_rand_score(truth, c.result.labels_) == pytest.approx(1.0)
     assert c.stability.mean_ > 0.95 and len(c.stability.ari_) == 5
     k_table = c.k_table
-    assert k_table.index.tolist() == [2, 3, 4, 5] and k_table["Chosen"].tolist() == [False, True, False, False]
-    assert k_table["Silhouette"].idxmax() == 3
-    # Profiles: sizes, value shares and the pattern of the planted best group.
+    assert k_table["k"].tolist() == [2, 3, 4, 5] and k_table["chosen"].tolist() == [False, True, False, False]
+    assert k_table.loc[k_table["silhouette"].idxmax(), "k"] == 3
     profile = c.profile
-    assert profile["Customers"].tolist() == [120, 80, 50]  # largest cluster first
-    assert profile["Share of value"].sum() == pytest.approx(1.0)
-    assert profile["Mean spend"].iloc[0] == pytest.approx(scores["monetary"].iloc[:120].mean())
-    assert profile["R / F / M vs average"].tolist()[0] == "R↑ F↑ M↑"
-    assert profile["R / F / M vs average"].tolist()[2] == "R↓ F↓ M↓"
-    # z: standardised means, so their size-weighted average is 0 and the order follows the means.
-    weights = profile["Customers"].to_numpy()[:, None]
+    assert profile["customers"].tolist() == [120, 80, 50]  # largest cluster first
+    assert profile["value_share"].sum() == pytest.approx(1.0)
+    assert profile["monetary_mean"].iloc[0] == pytest.approx(scores["monetary"].iloc[:120].mean())
+    assert profile["pattern"].tolist()[0] == "R↑ F↑ M↑" and profile["pattern"].tolist()[2] == "R↓ F↓ M↓"
+    weights = profile["customers"].to_numpy()[:, None]
     np.testing.assert_allclose((c.z.to_numpy() * weights).sum(axis=0) / weights.sum(), 0, atol=1e-12)
-    assert c.z["Recency"].idxmin() == 0 and c.z["Monetary"].idxmax() == 0
-    assert c.stability_table["Value"].iloc[0] == 3
-    again = cluster_study(scores, k_range=range(2, 6), n_boot=5, seed=11)
+    assert c.z["recency"].idxmin() == 0 and c.z["monetary"].idxmax() == 0
+    assert c.stability_table["k"].iloc[0] == 3 and c.stability_table["ari_mean"].iloc[0] == c.stability.mean_
+    assert c.stability_table["customers_resampled"].iloc[0] == 250
+    again = seg.cluster_study(scores, k_range=range(2, 6), n_boot=5, seed=11)
     pd.testing.assert_series_equal(again.result.labels_, c.result.labels_)
     assert again.stability.ari_.tolist() == c.stability.ari_.tolist()
+    text = seg.cluster_sentences(c).text("en")
+    assert text.startswith("k-means chose k = 3 by the Silhouette") and "stable" in text
+    assert "k 均值按轮廓系数选定 k = 3" in seg.cluster_sentences(c).text("zh")
 
 
-def test_cluster_study_fixed_k_mixture_and_chinese_labels():
+def test_cluster_study_fixed_k_mixture():
     scores, _ = planted()
-    c = cluster_study(scores, method="gmm", k=3, n_boot=2, seed=1, lang="zh")
-    assert c.k_table.index.tolist() == [3] and c.k_table["选定"].tolist() == [True]
-    assert {"BIC", "AIC", "轮廓系数"} <= set(c.k_table.columns)
-    assert c.z.columns.tolist() == ["最近购买间隔", "购买频次", "消费金额"]
-    assert c.profile.index.name == "聚类" and c.result.criterion == "bic"
+    c = seg.cluster_study(scores, method="gmm", k=3, n_boot=2, seed=1)
+    assert c.k_table["k"].tolist() == [3] and c.k_table["chosen"].tolist() == [True]
+    assert {"bic", "aic", "silhouette"} <= set(c.k_table.columns)
+    assert c.z.columns.tolist() == ["recency", "frequency", "monetary"]
+    assert c.profile.index.name == "cluster" and c.result.criterion == "bic"
+    assert seg.table("k", c.k_table, record=False).headers("zh") == ["k（聚类数）", "轮廓系数", "BIC", "AIC", "选定"]
+    none = seg.cluster_study(scores, k=3, n_boot=0)
+    assert none.stability is None and isinstance(none.stability_table, Skipped)
+    assert "n_boot = 0" in none.stability_table.text("en") and none.result.k_ == 3
+    assert seg.cluster_sentences(none).text("zh") == "k 均值按轮廓系数选定 k = 3；未评估稳定性（n_boot = 0）。"
 
 
 # ================================================================== window spend and the nine-grid
@@ -279,7 +303,7 @@ def test_window_spend_refuses_too_short_a_history():
 
 def test_value_grid_on_growth_matches_an_independent_computation():
     tx = random_log(400, seed=5)
-    g = value_grid(tx, window="6M")
+    g = seg.value_grid(tx, window="6M")
     cur = tx[tx["date"] >= "2024-01-01"].groupby("customer_id")["amount"].sum()
     prev = tx[(tx["date"] >= "2023-07-01") & (tx["date"] < "2024-01-01")].groupby("customer_id")["amount"].sum()
     both = pd.DataFrame({"cur": cur, "prev": prev}).fillna(0.0)
@@ -291,54 +315,73 @@ def test_value_grid_on_growth_matches_an_independent_computation():
     assert g.grid.cuts["x"] == pytest.approx(tuple(np.quantile(both["cur"], [1 / 3, 2 / 3])))
     assert g.grid.cuts["y"] == pytest.approx(tuple(np.quantile(both["cur"] - both["prev"], [1 / 3, 2 / 3])))
     t = g.table
-    assert t["Customers"].sum() == len(both) and t["Share of value"].sum() == pytest.approx(1.0)
-    top = t[(t["Current value"] == "high") & (t["Growth"] == "high")].iloc[0]
+    assert t.columns.tolist() == ["x_level", "y_level_growth", "strategy", "customers", "customer_share", "value",
+                                  "value_share", "x_mean", "y_mean_growth"]
+    assert t["customers"].sum() == len(both) and t["value_share"].sum() == pytest.approx(1.0)
+    top = t[(t["x_level"] == "high") & (t["y_level_growth"] == "high")].iloc[0]
     t2 = g.grid.cuts["x"][1], g.grid.cuts["y"][1]
     mask = (both["cur"] > t2[0]) & (both["cur"] - both["prev"] > t2[1])
-    assert top["Customers"] == mask.sum() and top["Strategy"] == "Invest"
-    assert top["Mean current value"] == pytest.approx(both.loc[mask, "cur"].mean())
-    assert g.x_label == "Current value: spend in the last 6 months"
-    invest = t[t["Strategy"] == "Invest"]
-    assert g.strategy_share("invest") == pytest.approx((invest["Share of customers"].sum(),
-                                                        invest["Share of value"].sum()))
+    assert top["customers"] == mask.sum() and top["strategy"] == "invest"
+    assert top["x_mean"] == pytest.approx(both.loc[mask, "cur"].mean())
+    invest = t[t["strategy"] == "invest"]
+    assert g.strategy_share("invest") == pytest.approx((invest["customer_share"].sum(), invest["value_share"].sum()))
+    text = seg.grid_sentences(g).text("en")
+    assert text.startswith(f"{len(both):,} customers are on the grid ({g.off_grid:,} without spend")
+    assert f"{invest['customer_share'].sum():.1%} of them" in text
 
 
-def test_value_grid_with_a_future_value_and_in_chinese():
+def test_value_grid_with_a_future_value():
     tx = random_log(200, seed=9)
     ids = sorted(tx["customer_id"].unique())
     future = pd.Series(np.arange(len(ids), dtype=float), index=ids)
-    g = value_grid(tx, window="6M", future_value=future, lang="zh")
+    g = seg.value_grid(tx, window="6M", future_value=future)
     assert g.y_kind == "future" and g.off_grid == 0 and len(g.grid.cells) == len(ids)
     np.testing.assert_allclose(g.grid.cells.loc[ids, "y"], future.to_numpy())
-    assert g.y_label == "预测未来价值" and g.x_label == "当前价值：最近 6 个月消费金额"
-    assert {"未来价值", "平均未来价值", "策略"} <= set(g.table.columns)
-    assert set(g.table["策略"]) <= {"持续投入", "深度挖潜", "稳定维持", "调整优化", "策略退出"}
+    assert {"y_level_future", "y_mean_future", "strategy"} <= set(g.table.columns)
+    assert set(g.table["strategy"]) <= set(STRATEGIES)
+    shown = seg.table("grid", g.table, record=False).to_frame("zh")
+    assert set(shown["策略"]) <= {"持续投入", "深度挖潜", "稳定维持", "调整优化", "策略退出"}
     with pytest.raises(ValueError, match="not in the log"):
-        value_grid(tx, future_value=pd.Series([1.0], index=["nobody"]))
+        seg.value_grid(tx, future_value=pd.Series([1.0], index=["nobody"]))
+
+
+def test_value_grid_is_skipped_without_two_windows_of_history():
+    tx = log([("a", "2024-02-01", 1.0), ("b", "2024-06-30", 2.0)])
+    skipped = seg.value_grid(tx, window="3M")
+    assert isinstance(skipped, Skipped) and not skipped
+    assert "3M" in skipped.text("en") and "growth_window" in skipped.text("zh")
+    assert seg.grid_sentences(skipped).text("en") == "" and seg.part(skipped, "table") is skipped
+    assert not isinstance(seg.value_grid(tx, window="2M"), Skipped)
 
 
 # ================================================================== lifecycle
 
-def test_lifecycle_study_table_matches_the_stages(sample):
-    tx, _ = sample
-    study = lifecycle_study(tx, observation_end="1998-06-30")
-    stages = lifecycle_stages(tx, observation_end="1998-06-30")
+def test_lifecycle_study_table_matches_the_stages(sample, cdnow_sample):
+    case, _ = sample
+    study = seg.lifecycle_study(case)
+    stages = lifecycle_stages(cdnow_sample, observation_end="1998-06-30")
     pd.testing.assert_frame_equal(study.stages, stages)
     table = study.table
-    assert table.index.tolist() == ["Cultivation", "Confirmation", "Trust", "Decline", "Lapse"]
-    spend = tx.groupby("customer_id")["amount"].sum()
+    assert table.index.tolist() == list(STAGES)
+    spend = cdnow_sample.groupby("customer_id")["amount"].sum()
     for stage in table.index:
         members = stages.index[stages["stage"] == stage]
-        assert table.loc[stage, "Customers"] == len(members)
-        assert table.loc[stage, "Share of value"] == pytest.approx(spend[members].sum() / spend.sum())
+        assert table.loc[stage, "customers"] == len(members)
+        assert table.loc[stage, "value_share"] == pytest.approx(spend[members].sum() / spend.sum())
         if len(members):
-            assert table.loc[stage, "Mean tenure (days)"] == pytest.approx(stages.loc[members, "tenure"].mean())
+            assert table.loc[stage, "tenure_mean"] == pytest.approx(stages.loc[members, "tenure"].mean())
     shares = study.shares()
     assert shares.index.tolist() == list(STAGES) and shares.sum() == pytest.approx(1.0)
-    assert shares["lapse"] == pytest.approx((stages["stage"] == "Lapse").mean())
-    zh = lifecycle_study(tx, lang="zh", lapse_gaps=6.0)
-    assert zh.table.index.tolist() == ["培育期", "确认期", "信任期", "弱化期", "消失期"]
-    assert zh.stages.attrs["rules"]["lapse_gaps"] == 6.0
+    assert shares["lapse"] == pytest.approx((stages["stage"] == "lapse").mean())
+    assert seg.lifecycle_study(cdnow_sample, lapse_gaps=6.0).stages.attrs["rules"]["lapse_gaps"] == 6.0
+    other = shares.drop("lapse").idxmax()
+    assert shares.idxmax() == "lapse" and seg.lifecycle_sentences(study).text("en") == (
+        f"Most customers are in lapse ({shares['lapse']:.1%}); of the others, the largest stage is "
+        f"{label(other)} with {shares[other]:.1%} of all customers.")
+    young = seg.lifecycle_study(log([("a", "2024-06-28", 1.0), ("b", "2024-06-20", 2.0), ("b", "2024-06-25", 1.0)]),
+                                observation_end="2024-06-30")
+    assert young.shares()["cultivation"] == 1.0
+    assert seg.lifecycle_sentences(young).text("zh") == "人数最多的阶段是培育期，占客户的 100.0%；处于消失期的客户占 0.0%。"
 
 
 # ================================================================== migration
@@ -357,134 +400,133 @@ def quarters_log():
 def test_migration_study_drops_the_partial_period_and_counts_flows_by_hand():
     tx = quarters_log()
     shares = {"gold": 0.2, "silver": 0.3, "bronze": 0.5}
-    m = migration_study(tx, shares=shares, observation_end="2024-10-20")
+    m = seg.migration_study(tx, shares=shares, observation_end="2024-10-20")
     assert m.dropped == ["2024Q4"] and [str(p) for p in m.tiers.columns] == ["2024Q1", "2024Q2", "2024Q3"]
     assert (str(m.period_a), str(m.period_b)) == ("2024Q2", "2024Q3") and m.top_tier == "gold"
     tiers = tiers_by_period(tx, shares=shares, observation_end="2024-10-20")
     direct = tier_migration(tiers[m.period_a], tiers[m.period_b])
-    assert m.counts.to_numpy().tolist() == direct.counts.to_numpy().tolist()
-    assert m.counts.index.name == "Tier in 2024Q2" and m.counts.columns.name == "Tier in 2024Q3"
-    # Flows over time by hand, with sets of members.
+    assert m.result.counts.to_numpy().tolist() == direct.counts.to_numpy().tolist()
     over = m.over_time
-    assert over["Period"].unique().tolist() == ["2024Q2", "2024Q3"]
+    assert over["period"].unique().tolist() == ["2024Q2", "2024Q3"]
     for before, after in (("2024Q1", "2024Q2"), ("2024Q2", "2024Q3")):
         for tier in ("gold", "silver", "bronze"):
             a = set(tiers.index[tiers[pd.Period(before)] == tier])
             b = set(tiers.index[tiers[pd.Period(after)] == tier])
-            row = over[(over["Period"] == after) & (over["Tier"] == tier)].iloc[0]
-            assert (row["Size before"], row["Size after"]) == (len(a), len(b))
-            assert (row["Exited"], row["Entered"], row["Stayed"]) == (len(a - b), len(b - a), len(a & b))
-            assert row["Hidden churn"] == min(len(a - b), len(b - a))
-    assert m.top_flows()["hidden_churn"] == m.result.flows.loc["gold", "hidden_churn"]
+            row = over[(over["period"] == after) & (over["tier"] == tier)].iloc[0]
+            assert (row["size_before"], row["size_after"]) == (len(a), len(b))
+            assert (row["exited"], row["entered"], row["stayed"]) == (len(a - b), len(b - a), len(a & b))
+            assert row["hidden_churn"] == min(len(a - b), len(b - a))
+    top = m.top_flows().astype(int)
+    assert top["hidden_churn"] == m.result.flows.loc["gold", "hidden_churn"]
+    assert seg.migration_sentences(m).text("en") == (
+        f"From 2024Q2 to 2024Q3 the Gold tier went from {top['size_before']} to {top['size_after']} members; "
+        f"{top['exited']} left and {top['entered']} arrived, so {top['hidden_churn']} departures are hidden "
+        "behind the size.")
 
 
 def test_migration_study_keeps_a_period_that_ends_on_the_observation_end():
     tx = quarters_log()
-    m = migration_study(tx, observation_end="2024-09-30")
+    m = seg.migration_study(tx, observation_end="2024-09-30")
     assert m.dropped == [] and str(m.period_b) == "2024Q3"
-    abc = migration_study(tx, method="abc", observation_end="2024-09-30", lang="zh")
-    assert abc.top_tier == "A" and abc.counts.index[-1] == "新进入" and abc.counts.columns[-1] == "流失"
-    assert "隐性流失" in abc.flows.columns
-    with pytest.raises(ValueError, match="two complete periods"):
-        migration_study(tx, period="Y")
+    abc = seg.migration_study(tx, method="abc", observation_end="2024-09-30")
+    assert abc.top_tier == "A" and abc.result.counts.index[-1] == "new" and abc.result.counts.columns[-1] == "lapsed"
+    assert "hidden_churn" in abc.flows.columns
+    skipped = seg.migration_study(tx, period="Y")
+    assert isinstance(skipped, Skipped) and "tier_period" in skipped.text("en")
+    assert seg.migration_sentences(skipped).text("zh") == ""
 
 
-# ================================================================== key figures and labels
+# ================================================================== key figures
 
 @pytest.fixture(scope="module")
 def study(sample):
-    tx, scores = sample
-    parts = {}
-    for lang in ("en", "zh"):
-        parts[lang] = dict(
-            scores=scores, concentration=value_concentration(scores, lang=lang),
-            clusters=cluster_study(scores, n_boot=3, seed=2024, lang=lang),
-            grid=value_grid(tx, observation_end="1998-06-30", lang=lang),
-            lifecycle=lifecycle_study(tx, observation_end="1998-06-30", lang=lang),
-            migration=migration_study(tx, observation_end="1998-06-30", lang=lang))
-    return parts
+    case, scores = sample
+    return dict(scores=scores, concentration=seg.value_concentration(scores),
+                clusters=seg.cluster_study(scores, n_boot=3, seed=2024), grid=seg.value_grid(case),
+                lifecycle=seg.lifecycle_study(case), migration=seg.migration_study(case))
 
 
 def test_segmentation_figures_are_plain_consistent_and_bilingual(study):
-    en = segmentation_figures(**study["en"])
-    zh = segmentation_figures(**study["zh"], lang="zh")
-    names = [f["name"] for f in en]
-    assert len(set(names)) == len(names) and names == [f["name"] for f in zh]
-    for f in en + zh:
+    figures = seg.segmentation_figures(**study)
+    names = [f["name"] for f in figures]
+    assert len(set(names)) == len(names)
+    for f in figures:
         _plain(f["value"], f["name"])  # refuses NaN and non-plain types
         assert set(f) == {"name", "value", "unit", "label", "headline"}
-    values = {f["name"]: f["value"] for f in en}
-    scores = study["en"]["scores"]
+        assert set(f["label"]) == {"en", "zh"} and f["label"]["en"] != f["label"]["zh"]
+        assert re.search(r"[\u4e00-\u9fff]", f["label"]["zh"]), f["name"]
+    values = {f["name"]: f["value"] for f in figures}
+    scores = study["scores"]
     x = scores["monetary"].to_numpy()
     assert values["customers"] == 2357 and values["observation_end"] == "1998-06-30"
     assert values["gini"] == pytest.approx(np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2 * x.mean()),
                                            abs=1e-6)
     assert values["abc_a_customer_share"] == pytest.approx((abc_classes(scores["monetary"]) == "A").mean())
-    assert values["pareto_statement"].endswith("of value")
     segments = rfm_segments(scores, "rf10")
-    assert values["rf10_largest_segment"] == segments.value_counts().idxmax()
+    assert values["rf10_largest_segment"] == segments.value_counts().idxmax() == "hibernating"
     assert values["rf10_largest_segment_share"] == pytest.approx(segments.value_counts().max() / 2357)
     assert sum(values[f"lifecycle_share_{s}"] for s in STAGES) == pytest.approx(1.0)
-    flows = study["en"]["migration"].result.flows.loc["gold"]
+    flows = study["migration"].result.flows.loc["gold"]
     assert values["top_tier_hidden_churn"] == min(flows["exited"], flows["entered"])
     assert values["migration_periods"] == "1998Q1 → 1998Q2"
-    assert values["cluster_k"] == study["en"]["clusters"].result.k_
+    assert values["cluster_k"] == study["clusters"].result.k_
     assert 0 < values["cluster_ari_mean"] <= 1
-    zh_labels = {f["name"]: f["label"] for f in zh}
-    assert zh_labels["gini"] == "客户价值基尼系数" and "金牌" in zh_labels["top_tier_hidden_churn"]
-    assert {f["name"]: f["value"] for f in zh}["rf10_largest_segment"] == "沉睡客户"
-    assert all(f["label"] != g["label"] for f, g in zip(en, zh))
+    labels = {f["name"]: f["label"] for f in figures}
+    assert labels["gini"]["zh"] == "客户消费金额基尼系数" and "金牌" in labels["top_tier_hidden_churn"]["zh"]
+    assert labels["top_tier_hidden_churn"]["en"] == "Hidden churn of the Gold tier"
+    assert labels["lifecycle_share_lapse"]["zh"] == "处于消失期的客户占比"
+    skipped = seg.segmentation_figures(**{**study, "grid": Skipped("nine_grid", "skipped_grid", "segmentation",
+                                                                   {"window": "6M"})})
+    assert not any(f["name"].startswith("grid_") for f in skipped)
 
 
-def test_study_label_fills_fields_and_passes_unknown_keys():
-    assert study_label("from", "zh", period="2024Q1") == "2024Q1 层级"
-    assert study_label("no such key", "zh") == "no such key"
-    with pytest.raises(ValueError, match="lang"):
-        study_label("customers", "fr")
+# ================================================================== the recorded tables and the catalogue
+
+def _study_tables(study):
+    c, clusters, grid, life, m = (study[k] for k in ("concentration", "clusters", "grid", "lifecycle", "migration"))
+    scores = study["scores"]
+    return {"score_levels": seg.score_levels(scores), "rf_heatmap": seg.rf_cells(scores),
+            "rf10_segments": seg.segment_table(scores, "rf10"), "cn8_segments": seg.segment_table(scores, "cn8"),
+            "abc_classes": c.abc, "k_selection": clusters.k_table, "cluster_profiles": clusters.profile,
+            "cluster_stability": clusters.stability_table, "nine_grid": grid.table, "lifecycle": life.table,
+            "tier_flows": m.flows, "tier_flows_over_time": m.over_time}
 
 
-def test_study_figures_render_in_both_languages_without_missing_glyphs(study, tmp_path):
-    from cvm_lib import plots
-    from cvm_lib.plots import segmentation as sp
+def test_every_recorded_column_has_a_documented_bilingual_entry(study):
+    for name, frame in _study_tables(study).items():
+        shown = seg.table(name, frame, record=False)
+        for column in shown.data.columns:
+            assert has_label(column, seg.CONTEXT), (name, column)
+            found = entry(column, seg.CONTEXT)
+            assert found.en and found.zh and found.doc, (name, column)
 
+
+def test_en_and_zh_record_identical_tables(study, tmp_path, monkeypatch):
+    from cvm_lib import results
+
+    files = {}
     for lang in ("en", "zh"):
-        parts = study[lang]
-        scores = parts["scores"]
-        plots.set_theme(lang)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # "Glyph ... missing from font(s)" and deprecations fail
-            figures = {
-                "rf": sp.plot_rf_heatmap(rf_heatmap_table(scores, lang=lang), lang=lang),
-                "rf10": sp.plot_segment_sizes(segment_table(scores, "rf10", lang=lang), scheme="rf10", lang=lang),
-                "cn8": sp.plot_segment_sizes(segment_table(scores, "cn8", lang=lang), scheme="cn8", lang=lang),
-                "lorenz": sp.plot_concentration(parts["concentration"], lang=lang),
-                "k": sp.plot_k_selection(parts["clusters"].k_table, lang=lang),
-                "profiles": sp.plot_cluster_profiles(parts["clusters"], lang=lang),
-                "grid": sp.plot_nine_grid(parts["grid"], lang=lang),
-                "lifecycle": sp.plot_lifecycle(parts["lifecycle"].table, lang=lang),
-                "migration": sp.plot_migration(parts["migration"], lang=lang),
-                "hidden": sp.plot_hidden_churn(parts["migration"], lang=lang),
-            }
-            for key, fig in figures.items():
-                fig.savefig(tmp_path / f"{key}_{lang}.png")
-                texts = [t.get_text() for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label)]
-                texts += [t.get_text() for ax in fig.axes for t in ax.texts] + [fig._suptitle.get_text()
-                                                                              if fig._suptitle else ""]
-                joined = " ".join(texts)
-                if lang == "zh":
-                    assert any("\u4e00" <= ch <= "\u9fff" for ch in joined), key
-                else:
-                    assert not any("\u4e00" <= ch <= "\u9fff" for ch in joined), key
-                plt.close(fig)
-    # Nine-grid annotations carry the strategies; the migration heatmap the counts.
-    plots.set_theme("zh")
-    fig = sp.plot_nine_grid(study["zh"]["grid"], lang="zh")
-    assert any("持续投入" in t.get_text() for t in fig.axes[0].texts)
-    plt.close(fig)
+        folder = tmp_path / lang
+        monkeypatch.setenv(results.RESULTS_DIR_ENV, str(folder))
+        monkeypatch.setenv(results.STUDY_ENV, "01_segmentation")
+        set_display(lang, "$")
+        for name, frame in _study_tables(study).items():
+            seg.table(name, frame, split="mean")
+        files[lang] = {p.name: p.read_bytes() for p in sorted(folder.glob("*.csv"))}
+    assert len(files["en"]) == 12 and files["en"] == files["zh"]
+    header = files["zh"]["01_segmentation__cn8_segments.csv"].decode("utf-8-sig").splitlines()[0]
+    assert header == ("segment,r_level,f_level,m_level,customers,customer_share,value,value_share,recency_mean,"
+                      "frequency_mean,monetary_mean")
 
 
-def test_plots_refuse_a_table_in_another_language(study):
-    from cvm_lib.plots import segmentation as sp
-
-    with pytest.raises(ValueError, match="lang='zh'"):
-        sp.plot_lifecycle(study["en"]["lifecycle"].table, lang="zh")
+def test_chinese_tables_read_cleanly(study):
+    raw_float = re.compile(r"\d\.\d{4,}")
+    latin_only = {"R", "F", "BIC", "AIC"}
+    for name, frame in _study_tables(study).items():
+        shown = seg.table(name, frame, record=False).to_frame("zh")
+        for header in shown.columns:
+            assert re.search(r"[\u4e00-\u9fff]", header) or header in latin_only, (name, header)
+        cells = shown.astype(str).to_numpy().ravel().tolist()
+        assert not [c for c in cells if raw_float.search(c)], name
+        assert not [c for c in cells if c.lower() in ("nan", "none", "<na>")], name
+        assert not [c for c in cells if c in ("champions", "cultivation", "gold", "invest", "high", "low")], name

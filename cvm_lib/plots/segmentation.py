@@ -1,28 +1,28 @@
-"""Figures of the segmentation study (``notebooks/01_segmentation.ipynb``), one per call.
+"""Segmentation figures over tidy tables: column names and text in, the Axes (or Figure) out.
 
-They draw the labelled tables and result objects of :mod:`cvm_lib.segmentation.study`
-and reuse the generic figures of :mod:`cvm_lib.plots` where those fit (heatmap, share
-bars, Lorenz curve). Every function takes ``lang`` ("en" or "zh"); pass the same
-language the table was built with. Call :func:`cvm_lib.plots.set_theme` first.
+Generic in the sense of :mod:`cvm_lib.plots`: they know no study and no language; the
+text (titles, axis labels, legend entries, cell names) is passed in already in the
+report's language (the segmentation study picks it from :mod:`cvm_lib.labels`, see
+:mod:`cvm_lib.studies.segmentation`). ``ax=None`` draws a new figure. Call
+:func:`cvm_lib.plots.set_theme` first.
 
 =============================  ===========================================================
 function                       figure
 =============================  ===========================================================
-:func:`plot_rf_heatmap`        mean spend per R×F cell, customers per cell below
-:func:`plot_segment_sizes`     customers per segment with each segment's value share
-:func:`plot_concentration`     Lorenz curve with Gini, the Pareto point and ABC boundaries
-:func:`plot_k_selection`       silhouette and inertia (or BIC/AIC) against k
-:func:`plot_cluster_profiles`  standardised cluster means, annotated in original units
-:func:`plot_nine_grid`         the value nine-grid: strategy, customers, value share
-:func:`plot_lifecycle`         shares of customers and value per lifecycle stage
-:func:`plot_migration`         tier transition matrix (row shares, counts)
-:func:`plot_hidden_churn`      the top tier's size against its turnover, period by period
+:func:`plot_rf_heatmap`        mean value per R×F cell (long table), customers per cell below
+:func:`plot_concentration`     Lorenz curve with the Pareto point and class boundaries
+:func:`plot_k_selection`       clustering scores against k, the chosen k marked (two panels)
+:func:`plot_profile_heatmap`   per-group standardised means (colour) with means in units
+:func:`plot_nine_grid`         3×3 grid: cell text, customers (share) and value share
+:func:`plot_paired_shares`     two shares per group side by side (customers and value)
+:func:`plot_transition_matrix` row shares of a transition matrix with the counts
+:func:`plot_tier_turnover`     a group's size, entries and exits period by period
 =============================  ===========================================================
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -30,305 +30,283 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
-from cvm_lib.labels import check_lang
-from cvm_lib.plots import PALETTE, plot_heatmap, plot_lorenz, plot_share_bars
-from cvm_lib.segmentation.study import ClusterStudy, ConcentrationResult, MigrationStudy, ValueGridStudy, \
-    study_label
+from cvm_lib.plots import PALETTE, _axes, plot_heatmap, plot_lorenz
 
-__all__ = ["plot_rf_heatmap", "plot_segment_sizes", "plot_concentration", "plot_k_selection",
-           "plot_cluster_profiles", "plot_nine_grid", "plot_lifecycle", "plot_migration", "plot_hidden_churn"]
-
-_TITLES: dict[str, tuple[str, str]] = {
-    "rf_heatmap": ("Mean spend per R×F cell (customers below)", "各 R×F 单元的平均消费金额（下方为客户数）"),
-    "rf10": ("10-segment R×F map: customers and share of value", "R×F 十类客户群：客户数与价值占比"),
-    "cn8": ("8-class RFM model: customers and share of value", "RFM 八类客户：客户数与价值占比"),
-    "segments": ("Segments: customers and share of value", "客户群：客户数与价值占比"),
-    "lorenz": ("Lorenz curve of customer value", "客户价值洛伦兹曲线"),
-    "pareto_point": ("Top {x:.0%} → {y:.1%} of value", "前 {x:.0%} 客户 → {y:.1%} 价值"),
-    "k_selection": ("Choosing the number of clusters ({method})", "聚类数的选择（{method}）"),
-    "chosen": ("chosen k = {k}", "选定 k = {k}"),
-    "profiles": ("Cluster profiles: colour = standardised mean, numbers = mean in original units",
-                 "聚类画像：颜色为标准化均值，数字为原始单位的均值"),
-    "z": ("standardised mean, + = better\n(more recent, more frequent, higher spend)",
-          "标准化均值，正值 = 更好\n（更近、更频繁、消费更高）"),
-    "nine_grid": ("Value nine-grid: strategy, customers and share of value", "客户价值九宫格：策略、客户数与价值占比"),
-    "value": ("value", "价值"),
-    "customer_share_colour": ("share of customers", "客户占比"),
-    "lifecycle": ("Lifecycle stages: customers and value", "客户生命周期阶段：客户与价值"),
-    "share": ("Share", "占比"),
-    "migration": ("Tier migration {a} → {b}: row shares (customers)", "层级迁移 {a} → {b}：行占比（人数）"),
-    "hidden_churn": ("The {tier} tier: a steady size can hide members leaving", "{tier}层级：规模稳定也可能掩盖客户流失"),
-    "hidden_note": ("Number above a bar: hidden churn", "柱上数字：隐性流失"),
-    "tier_size": ("Size of the tier", "层级人数"),
-    "kmeans": ("k-means", "k 均值"),
-    "gmm": ("Gaussian mixture", "高斯混合"),
-}
+__all__ = ["plot_rf_heatmap", "plot_concentration", "plot_k_selection", "plot_profile_heatmap", "plot_nine_grid",
+           "plot_paired_shares", "plot_transition_matrix", "plot_tier_turnover"]
 
 
-def _t(key: str, lang: str, **fields: Any) -> str:
-    text = _TITLES[key][1 if check_lang(lang) == "zh" else 0]
-    return text.format(**fields) if fields else text
+def _need(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{what}: the table has no column(s) {missing}; it has {list(table.columns)}")
 
 
-def _col(key: str, lang: str, **fields: Any) -> str:
-    return study_label(key, lang, **fields)
+def plot_rf_heatmap(table: pd.DataFrame, *, r: str = "R", f: str = "F", value: str = "monetary_mean",
+                    count: str = "customers", ax: plt.Axes | None = None, title: str = "", xlabel: str = "",
+                    ylabel: str = "", fmt: str = ",.0f") -> plt.Axes:
+    """Mean value per R×F cell (colour and number) with the customers per cell below.
 
+    ``table`` is long: one row per cell with the score columns ``r`` and ``f``. High
+    ``r`` rows at the top, high ``f`` columns to the right; empty cells grey, "n=0".
 
-def _find(table: pd.DataFrame, key: str, lang: str, what: str) -> str:
-    """The column of ``table`` labelled ``key`` in ``lang`` (a clear error otherwise)."""
-    column = _col(key, lang)
-    if column not in table.columns:
-        raise ValueError(f"{what}: no column {column!r}; pass the table made with the same lang={lang!r}")
-    return column
-
-
-def plot_rf_heatmap(table: pd.DataFrame, *, lang: str = "en", fmt: str = ",.0f") -> plt.Figure:
-    """Mean spend per R×F cell (colour and number) with the customers per cell below.
-
-    ``table`` is :func:`cvm_lib.segmentation.study.rf_heatmap_table` in ``lang``. Recent
-    (high R) rows at the top, frequent (high F) columns to the right; empty cells blank.
+    >>> t = pd.DataFrame({"R": [2, 2, 1, 1], "F": [1, 2, 1, 2], "customers": [3, 1, 0, 2],
+    ...                   "monetary_mean": [10.0, 50.0, float("nan"), 20.0]})
+    >>> plot_rf_heatmap(t, title="RF").get_title()
+    'RF'
     """
-    r, f = _find(table, "R", lang, "plot_rf_heatmap"), _find(table, "F", lang, "plot_rf_heatmap")
-    n, m = _find(table, "customers", lang, "plot_rf_heatmap"), _find(table, "monetary_mean", lang, "plot_rf_heatmap")
-    means = table.pivot(index=r, columns=f, values=m).sort_index(ascending=False)
-    counts = table.pivot(index=r, columns=f, values=n).reindex(index=means.index, columns=means.columns)
+    _need(table, [r, f, value, count], "plot_rf_heatmap")
+    means = table.pivot(index=r, columns=f, values=value).sort_index(ascending=False)
+    counts = table.pivot(index=r, columns=f, values=count).reindex(index=means.index, columns=means.columns)
     text = np.empty(means.shape, dtype=object)
     for i in range(means.shape[0]):
         for j in range(means.shape[1]):
             c = int(counts.iat[i, j])
-            text[i, j] = f"{means.iat[i, j]:{fmt}}\nn={c:,}" if c > 0 else "n=0"
-    fig = plot_heatmap(means, title=_t("rf_heatmap", lang), xlabel=f, ylabel=r, cmap="YlGnBu", lang=lang,
-                       annotations=pd.DataFrame(text, index=means.index, columns=means.columns))
-    ax = fig.axes[0]
+            text[i, j] = f"{means.iat[i, j]:{fmt}}\nn={c:,}" if c > 0 else ""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(7.5, 1.25 * means.shape[1] + 2.5), max(4.5, 0.8 * means.shape[0] + 1.5)))
+    plot_heatmap(means, ax=ax, title=title, xlabel=xlabel, ylabel=ylabel, cmap="YlGnBu",
+                 annotations=pd.DataFrame(text, index=means.index, columns=means.columns))
     ax.grid(False)
     ax.set_facecolor("#efefef")  # empty cells
     for i in range(means.shape[0]):
         for j in range(means.shape[1]):
             if int(counts.iat[i, j]) == 0:
                 ax.text(j + 0.5, i + 0.5, "n=0", ha="center", va="center", fontsize=9, color="grey")
-    fig.set_size_inches(max(7.5, 1.25 * means.shape[1] + 2.5), max(4.5, 0.8 * means.shape[0] + 1.5))
-    fig.tight_layout()
-    return fig
+    return ax
 
 
-def plot_segment_sizes(table: pd.DataFrame, *, scheme: str | None = None, lang: str = "en",
-                       title: str | None = None) -> plt.Figure:
-    """Customers per segment (bars) with each segment's share of value beside the bar.
+def plot_concentration(curve: pd.DataFrame, *, top_customer_share: float, top_value_share: float,
+                       class_customer_shares: Sequence[float] = (), class_names: Sequence[str] = (),
+                       x: str = "customer_share", y: str = "value_share", ax: plt.Axes | None = None,
+                       title: str = "", xlabel: str = "", ylabel: str = "", point_label: str = "") -> plt.Axes:
+    """Lorenz curve (customers from the least valuable up) with the Pareto point and class boundaries.
 
-    ``table`` is :func:`cvm_lib.segmentation.study.segment_table` in ``lang`` (or the
-    profile of :func:`~cvm_lib.segmentation.study.cluster_study`); ``scheme`` ("rf10",
-    "cn8") picks the title.
+    The top ``top_customer_share`` bringing ``top_value_share`` is the point ``(1 − x, 1 − y)``;
+    classes (best first, customer shares ``class_customer_shares``) are bounded at ``1 −``
+    their cumulative share, named by ``class_names``.
+
+    >>> c = pd.DataFrame({"customer_share": [0, 0.5, 1], "value_share": [0, 0.2, 1]})
+    >>> ax = plot_concentration(c, top_customer_share=0.5, top_value_share=0.8, class_customer_shares=[0.5, 0.5],
+    ...                         class_names=["A", "B"], title="L")
+    >>> ax.get_title(), [t.get_text() for t in ax.texts]
+    ('L', ['A', 'B'])
     """
-    count = _find(table, "customers", lang, "plot_segment_sizes")
-    share = _find(table, "value_share", lang, "plot_segment_sizes")
-    heading = title if title is not None else _t(scheme if scheme in ("rf10", "cn8") else "segments", lang)
-    return plot_share_bars(table, count=count, share=share, title=heading, lang=lang,
-                           count_label="customers", share_label="value share")
-
-
-def plot_concentration(concentration: ConcentrationResult, *, lang: str = "en") -> plt.Figure:
-    """Lorenz curve with the Gini coefficient, the Pareto point ("top 20% → y% of value")
-    and the boundaries of the ABC classes.
-
-    On the Lorenz curve (customers from the least valuable up) the top share ``x``
-    bringing ``y`` of value is the point ``(1 − x, 1 − y)``; the class boundaries are
-    drawn at ``1 −`` the cumulative customer share of classes A, A+B, ...
-    """
-    fig = plot_lorenz(concentration.curve, gini=concentration.gini, title=_t("lorenz", lang), lang=lang)
-    ax = fig.axes[0]
-    top = concentration.top
-    px, py = 1 - top.customer_share, 1 - top.value_share
+    ax = plot_lorenz(curve, x=x, y=y, ax=ax, title=title, xlabel=xlabel, ylabel=ylabel)
+    px, py = 1 - top_customer_share, 1 - top_value_share
     ax.plot([px], [py], "o", color=sns.color_palette(PALETTE)[3], zorder=5)
-    ax.annotate(_t("pareto_point", lang, x=top.customer_share, y=top.value_share), xy=(px, py),
-                xytext=(-12, 28), textcoords="offset points", ha="right", fontsize=9,
-                arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.8})
-    abc = concentration.abc
-    letters = list(abc.index)
-    cum = np.cumsum(abc.iloc[:, 2].to_numpy(dtype=np.float64))  # customer shares, A first
-    edges = np.concatenate(([1.0], 1 - cum))  # x positions, from the right (A) to the left
-    for i, letter in enumerate(letters):
+    if point_label:
+        ax.annotate(point_label, xy=(px, py), xytext=(-12, 28), textcoords="offset points", ha="right", fontsize=9,
+                    arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.8})
+    cum = np.cumsum(np.asarray(class_customer_shares, dtype=np.float64))
+    edges = np.concatenate(([1.0], 1 - cum))  # from the right (best class) to the left
+    for i, name in enumerate(class_names):
         right, left = edges[i], edges[i + 1]
-        if i < len(letters) - 1:
+        if i < len(class_names) - 1:
             ax.axvline(left, color="grey", ls=":", lw=0.9)
         if right - left > 0.04:
-            ax.text((left + right) / 2, 0.96, str(letter), ha="center", va="top", fontsize=12,
-                    color="dimgrey")
-    return fig
+            ax.text((left + right) / 2, 0.96, str(name), ha="center", va="top", fontsize=12, color="dimgrey")
+    return ax
 
 
-def plot_k_selection(k_table: pd.DataFrame, *, lang: str = "en", method: str | None = None) -> plt.Figure:
-    """The k-selection scores of :func:`~cvm_lib.segmentation.study.cluster_study`:
-    silhouette (left) and inertia or BIC/AIC (right) against k, the chosen k marked."""
-    chosen_col = _find(k_table, "chosen", lang, "plot_k_selection")
-    sil = _find(k_table, "silhouette", lang, "plot_k_selection")
-    ks = k_table.index.to_numpy()
-    chosen = ks[k_table[chosen_col].to_numpy(dtype=bool)]
-    other = [c for c in (_col("inertia", lang), _col("bic", lang), _col("aic", lang)) if c in k_table.columns]
-    if method is None:
-        method = "kmeans" if _col("inertia", lang) in k_table.columns else "gmm"
+def plot_k_selection(table: pd.DataFrame, *, k: str = "k", left: str = "silhouette", right: Sequence[str] = ("inertia",),
+                     chosen: str = "chosen", labels: Mapping[str, str] | None = None, xlabel: str = "k",
+                     title: str = "", chosen_text: str = "") -> plt.Figure:
+    """Scores of the k tried: ``left`` (e.g. silhouette) on one panel, ``right`` (inertia or
+    BIC/AIC) on the other, the chosen k (flag column ``chosen``) marked. ``labels`` maps
+    column names to the text shown.
+
+    >>> t = pd.DataFrame({"k": [2, 3], "silhouette": [0.5, 0.6], "inertia": [9.0, 5.0], "chosen": [False, True]})
+    >>> len(plot_k_selection(t, title="k").axes)
+    2
+    """
+    right = [c for c in right if c in table.columns]
+    _need(table, [k, left, chosen, *right], "plot_k_selection")
+    labels = dict(labels or {})
+    ks = table[k].to_numpy()
+    picked = ks[table[chosen].to_numpy(dtype=bool)]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     colors = sns.color_palette(PALETTE)
-    axes[0].plot(ks, k_table[sil], marker="o", color=colors[0])
-    axes[0].set_ylabel(sil)
-    for column, color in zip(other, colors[1:]):
-        axes[1].plot(ks, k_table[column], marker="o", color=color, label=column)
-    axes[1].set_ylabel(" / ".join(other))
-    if len(other) > 1:
+    axes[0].plot(ks, table[left], marker="o", color=colors[0])
+    axes[0].set_ylabel(labels.get(left, left))
+    for column, color in zip(right, colors[1:], strict=False):
+        axes[1].plot(ks, table[column], marker="o", color=color, label=labels.get(column, column))
+    axes[1].set_ylabel(" / ".join(labels.get(c, c) for c in right))
+    if len(right) > 1:
         axes[1].legend()
     for ax in axes:
-        ax.set_xlabel(k_table.index.name or "k")
+        ax.set_xlabel(xlabel)
         ax.set_xticks(ks)
-        for k in chosen:
-            ax.axvline(k, color="grey", ls="--", lw=1)
-    if len(chosen):
-        axes[0].text(chosen[0], axes[0].get_ylim()[1], " " + _t("chosen", lang, k=int(chosen[0])), va="top",
-                     ha="left", fontsize=9, color="dimgrey")
-    fig.suptitle(_t("k_selection", lang, method=_t(method if method in ("kmeans", "gmm") else "kmeans", lang)))
+        for value in picked:
+            ax.axvline(value, color="grey", ls="--", lw=1)
+    if len(picked) and chosen_text:
+        axes[0].text(picked[0], axes[0].get_ylim()[1], " " + chosen_text, va="top", ha="left", fontsize=9,
+                     color="dimgrey")
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def plot_cluster_profiles(clusters: ClusterStudy, *, lang: str = "en") -> plt.Figure:
-    """Cluster profiles: each cluster's mean recency, frequency and spend, coloured by the
-    standardised mean on the model's scale (0 = the average customer) with the sign of
-    recency turned so that green is better on every column (more recent, more frequent,
-    higher spend), and annotated with the mean in original units."""
-    z = clusters.z
-    profile = clusters.profile
-    unit_cols = [c for c in profile.columns if c not in (_col("pattern", lang), _col("customers", lang),
-                                                         _col("customer_share", lang), _col("value", lang),
-                                                         _col("value_share", lang))][:3]
-    means = profile[unit_cols].to_numpy(dtype=np.float64)
-    share = profile[_find(profile, "customer_share", lang, "plot_cluster_profiles")].to_numpy(dtype=np.float64)
-    pattern = profile[_find(profile, "pattern", lang, "plot_cluster_profiles")].to_numpy()
-    rows = [f"{c} · {p} ({s:.0%})" for c, p, s in zip(z.index, pattern, share)]
-    text = np.array([[f"{v:,.1f}" for v in row] for row in means], dtype=object)
-    better = z.to_numpy(dtype=np.float64) * np.array([-1.0, 1.0, 1.0])[: z.shape[1]]  # recent = better
-    fig, ax = plt.subplots(figsize=(9.5, max(3.2, 0.6 * len(z) + 1.8)))
-    limit = float(np.nanmax(np.abs(better))) if z.size else 1.0  # symmetric: 0 = the neutral colour
-    limit = limit if limit > 0 else 1.0
-    sns.heatmap(pd.DataFrame(better, index=rows, columns=unit_cols), annot=text, fmt="", cmap="RdYlGn",
-                vmin=-limit, vmax=limit, linewidths=0.5, ax=ax,
-                cbar_kws={"label": _t("z", lang)})
+def plot_profile_heatmap(means: pd.DataFrame, z: pd.DataFrame, *, better: Sequence[float] | None = None,
+                         ax: plt.Axes | None = None, title: str = "", ylabel: str = "", colorbar_label: str = "",
+                         fmt: str = ",.1f") -> plt.Axes:
+    """Group profiles: colour = standardised mean ``z`` (times ``better``, +1 or −1 per column,
+    so that green is better everywhere), numbers = ``means`` in original units. Rows and
+    columns of ``means`` are shown as they are named.
+
+    >>> m = pd.DataFrame({"a": [1.0, 2.0]}, index=["x", "y"])
+    >>> plot_profile_heatmap(m, pd.DataFrame({"a": [-1.0, 1.0]}, index=m.index), title="P").get_title()
+    'P'
+    """
+    if means.shape != z.shape:
+        raise ValueError(f"plot_profile_heatmap: means {means.shape} and z {z.shape} differ in shape")
+    signs = np.ones(z.shape[1]) if better is None else np.asarray(better, dtype=np.float64)
+    colour = z.to_numpy(dtype=np.float64) * signs
+    text = np.array([[format(v, fmt) for v in row] for row in means.to_numpy(dtype=np.float64)], dtype=object)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9.5, max(3.2, 0.6 * len(means) + 1.8)))
+    limit = float(np.nanmax(np.abs(colour))) if colour.size else 1.0
+    limit = limit if limit > 0 else 1.0  # symmetric: 0 = the neutral colour
+    sns.heatmap(pd.DataFrame(colour, index=means.index, columns=means.columns), annot=text, fmt="", cmap="RdYlGn",
+                vmin=-limit, vmax=limit, linewidths=0.5, ax=ax, cbar_kws={"label": colorbar_label})
     ax.tick_params(axis="y", labelrotation=0)
     ax.tick_params(axis="x", labelsize=9)
-    ax.set_ylabel(z.index.name or "")
-    ax.set_title(_t("profiles", lang))
-    fig.tight_layout()
-    return fig
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
 
 
-def plot_nine_grid(grid: ValueGridStudy, *, lang: str = "en") -> plt.Figure:
-    """The value nine-grid: each cell's strategy, customers (share) and share of value;
-    colour = share of customers. Rows: y level (high at the top); columns: x level."""
-    g = grid.grid
-    counts = g.counts
+def plot_nine_grid(counts: pd.DataFrame, value_share: pd.DataFrame, cell_text: pd.DataFrame, *,
+                   ax: plt.Axes | None = None, title: str = "", xlabel: str = "", ylabel: str = "",
+                   value_word: str = "value", colorbar_label: str = "") -> plt.Axes:
+    """A 3×3 grid (rows: y level, high at the top; columns: x level): each cell's text
+    (e.g. its strategy), customers (share) and share of value; colour = share of customers.
+
+    >>> c = pd.DataFrame(np.ones((3, 3), dtype=int), index=["h", "m", "l"], columns=["l", "m", "h"])
+    >>> ax = plot_nine_grid(c, c / 9, pd.DataFrame("s", index=c.index, columns=c.columns), title="G")
+    >>> ax.get_title(), ax.texts[0].get_text().splitlines()[0]
+    ('G', 's')
+    """
     total = counts.to_numpy().sum()
     shares = counts / total if total else counts.astype("float64")
     text = np.empty(counts.shape, dtype=object)
-    for i in range(3):
-        for j in range(3):
-            text[i, j] = (f"{g.strategies.iat[i, j]}\n{int(counts.iat[i, j]):,} ({shares.iat[i, j]:.1%})\n"
-                          f"{_t('value', lang)} {g.value_share.iat[i, j]:.1%}")
-    fig, ax = plt.subplots(figsize=(9, 6.2))
+    for i in range(counts.shape[0]):
+        for j in range(counts.shape[1]):
+            text[i, j] = (f"{cell_text.iat[i, j]}\n{int(counts.iat[i, j]):,} ({shares.iat[i, j]:.1%})\n"
+                          f"{value_word} {value_share.iat[i, j]:.1%}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 6.2))
     sns.heatmap(shares.astype("float64"), annot=text, fmt="", cmap="Blues", linewidths=1, ax=ax,
-                annot_kws={"fontsize": 10}, cbar_kws={"label": _t("customer_share_colour", lang)})
+                annot_kws={"fontsize": 10}, cbar_kws={"label": colorbar_label})
     ax.collections[0].colorbar.ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.tick_params(axis="y", labelrotation=0)
-    ax.set_xlabel(grid.x_label)
-    ax.set_ylabel(grid.y_label)
-    ax.set_title(_t("nine_grid", lang))
-    fig.tight_layout()
-    return fig
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
 
 
-def plot_lifecycle(table: pd.DataFrame, *, lang: str = "en") -> plt.Figure:
-    """Share of customers and share of value per lifecycle stage (bars side by side),
-    stages in lifecycle order; ``table`` is ``lifecycle_study(...).table`` in ``lang``."""
-    customers = _find(table, "customer_share", lang, "plot_lifecycle")
-    value = _find(table, "value_share", lang, "plot_lifecycle")
-    count = _find(table, "customers", lang, "plot_lifecycle")
-    stages = [str(s) for s in table.index]
-    x = np.arange(len(stages))
+def plot_paired_shares(table: pd.DataFrame, *, group: str, first: str, second: str, count: str | None = None,
+                       labels: Mapping[str, str] | None = None, ax: plt.Axes | None = None, title: str = "",
+                       xlabel: str = "", ylabel: str = "") -> plt.Axes:
+    """Two shares (0–1) per group side by side, e.g. customers and value per lifecycle stage;
+    ``count`` adds "(n=…)" above the first bar. Groups in table order, named by ``group``.
+
+    >>> t = pd.DataFrame({"g": ["a", "b"], "c": [0.4, 0.6], "v": [0.7, 0.3], "n": [4, 6]})
+    >>> plot_paired_shares(t, group="g", first="c", second="v", count="n", title="S").get_title()
+    'S'
+    """
+    _need(table, [group, first, second] + ([count] if count else []), "plot_paired_shares")
+    labels = dict(labels or {})
+    names = [str(s) for s in table[group]]
+    x = np.arange(len(names))
     width = 0.38
     colors = sns.color_palette(PALETTE)
-    fig, ax = plt.subplots(figsize=(9, 4.6))
-    bars_c = ax.bar(x - width / 2, table[customers], width, color=colors[0], label=customers)
-    bars_v = ax.bar(x + width / 2, table[value], width, color=colors[1], label=value)
-    for bar, share, n in zip(bars_c, table[customers], table[count]):
-        ax.annotate(f"{share:.1%}\n(n={int(n):,})", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
-    for bar, share in zip(bars_v, table[value]):
+    ax = _axes(ax, (9, 4.6))
+    bars_a = ax.bar(x - width / 2, table[first], width, color=colors[0], label=labels.get(first, first))
+    bars_b = ax.bar(x + width / 2, table[second], width, color=colors[1], label=labels.get(second, second))
+    counts = table[count].tolist() if count else [None] * len(names)
+    for bar, share, n in zip(bars_a, table[first], counts, strict=True):
+        note = f"{share:.1%}" + (f"\n(n={int(n):,})" if n is not None else "")
+        ax.annotate(note, (bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, 2),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    for bar, share in zip(bars_b, table[second], strict=True):
         ax.annotate(f"{share:.1%}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, 2),
                     textcoords="offset points", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(x, stages)
-    ax.set_ylabel(_t("share", lang))
-    ax.set_ylim(0, max(float(table[customers].max()), float(table[value].max()), 0.05) * 1.22)
+    ax.set_xticks(x, names)
+    ax.set_ylabel(ylabel)
+    top = max(float(table[first].max()), float(table[second].max()), 0.05) if len(table) else 0.05
+    ax.set_ylim(0, top * 1.22)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
-    ax.set_xlabel(table.index.name or "")
-    ax.set_title(_t("lifecycle", lang))
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
     ax.legend(loc="upper left")
-    fig.tight_layout()
-    return fig
+    return ax
 
 
-def plot_migration(migration: MigrationStudy, *, lang: str = "en") -> plt.Figure:
-    """Tier transition matrix between the last two complete periods: colour and number =
-    share of the row (where the customers of a tier in period A are in period B), the
-    count in brackets. The "new" row holds customers without a tier in A."""
-    shares, counts = migration.shares, migration.counts
+def plot_transition_matrix(shares: pd.DataFrame, counts: pd.DataFrame, *, ax: plt.Axes | None = None,
+                           title: str = "", xlabel: str = "", ylabel: str = "", blank_last_cell: bool = True) -> plt.Axes:
+    """Transition matrix: colour and number = share of the row, the count in brackets.
+    ``blank_last_cell`` leaves the entry-state × exit-state corner empty (not a flow).
+
+    >>> s = pd.DataFrame([[0.5, 0.5], [1.0, 0.0]], index=["a", "new"], columns=["a", "lapsed"])
+    >>> plot_transition_matrix(s, (s * 2).astype(int), title="M").get_title()
+    'M'
+    """
+    if shares.shape != counts.shape:
+        raise ValueError(f"plot_transition_matrix: shares {shares.shape} and counts {counts.shape} differ in shape")
     text = np.empty(shares.shape, dtype=object)
     for i in range(shares.shape[0]):
         for j in range(shares.shape[1]):
             s = shares.iat[i, j]
-            structural = i == shares.shape[0] - 1 and j == shares.shape[1] - 1  # new → lapsed: not a flow
-            text[i, j] = f"{s:.1%}\n({int(counts.iat[i, j]):,})" if np.isfinite(s) and not structural else ""
-    fig = plot_heatmap(shares.astype("float64"), title=_t("migration", lang, a=migration.period_a,
-                                                           b=migration.period_b),
-                       xlabel=str(shares.columns.name), ylabel=str(shares.index.name), cmap="Purples", lang=lang,
-                       annotations=pd.DataFrame(text, index=shares.index, columns=shares.columns))
-    fig.axes[0].collections[0].colorbar.ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
-    fig.set_size_inches(max(7.0, 1.5 * shares.shape[1] + 2.5), max(4.2, 0.85 * shares.shape[0] + 1.6))
-    fig.tight_layout()
-    return fig
+            corner = blank_last_cell and i == shares.shape[0] - 1 and j == shares.shape[1] - 1
+            text[i, j] = f"{s:.1%}\n({int(counts.iat[i, j]):,})" if np.isfinite(s) and not corner else ""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(7.0, 1.5 * shares.shape[1] + 2.5), max(4.2, 0.85 * shares.shape[0] + 1.6)))
+    plot_heatmap(shares.astype("float64"), ax=ax, title=title, xlabel=xlabel, ylabel=ylabel, cmap="Purples",
+                 annotations=pd.DataFrame(text, index=shares.index, columns=shares.columns))
+    ax.collections[0].colorbar.ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+    return ax
 
 
-def plot_hidden_churn(migration: MigrationStudy, *, tier: str | None = None, lang: str = "en") -> plt.Figure:
-    """The top tier (or ``tier``) period by period: members who stayed and who entered
-    (stacked up to the tier's size), members who left (below zero), the size as a line,
-    and the hidden churn (leavers masked by arrivals) written above each bar."""
-    tier = migration.top_tier if tier is None else tier
-    over = migration.over_time
-    period_col, tier_col = _find(over, "period", lang, "plot_hidden_churn"), _find(over, "tier", lang,
-                                                                                    "plot_hidden_churn")
-    part = over[over[tier_col] == tier]
-    if part.empty:
-        raise ValueError(f"plot_hidden_churn: no tier {tier!r}; tiers: {sorted(set(over[tier_col]))}")
-    stayed = part[_col("stayed", lang)].to_numpy(dtype=np.float64)
-    entered = part[_col("entered", lang)].to_numpy(dtype=np.float64)
-    exited = part[_col("exited", lang)].to_numpy(dtype=np.float64)
-    size = part[_col("size_after", lang)].to_numpy(dtype=np.float64)
-    hidden = part[_col("hidden_churn", lang)].to_numpy(dtype=np.float64)
-    periods = [str(p) for p in part[period_col]]
+def plot_tier_turnover(table: pd.DataFrame, *, period: str = "period", stayed: str = "stayed",
+                       entered: str = "entered", exited: str = "exited", size: str = "size_after",
+                       hidden: str = "hidden_churn", labels: Mapping[str, str] | None = None,
+                       ax: plt.Axes | None = None, title: str = "", xlabel: str = "", ylabel: str = "",
+                       note: str = "") -> plt.Axes:
+    """One group period by period: members who stayed and who entered (stacked up to the
+    size), members who left (below zero), the size as a line, ``hidden`` above each bar.
+    ``labels`` maps the column names to legend text; ``note`` explains the numbers.
+
+    >>> t = pd.DataFrame({"period": ["Q1", "Q2"], "stayed": [5, 6], "entered": [2, 1], "exited": [1, 2],
+    ...                   "size_after": [7, 7], "hidden_churn": [1, 1]})
+    >>> plot_tier_turnover(t, title="T").get_title()
+    'T'
+    """
+    _need(table, [period, stayed, entered, exited, size, hidden], "plot_tier_turnover")
+    labels = dict(labels or {})
+    values = {c: table[c].to_numpy(dtype=np.float64) for c in (stayed, entered, exited, size, hidden)}
+    periods = [str(p) for p in table[period]]
     x = np.arange(len(periods))
     colors = sns.color_palette(PALETTE)
-    fig, ax = plt.subplots(figsize=(min(13.5, max(9.5, 0.6 * len(periods) + 5)), 4.8))
-    ax.bar(x, stayed, color=colors[0], label=_col("stayed", lang))
-    ax.bar(x, entered, bottom=stayed, color=colors[2], label=_col("entered", lang))
-    ax.bar(x, -exited, color=colors[3], label=_col("exited", lang))
-    ax.plot(x, size, color="black", marker="o", lw=1.5, label=_t("tier_size", lang))
-    for xi, top, h in zip(x, size, hidden):
+    ax = _axes(ax, (min(13.5, max(9.5, 0.6 * len(periods) + 5)), 4.8))
+    ax.bar(x, values[stayed], color=colors[0], label=labels.get(stayed, stayed))
+    ax.bar(x, values[entered], bottom=values[stayed], color=colors[2], label=labels.get(entered, entered))
+    ax.bar(x, -values[exited], color=colors[3], label=labels.get(exited, exited))
+    ax.plot(x, values[size], color="black", marker="o", lw=1.5, label=labels.get(size, size))
+    for xi, top, h in zip(x, values[size], values[hidden], strict=True):
         ax.annotate(f"{int(h):,}", (xi, top), xytext=(0, 5), textcoords="offset points", ha="center",
                     va="bottom", fontsize=8 if len(periods) > 8 else 9, color="dimgrey")
-    ax.plot([], [], ls="none", marker="$n$", color="dimgrey", label=_t("hidden_note", lang))
+    if note:
+        ax.plot([], [], ls="none", marker="$n$", color="dimgrey", label=note)
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(x, periods, rotation=45 if len(periods) > 8 else 0, ha="right" if len(periods) > 8 else "center")
-    ax.set_xlabel(period_col)
-    ax.set_ylabel(_col("customers", lang))
+    many = len(periods) > 8
+    ax.set_xticks(x, periods, rotation=45 if many else 0, ha="right" if many else "center")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     low, high = ax.get_ylim()
     ax.set_ylim(low, high + 0.12 * (high - low))
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))
-    ax.set_title(_t("hidden_churn", lang, tier=tier))
+    ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
-    fig.tight_layout()
-    return fig
+    return ax

@@ -3,32 +3,39 @@ lifecycle stages and tier migration.
 
 Every function takes tidy pandas input (the transaction log of :mod:`cvm_lib.data`, or
 one row per customer indexed by ``customer_id``) and returns a DataFrame, a Series or a
-small result object; nothing is drawn here (see :mod:`cvm_lib.plots`). Segment, stage,
-strategy and tier names come in English or Chinese (``lang="en"`` / ``"zh"``).
+small result object; nothing is drawn here (see :mod:`cvm_lib.plots`) and nothing knows a
+language: segment, stage, strategy and tier names are stable ids (``"champions"``,
+``"important_value"``, ``"cultivation"``, ``"invest"``, ``"gold"``) whose English and
+Chinese names are in the label catalogue (:mod:`cvm_lib.labels`), applied when a report
+shows them.
 
 =============================  ===========================================================
 function                       what it gives
 =============================  ===========================================================
 :func:`rfm_table`              marketing RFM per customer (recency = time SINCE last purchase)
+:func:`rfm_log_scores`         the RFM table and its scores from a log, in one call
 :func:`rfm_scores`             1–5 scores (recent = high), quintiles with deterministic ties,
                                or custom bin edges
 :func:`rfm_segments`           10-segment R×F map (``"rf10"``) or the Chinese 8-class model
-                               (``"cn8"``: 重要价值客户 … 一般挽留客户)
+                               (``"cn8"``: important_value 重要价值客户 … general_winback)
 :func:`segment_summary`        size, share, value share and mean R/F/M per segment
 :func:`gini`                   population Gini coefficient
 :func:`lorenz_curve`           Lorenz (or Pareto) curve as a DataFrame
 :func:`abc_classes`            A/B/C by cumulative value share
-:func:`pareto_statement`       "20.0% of customers bring 80.3% of value"
+:func:`pareto_statement`       "20.0% of customers bring 80.3% of value" (plain English text)
 :func:`cluster_customers`      k-means / Gaussian mixture, k by silhouette or BIC, profiles
+:class:`CustomerClusters`      the same as a scikit-learn estimator
 :func:`cluster_stability`      bootstrap adjusted Rand index
 :func:`nine_grid`              value nine-grid (九宫格) with a strategy per cell
-:func:`lifecycle_stages`       培育期 / 确认期 / 信任期 / 弱化期 / 消失期 by explicit rules
+:func:`window_spend`           spend per customer in the current and the previous window
+:func:`lifecycle_stages`       cultivation / confirmation / trust / decline / lapse
+                               (培育期 … 消失期) by explicit rules
 :func:`tiers_by_period`        value tiers or ABC classes per calendar period
 :func:`tier_migration`         transition matrix, entries/exits, hidden churn
 =============================  ===========================================================
 
-The study notebook's single-call helpers (labelled tables, result objects, key figures)
-are in :mod:`cvm_lib.segmentation.study`.
+The segmentation notebook's tables, key figures and sentences are built on these in
+:mod:`cvm_lib.studies.segmentation`.
 
 Conventions
 -----------
@@ -66,37 +73,32 @@ Examples
 '20.0% of customers bring ...% of value'
 """
 
-from cvm_lib.segmentation._common import CN8_LABELS, LEVEL_LABELS, RF10_LABELS, STAGE_LABELS, STRATEGY_LABELS, \
-    TIER_LABELS
-from cvm_lib.segmentation.clustering import ClusterResult, StabilityResult, cluster_customers, cluster_stability
-from cvm_lib.segmentation.grid import DEFAULT_STRATEGIES, LEVELS, NineGridResult, nine_grid
-from cvm_lib.segmentation.lifecycle import STAGES, lifecycle_stages
+from cvm_lib.segmentation._common import CN8_SEGMENTS, ENTRY_STATE, EXIT_STATE, RF10_SEGMENTS, STAGES, STRATEGIES, \
+    TIERS
+from cvm_lib.segmentation.clustering import CLUSTER_SAMPLE, ClusterResult, CustomerClusters, StabilityResult, \
+    cluster_customers, cluster_stability
+from cvm_lib.segmentation.grid import DEFAULT_STRATEGIES, LEVELS, NineGridResult, nine_grid, window_length, window_spend
+from cvm_lib.segmentation.lifecycle import lifecycle_stages
 from cvm_lib.segmentation.migration import DEFAULT_TIER_SHARES, MigrationResult, tier_migration, tiers_by_period
 from cvm_lib.segmentation.pareto import ParetoPoint, abc_classes, abc_summary, gini, lorenz_curve, pareto_point, \
     pareto_statement
-from cvm_lib.segmentation.rfm import CN8_MAP, RF10_MAP, rfm_scores, rfm_segments, rfm_table, segment_map, \
-    segment_summary
-from cvm_lib.segmentation.study import ClusterStudy, ConcentrationResult, LifecycleStudy, MigrationStudy, \
-    ValueGridStudy, cluster_study, lifecycle_study, migration_study, rf_heatmap_table, rfm_study_scores, \
-    score_levels_table, segment_table, segmentation_figures, study_label, value_concentration, value_grid, \
-    window_spend
+from cvm_lib.segmentation.rfm import CN8_MAP, RF10_MAP, rfm_log_scores, rfm_scores, rfm_segments, rfm_table, \
+    segment_map, segment_summary
 
 __all__ = [
     # RFM
-    "rfm_table", "rfm_scores", "rfm_segments", "segment_map", "segment_summary", "RF10_MAP", "CN8_MAP",
-    "RF10_LABELS", "CN8_LABELS",
+    "rfm_table", "rfm_scores", "rfm_log_scores", "rfm_segments", "segment_map", "segment_summary", "RF10_MAP",
+    "CN8_MAP", "RF10_SEGMENTS", "CN8_SEGMENTS",
     # ABC / Pareto
     "gini", "lorenz_curve", "abc_classes", "abc_summary", "pareto_point", "pareto_statement", "ParetoPoint",
     # clustering
-    "cluster_customers", "cluster_stability", "ClusterResult", "StabilityResult",
+    "cluster_customers", "cluster_stability", "CustomerClusters", "ClusterResult", "StabilityResult",
+    "CLUSTER_SAMPLE",
     # nine-grid
-    "nine_grid", "NineGridResult", "DEFAULT_STRATEGIES", "LEVELS", "STRATEGY_LABELS", "LEVEL_LABELS",
+    "nine_grid", "NineGridResult", "window_spend", "window_length", "DEFAULT_STRATEGIES", "LEVELS", "STRATEGIES",
     # lifecycle
-    "lifecycle_stages", "STAGES", "STAGE_LABELS",
+    "lifecycle_stages", "STAGES",
     # migration
-    "tiers_by_period", "tier_migration", "MigrationResult", "DEFAULT_TIER_SHARES", "TIER_LABELS",
-    # the segmentation study in single calls (cvm_lib.segmentation.study)
-    "rfm_study_scores", "score_levels_table", "rf_heatmap_table", "segment_table", "value_concentration",
-    "ConcentrationResult", "cluster_study", "ClusterStudy", "window_spend", "value_grid", "ValueGridStudy",
-    "lifecycle_study", "LifecycleStudy", "migration_study", "MigrationStudy", "segmentation_figures", "study_label",
+    "tiers_by_period", "tier_migration", "MigrationResult", "DEFAULT_TIER_SHARES", "TIERS", "ENTRY_STATE",
+    "EXIT_STATE",
 ]

@@ -1,94 +1,36 @@
-"""Shared helpers of :mod:`cvm_lib.segmentation`: bilingual names, input checks and
+"""Shared helpers of :mod:`cvm_lib.segmentation`: the stable ids of segments and stages, input checks and
 deterministic rank arithmetic. Private: the public names are re-exported by the package."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cvm_lib.labels import check_lang
+# --------------------------------------------------------------------------- stable ids
+# Segment, stage, strategy, level and tier names are stable ids in every output; their
+# English and Chinese names are in the label catalogue (``cvm_lib/labels/segmentation.py``).
 
-# --------------------------------------------------------------------------- labels
-# key: (English, 中文). Keys are stable identifiers; the shown name follows ``lang``.
+#: The 10-segment R×F map (the widely used RFM segment chart), in canonical order.
+RF10_SEGMENTS: tuple[str, ...] = ("champions", "loyal", "potential_loyalists", "new", "promising",
+                                  "need_attention", "about_to_sleep", "at_risk", "cant_lose", "hibernating")
 
-#: The 10-segment R×F map (names as in the widely used RFM segment chart).
-RF10_LABELS: dict[str, tuple[str, str]] = {
-    "champions": ("Champions", "冠军客户"),
-    "loyal": ("Loyal", "忠诚客户"),
-    "potential_loyalists": ("Potential loyalists", "潜在忠诚客户"),
-    "new": ("New", "新客户"),
-    "promising": ("Promising", "有潜力客户"),
-    "need_attention": ("Need attention", "需要关注客户"),
-    "about_to_sleep": ("About to sleep", "即将沉睡客户"),
-    "at_risk": ("At risk", "有流失风险客户"),
-    "cant_lose": ("Can't lose", "不能失去的客户"),
-    "hibernating": ("Hibernating", "沉睡客户"),
-}
-
-#: The Chinese 8-class RFM model (R, F, M each high or low).
-CN8_LABELS: dict[str, tuple[str, str]] = {
-    "important_value": ("Important value", "重要价值客户"),
-    "important_development": ("Important development", "重要发展客户"),
-    "important_retention": ("Important retention", "重要保持客户"),
-    "important_winback": ("Important win-back", "重要挽留客户"),
-    "general_value": ("General value", "一般价值客户"),
-    "general_development": ("General development", "一般发展客户"),
-    "general_retention": ("General retention", "一般保持客户"),
-    "general_winback": ("General win-back", "一般挽留客户"),
-}
+#: The Chinese 8-class RFM model (R, F, M each high or low), in canonical order.
+CN8_SEGMENTS: tuple[str, ...] = ("important_value", "important_development", "important_retention",
+                                 "important_winback", "general_value", "general_development", "general_retention",
+                                 "general_winback")
 
 #: Customer lifecycle stages, in lifecycle order.
-STAGE_LABELS: dict[str, tuple[str, str]] = {
-    "cultivation": ("Cultivation", "培育期"),
-    "confirmation": ("Confirmation", "确认期"),
-    "trust": ("Trust", "信任期"),
-    "decline": ("Decline", "弱化期"),
-    "lapse": ("Lapse", "消失期"),
-}
+STAGES: tuple[str, ...] = ("cultivation", "confirmation", "trust", "decline", "lapse")
 
 #: Strategies of the value nine-grid.
-STRATEGY_LABELS: dict[str, tuple[str, str]] = {
-    "invest": ("Invest", "持续投入"),
-    "develop": ("Develop", "深度挖潜"),
-    "maintain": ("Maintain", "稳定维持"),
-    "optimise": ("Optimise", "调整优化"),
-    "exit": ("Exit", "策略退出"),
-}
+STRATEGIES: tuple[str, ...] = ("invest", "develop", "maintain", "optimise", "exit")
 
-#: Levels of a nine-grid axis.
-LEVEL_LABELS: dict[str, tuple[str, str]] = {
-    "low": ("low", "低"),
-    "medium": ("medium", "中"),
-    "high": ("high", "高"),
-}
-
-#: Value tiers and the entry/exit states of a migration matrix.
-TIER_LABELS: dict[str, tuple[str, str]] = {
-    "gold": ("gold", "金牌"),
-    "silver": ("silver", "银牌"),
-    "bronze": ("bronze", "铜牌"),
-    "new": ("new", "新进入"),
-    "lapsed": ("lapsed", "流失"),
-}
-
-_ALL_LABELS: dict[str, tuple[str, str]] = {
-    **RF10_LABELS, **CN8_LABELS, **STAGE_LABELS, **STRATEGY_LABELS, **LEVEL_LABELS, **TIER_LABELS,
-}
-
-
-def name(key: str, lang: str = "en", table: Mapping[str, tuple[str, str]] | None = None) -> str:
-    """Display name of a segmentation key in ``lang``; unknown keys are returned unchanged."""
-    pair = (table if table is not None else _ALL_LABELS).get(key)
-    if pair is None:
-        return key
-    return pair[1] if check_lang(lang) == "zh" else pair[0]
-
-
-def names(keys: Iterable[str], lang: str, table: Mapping[str, tuple[str, str]] | None = None) -> list[str]:
-    return [name(k, lang, table) for k in keys]
+#: Value tiers (best first) and the entry/exit states of a migration matrix.
+TIERS: tuple[str, ...] = ("gold", "silver", "bronze")
+ENTRY_STATE, EXIT_STATE = "new", "lapsed"
 
 
 # --------------------------------------------------------------------------- checks

@@ -9,10 +9,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from cvm_lib.segmentation._common import check_unique_index
 
-__all__ = ["ClusterResult", "StabilityResult", "cluster_customers", "cluster_stability", "CLUSTER_SAMPLE"]
+__all__ = ["ClusterResult", "StabilityResult", "CustomerClusters", "cluster_customers", "cluster_stability",
+           "CLUSTER_SAMPLE"]
 
 _METHODS = ("kmeans", "gmm")
 
@@ -174,6 +177,14 @@ class ClusterResult:
         sizes = self.profile_["customers"].tolist()
         return (f"ClusterResult(method={self.method!r}, k_={self.k_}, criterion={self.criterion!r}, "
                 f"sizes={sizes})")
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The cluster profiles (:attr:`profile_`)."""
+        return self.profile_
+
+    def _repr_html_(self) -> str:
+        return self.summary.to_html()
 
     def transform(self, features: pd.DataFrame) -> np.ndarray:
         """The features as the model sees them (log1p, then standardised with the fit's mean and sd)."""
@@ -362,6 +373,9 @@ class StabilityResult:
     def std_(self) -> float:
         return float(self.ari_.std(ddof=1)) if len(self.ari_) > 1 else 0.0
 
+    def _repr_html_(self) -> str:
+        return self.summary().to_frame().to_html()
+
     def summary(self) -> pd.Series:
         """Mean, sd, min, 5%, 50% and 95% quantiles of the ARI."""
         q = self.ari_.quantile([0.05, 0.5, 0.95]).to_numpy()
@@ -436,3 +450,67 @@ def cluster_stability(features: pd.DataFrame, k: int, *, method: str = "kmeans",
             ari[b] = adjusted_rand_score(reference, model.predict(x))
     return StabilityResult(ari_=pd.Series(ari, index=pd.RangeIndex(n_boot, name="boot"), name="ari"), k=k,
                            method=method, n_customers_=n)
+
+
+class CustomerClusters(BaseEstimator):
+    """:func:`cluster_customers` as a scikit-learn estimator (``get_params``, ``clone``,
+    ``check_is_fitted``); the parameters are those of :func:`cluster_customers`.
+
+    After :meth:`fit`: ``result_`` (the :class:`ClusterResult`), ``labels_``, ``k_``,
+    ``scores_``, ``profile_``, ``model_``, ``criterion_``.
+
+    Examples
+    --------
+    >>> from sklearn.base import clone
+    >>> rng = np.random.default_rng(0)
+    >>> x = pd.DataFrame({"a": np.r_[rng.normal(0, 1, 30), rng.normal(9, 1, 30)],
+    ...                   "b": np.r_[rng.normal(0, 1, 30), rng.normal(9, 1, 30)]})
+    >>> est = CustomerClusters(k_range=range(2, 4), log=False).fit(x)
+    >>> est.k_, est.predict(x).equals(est.labels_), clone(est).get_params()["k_range"]
+    (2, True, range(2, 4))
+    """
+
+    def __init__(self, method: str = "kmeans", k: int | None = None, k_range: Iterable[int] = range(2, 9),
+                 criterion: str | None = None, columns: Sequence[str] | None = None,
+                 log: bool | Sequence[str] = True, standardise: bool = True, random_state: int = 0,
+                 n_init: int | None = None, silhouette_sample: int | None = 3000, n_threads: int | None = 1,
+                 fit_sample: int | None = CLUSTER_SAMPLE):
+        self.method = method
+        self.k = k
+        self.k_range = k_range
+        self.criterion = criterion
+        self.columns = columns
+        self.log = log
+        self.standardise = standardise
+        self.random_state = random_state
+        self.n_init = n_init
+        self.silhouette_sample = silhouette_sample
+        self.n_threads = n_threads
+        self.fit_sample = fit_sample
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> CustomerClusters:
+        """Cluster the customers of ``X`` (one row per customer); ``y`` is ignored."""
+        result = cluster_customers(X, **self.get_params())
+        self.result_ = result
+        self.labels_, self.k_, self.scores_ = result.labels_, result.k_, result.scores_
+        self.profile_, self.model_, self.criterion_ = result.profile_, result.model_, result.criterion
+        return self
+
+    def predict(self, X: pd.DataFrame) -> pd.Series:
+        """Cluster of new customers (same columns as fitted)."""
+        check_is_fitted(self, "result_")
+        return self.result_.predict(X)
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """Features on the model's scale (log1p and standardised as fitted)."""
+        check_is_fitted(self, "result_")
+        return self.result_.transform(X)
+
+    def fit_predict(self, X: pd.DataFrame, y: Any = None) -> pd.Series:
+        return self.fit(X).labels_
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The cluster profiles."""
+        check_is_fitted(self, "result_")
+        return self.profile_

@@ -3,6 +3,7 @@ medium / high, with a strategy per cell."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,10 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cvm_lib.labels import check_lang
-from cvm_lib.segmentation._common import LEVEL_LABELS, STRATEGY_LABELS, as_numeric_series, name, names
+from cvm_lib.segmentation._common import as_numeric_series
 
-__all__ = ["NineGridResult", "nine_grid", "DEFAULT_STRATEGIES", "LEVELS"]
+__all__ = ["NineGridResult", "nine_grid", "window_spend", "window_length", "DEFAULT_STRATEGIES", "LEVELS"]
 
 #: Axis levels, low to high.
 LEVELS: tuple[str, str, str] = ("low", "medium", "high")
@@ -45,7 +45,7 @@ class NineGridResult:
     ----------
     cells : DataFrame
         Per customer: ``x``, ``y``, ``value``, ``x_level``, ``y_level`` (categorical,
-        low < medium < high, in the chosen language), ``cell`` (``"<x level>×<y level>"``)
+        low < medium < high), ``cell`` (``"<x level>×<y level>"``)
         and ``strategy``.
     counts : DataFrame
         3×3 customer counts; rows = y level (high at the top, as drawn), columns = x
@@ -53,7 +53,7 @@ class NineGridResult:
     value_share : DataFrame
         3×3 share of total value (sums to 1).
     strategies : DataFrame
-        3×3 strategy names.
+        3×3 strategies (stable ids such as ``"invest"``, or the names given in ``strategies``).
     table : DataFrame
         The nine cells in long form: ``x_level``, ``y_level``, ``customers``,
         ``customer_share``, ``value``, ``value_share``, ``strategy``.
@@ -70,6 +70,14 @@ class NineGridResult:
 
     def __repr__(self) -> str:
         return f"NineGridResult(customers={len(self.cells)}, cuts={self.cuts})"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The nine cells in long form (:attr:`table`)."""
+        return self.table
+
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False)
 
 
 def _cut_values(spec: Any, v: np.ndarray, axis: str) -> tuple[float, float]:
@@ -99,7 +107,7 @@ def _check_strategies(strategies: Mapping[tuple[str, str], str]) -> dict[tuple[s
 
 
 def nine_grid(x: pd.Series, y: pd.Series, *, value: pd.Series | None = None, cuts: Any = "tertile",
-              strategies: Mapping[tuple[str, str], str] | None = None, lang: str = "en") -> NineGridResult:
+              strategies: Mapping[tuple[str, str], str] | None = None) -> NineGridResult:
     """Place customers on a 3×3 grid of two value dimensions.
 
     Default reading: ``x`` = current value (e.g. last year's spend or profit), ``y`` =
@@ -122,9 +130,8 @@ def nine_grid(x: pd.Series, y: pd.Series, *, value: pd.Series | None = None, cut
         ``"tertile"`` or two thresholds, per axis.
     strategies : mapping, default DEFAULT_STRATEGIES
         ``{(x_level, y_level): strategy}`` for all 9 cells, levels "low", "medium",
-        "high". Strategy keys invest, develop, maintain, optimise, exit are translated;
-        other text is shown as given.
-    lang : {"en", "zh"}, default "en"
+        "high". The default strategies are stable ids (invest, develop, maintain,
+        optimise, exit), translated when shown; other text is kept as given.
 
     Returns
     -------
@@ -148,15 +155,14 @@ def nine_grid(x: pd.Series, y: pd.Series, *, value: pd.Series | None = None, cut
     medium  0.044   0.111  0.178
     low     0.067   0.133  0.200
     >>> g.cells.loc["i", ["x_level", "y_level", "strategy"]].tolist()
-    ['high', 'low', 'Maintain']
-    >>> nine_grid(x, y, cuts=((3, 6), "tertile"), lang="zh").strategies
-    x        低    中    高
+    ['high', 'low', 'maintain']
+    >>> nine_grid(x, y, cuts=((3, 6), "tertile")).strategies
+    x            low    medium      high
     y
-    高    深度挖潜  深度挖潜  持续投入
-    中    调整优化  稳定维持  持续投入
-    低    策略退出  调整优化  稳定维持
+    high     develop   develop    invest
+    medium  optimise  maintain    invest
+    low         exit  optimise  maintain
     """
-    check_lang(lang)
     xs = as_numeric_series(x, "nine_grid x")
     ys = as_numeric_series(y, "nine_grid y")
     if len(ys) != len(xs):
@@ -202,8 +208,8 @@ def nine_grid(x: pd.Series, y: pd.Series, *, value: pd.Series | None = None, cut
     yl = np.searchsorted(np.asarray(cut["y"]), yv, side="left")
     strat = _check_strategies(DEFAULT_STRATEGIES if strategies is None else strategies)
 
-    level_names = names(LEVELS, lang, LEVEL_LABELS)
-    strat_grid = np.array([[name(strat[(LEVELS[i], LEVELS[j])], lang, STRATEGY_LABELS) for i in range(3)]
+    level_names = list(LEVELS)
+    strat_grid = np.array([[strat[(LEVELS[i], LEVELS[j])] for i in range(3)]
                            for j in range(3)], dtype=object)  # [y level, x level]
     counts = np.zeros((3, 3), dtype=np.int64)
     np.add.at(counts, (yl, xl), 1)
@@ -234,3 +240,86 @@ def nine_grid(x: pd.Series, y: pd.Series, *, value: pd.Series | None = None, cut
     })
     return NineGridResult(cells=cells, counts=grid(counts), value_share=grid(values / total),
                           strategies=grid(strat_grid), table=table, cuts=cut)
+
+
+# --------------------------------------------------------------------------- window spend
+
+_WINDOW = re.compile(r"^\s*(\d+)\s*([DWMY])\s*$")
+
+
+def window_length(window: str) -> tuple[pd.DateOffset, int, str]:
+    """A window length such as ``"6M"`` as (offset, count, unit letter D/W/M/Y).
+
+    >>> window_length("26W")[1:]
+    (26, 'W')
+    """
+    match = _WINDOW.match(str(window)) if isinstance(window, str) else None
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError(f"window={window!r}; expected a length such as '6M' (months), '26W' (weeks), "
+                         "'182D' (days) or '1Y' (years)")
+    n, unit = int(match.group(1)), match.group(2)
+    offset = {"D": pd.DateOffset(days=n), "W": pd.DateOffset(weeks=n), "M": pd.DateOffset(months=n),
+              "Y": pd.DateOffset(years=n)}[unit]
+    return offset, n, unit
+
+
+def _day_number(stamp: pd.Timestamp) -> int:
+    return int(np.datetime64(stamp.date(), "D").astype(np.int64))
+
+
+def window_spend(tx: pd.DataFrame, *, window: str = "6M", observation_end: Any = None) -> pd.DataFrame:
+    """Spend per customer in the current window and the one before it.
+
+    The current window is the ``window`` ending on ``observation_end`` (inclusive), the
+    previous window the same length just before it. Windows are calendar lengths counted
+    back from the day after the end: ``"6M"`` ending on 30 June is 1 January to 30 June,
+    the previous window 1 July to 31 December.
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id`` (every customer with a purchase up to the end, sorted);
+        ``current``, ``previous`` and ``growth`` = current − previous. ``attrs`` hold the
+        window bounds (first and last day of each, as ISO dates).
+
+    Raises
+    ------
+    ValueError
+        When the log starts after the previous window begins (less history than two
+        windows): growth would compare a full window with a partial one.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"],
+    ...                    "date": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-02-10", "2024-03-31"]),
+    ...                    "amount": [10.0, 30.0, 20.0, 5.0]})
+    >>> window_spend(tx, window="1M", observation_end="2024-03-31")
+                 current  previous  growth
+    customer_id
+    a               30.0       0.0    30.0
+    b                0.0      20.0   -20.0
+    c                5.0       0.0     5.0
+    """
+    from cvm_lib.summary import encode_log
+
+    offset, _, _ = window_length(window)
+    log = encode_log(tx, observation_end=observation_end)
+    end = pd.Timestamp(np.datetime64(log.end_day, "D"))
+    day = pd.Timedelta(days=1)
+    current_start = end + day - offset  # first day of the current window
+    previous_start = current_start - offset
+    s1, s0 = _day_number(current_start), _day_number(previous_start)
+    first = int(log.days.min())
+    if first > s0:
+        raise ValueError(f"window={window!r} needs history from {previous_start.date()} (two windows up to "
+                         f"{end.date()}), but the log starts on {pd.Timestamp(np.datetime64(first, 'D')).date()}; "
+                         "use a shorter window")
+    k = log.n_customers
+    in_current = log.days >= s1
+    in_previous = (log.days >= s0) & ~in_current
+    current = np.bincount(log.codes, weights=np.where(in_current, log.amount, 0.0), minlength=k)
+    previous = np.bincount(log.codes, weights=np.where(in_previous, log.amount, 0.0), minlength=k)
+    out = pd.DataFrame({"current": current, "previous": previous, "growth": current - previous}, index=log.ids)
+    out.attrs.update(current=(str(current_start.date()), str(end.date())),
+                     previous=(str(previous_start.date()), str((current_start - day).date())), window=window)
+    return out

@@ -8,13 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cvm_lib.labels import check_lang
-from cvm_lib.segmentation._common import STAGE_LABELS, as_numeric_series, names, sorted_unique
+from cvm_lib.segmentation._common import STAGES, as_numeric_series, sorted_unique
 
 __all__ = ["STAGES", "lifecycle_stages"]
-
-#: Stage keys in lifecycle order.
-STAGES: tuple[str, ...] = tuple(STAGE_LABELS)
 
 
 def _positive(value: Any, what: str, *, allow_zero: bool = False) -> float:
@@ -28,7 +24,7 @@ def _positive(value: Any, what: str, *, allow_zero: bool = False) -> float:
 
 
 def lifecycle_stages(tx: pd.DataFrame, *, observation_end: Any = None, p_alive: pd.Series | None = None,
-                     lang: str = "en", new_days: float = 90, min_purchases: int = 2,
+                     new_days: float = 90, min_purchases: int = 2,
                      trust_days: float = 365, trust_purchases: int = 4, trend_window: float = 180,
                      decline_trend: float = 0.5, decline_gaps: float = 2.0, lapse_gaps: float = 4.0,
                      min_gap_days: float = 7.0, default_gap_days: float | None = None,
@@ -70,7 +66,6 @@ def lifecycle_stages(tx: pd.DataFrame, *, observation_end: Any = None, p_alive: 
         Default: the last purchase date.
     p_alive : Series, optional
         P(alive) in [0, 1], indexed by customer id.
-    lang : {"en", "zh"}, default "en"
     new_days, min_purchases, trust_days, trust_purchases, trend_window, decline_trend, \
 decline_gaps, lapse_gaps, min_gap_days, default_gap_days, p_decline, p_lapse :
         The rule parameters above (durations in days).
@@ -80,7 +75,7 @@ decline_gaps, lapse_gaps, min_gap_days, default_gap_days, p_decline, p_lapse :
     DataFrame
         Index ``customer_id``; ``tenure``, ``purchase_days``, ``recency``,
         ``typical_gap``, ``gap_ratio``, ``trend``, ``p_alive`` (NaN without a model) and
-        ``stage`` (categorical in lifecycle order, in ``lang``). ``attrs["rules"]`` holds
+        ``stage`` (categorical of stable stage ids in lifecycle order). ``attrs["rules"]`` holds
         the parameters.
 
     Examples
@@ -95,13 +90,10 @@ decline_gaps, lapse_gaps, min_gap_days, default_gap_days, p_decline, p_lapse :
     ...                   columns=["customer_id", "date", "amount"])
     >>> st = lifecycle_stages(tx, observation_end="2024-12-31")
     >>> st["stage"].to_dict()
-    {'fading': 'Decline', 'gone': 'Lapse', 'loyal': 'Trust', 'new': 'Cultivation', 'regular': 'Confirmation'}
-    >>> lifecycle_stages(tx, observation_end="2024-12-31", lang="zh")["stage"].tolist()
-    ['弱化期', '消失期', '信任期', '培育期', '确认期']
+    {'fading': 'decline', 'gone': 'lapse', 'loyal': 'trust', 'new': 'cultivation', 'regular': 'confirmation'}
     """
     from cvm_lib.summary import encode_log
 
-    check_lang(lang)
     new_days = _positive(new_days, "new_days", allow_zero=True)
     trust_days = _positive(trust_days, "trust_days", allow_zero=True)
     trend_window = _positive(trend_window, "trend_window")
@@ -188,7 +180,7 @@ decline_gaps, lapse_gaps, min_gap_days, default_gap_days, p_decline, p_lapse :
     out = pd.DataFrame({"tenure": tenure, "purchase_days": n_days.astype(np.int64), "recency": recency,
                         "typical_gap": typical_gap, "gap_ratio": gap_ratio, "trend": trend, "p_alive": pa},
                        index=ids)
-    out["stage"] = pd.Categorical.from_codes(stage, categories=names(STAGES, lang, STAGE_LABELS), ordered=True)
+    out["stage"] = pd.Categorical.from_codes(stage, categories=list(STAGES), ordered=True)
     out.attrs["observation_end"] = str(np.datetime64(end_day, "D"))
     out.attrs["rules"] = {"new_days": new_days, "min_purchases": int(min_purchases), "trust_days": trust_days,
                           "trust_purchases": int(trust_purchases), "trend_window": trend_window,

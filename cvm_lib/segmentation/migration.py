@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cvm_lib.labels import check_lang
-from cvm_lib.segmentation._common import (TIER_LABELS, check_probability_thresholds, name, names, ordinal_positions,
+from cvm_lib.segmentation._common import (ENTRY_STATE, EXIT_STATE, check_probability_thresholds, ordinal_positions,
                                           sorted_unique)
 from cvm_lib.segmentation.pareto import _TOL
 
@@ -25,8 +24,7 @@ _PERIODS = ("M", "Q", "Y")
 
 def tiers_by_period(tx: pd.DataFrame, *, period: str = "Q", method: str = "value-tiers",
                     shares: Mapping[str, float] | None = None, spend_thresholds: Mapping[str, float] | None = None,
-                    abc_thresholds: Sequence[float] = (0.7, 0.9), observation_end: Any = None,
-                    lang: str = "en") -> pd.DataFrame:
+                    abc_thresholds: Sequence[float] = (0.7, 0.9), observation_end: Any = None) -> pd.DataFrame:
     """Tier of every customer in every calendar period, from the period's spend.
 
     Only customers who bought in a period get a tier in it; the others are missing
@@ -55,8 +53,6 @@ def tiers_by_period(tx: pd.DataFrame, *, period: str = "Q", method: str = "value
     abc_thresholds : sequence of float, default (0.7, 0.9)
     observation_end : date-like, optional
         Last day used (inclusive); the last period may be incomplete.
-    lang : {"en", "zh"}, default "en"
-        Language of the tier names gold/silver/bronze (others are shown as given).
 
     Returns
     -------
@@ -80,7 +76,6 @@ def tiers_by_period(tx: pd.DataFrame, *, period: str = "Q", method: str = "value
     """
     from cvm_lib.summary import encode_log
 
-    check_lang(lang)
     if period not in _PERIODS:
         raise ValueError(f"period={period!r}; use 'M' (months), 'Q' (quarters) or 'Y' (years)")
     if method not in ("value-tiers", "abc"):
@@ -146,7 +141,7 @@ def tiers_by_period(tx: pd.DataFrame, *, period: str = "Q", method: str = "value
             tier_code += position >= b * n_p - 1e-9
     matrix = np.full((k, n_per), -1, dtype=np.int64)
     matrix[cust, per] = tier_code
-    shown = names(tiers, lang, TIER_LABELS)
+    shown = [str(t) for t in tiers]
     if len(set(shown)) != len(shown):
         raise ValueError(f"tier names must be distinct, got {tiers}")
     labels = pd.period_range(periods.min(), periods.max(), freq=period)
@@ -190,9 +185,17 @@ class MigrationResult:
         return (f"MigrationResult(tiers={self.flows.index.tolist()}, hidden_churn={self.hidden_churn}, "
                 f"hidden_churn_rate={self.hidden_churn_rate:.3f})")
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The flows per tier (:attr:`flows`)."""
+        return self.flows
 
-def tier_migration(tiers_a: pd.Series, tiers_b: pd.Series, *, order: Sequence[str] | None = None,
-                   lang: str = "en") -> MigrationResult:
+    def _repr_html_(self) -> str:
+        return self.summary.to_html()
+
+
+def tier_migration(tiers_a: pd.Series, tiers_b: pd.Series, *,
+                   order: Sequence[str] | None = None) -> MigrationResult:
     """Transition matrix of customers between tiers from period A to period B.
 
     A customer with no tier in A (missing or absent from ``tiers_a``) enters from
@@ -214,8 +217,6 @@ def tier_migration(tiers_a: pd.Series, tiers_b: pd.Series, *, order: Sequence[st
     order : sequence of str, optional
         Tiers, best first. Default: the categories of a categorical input, else the
         sorted tier names.
-    lang : {"en", "zh"}, default "en"
-        Language of the "new" and "lapsed" states.
 
     Returns
     -------
@@ -240,7 +241,6 @@ def tier_migration(tiers_a: pd.Series, tiers_b: pd.Series, *, order: Sequence[st
     >>> m.hidden_churn
     2
     """
-    check_lang(lang)
     for what, s in (("tiers_a", tiers_a), ("tiers_b", tiers_b)):
         if not isinstance(s, pd.Series):
             raise ValueError(f"{what}: expected a Series of tiers indexed by customer, got {type(s).__name__}")
@@ -257,7 +257,7 @@ def tier_migration(tiers_a: pd.Series, tiers_b: pd.Series, *, order: Sequence[st
     order = [str(t) for t in order]
     if len(set(order)) != len(order):
         raise ValueError(f"order={order!r}: tier names must be distinct")
-    new_state, lapsed_state = name("new", lang), name("lapsed", lang)
+    new_state, lapsed_state = ENTRY_STATE, EXIT_STATE
     if new_state in order or lapsed_state in order:
         raise ValueError(f"tier names must not be {new_state!r} or {lapsed_state!r} (the entry and exit states)")
     index = tiers_a.index.union(tiers_b.index, sort=False)

@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cvm_lib.labels import check_lang
 from cvm_lib.segmentation._common import as_numeric_series, check_probability_thresholds, id_rank, ordinal_positions
 
 __all__ = ["gini", "lorenz_curve", "abc_classes", "abc_summary", "ParetoPoint", "pareto_point", "pareto_statement"]
@@ -227,13 +226,24 @@ class ParetoPoint:
     value_share: float
     n_customers: int
 
-    def statement(self, lang: str = "en", decimals: int = 1) -> str:
-        """``"20.0% of customers bring 80.3% of value"`` (or in Chinese)."""
+    def statement(self, decimals: int = 1) -> str:
+        """``"20.0% of customers bring 80.3% of value"``: a plain-text summary (English).
+
+        Reports in either language build their sentence from the shares (the
+        ``segmentation.pareto_sentence`` template of :mod:`cvm_lib.labels`).
+        """
         x = f"{100 * self.customer_share:.{decimals}f}%"
         y = f"{100 * self.value_share:.{decimals}f}%"
-        if check_lang(lang) == "zh":
-            return f"{x} 的客户贡献了 {y} 的价值"
         return f"{x} of customers bring {y} of value"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: ``customers``, ``customer_share``, ``value_share``, ``n_customers``."""
+        return pd.DataFrame([{"customers": self.customers, "customer_share": self.customer_share,
+                              "value_share": self.value_share, "n_customers": self.n_customers}])
+
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False)
 
 
 def pareto_point(values: Any, *, customer_share: float | None = None,
@@ -274,8 +284,8 @@ def pareto_point(values: Any, *, customer_share: float | None = None,
 
 
 def pareto_statement(values: Any, *, customer_share: float | None = None, value_share: float | None = None,
-                     lang: str = "en", decimals: int = 1) -> str:
-    """The sentence "x% of customers bring y% of value" (English or Chinese).
+                     decimals: int = 1) -> str:
+    """The plain-text summary "x% of customers bring y% of value" (English).
 
     Same options as :func:`pareto_point`; shares are rounded to ``decimals`` places in
     percent. The customer share shown is the actual share of whole customers counted.
@@ -285,8 +295,7 @@ def pareto_statement(values: Any, *, customer_share: float | None = None, value_
     >>> v = [100.0, 50, 20, 10, 5, 5, 4, 3, 2, 1]
     >>> pareto_statement(v)
     '20.0% of customers bring 75.0% of value'
-    >>> pareto_statement(v, value_share=0.8, lang="zh")
-    '30.0% 的客户贡献了 85.0% 的价值'
+    >>> pareto_statement(v, value_share=0.8)
+    '30.0% of customers bring 85.0% of value'
     """
-    check_lang(lang)
-    return pareto_point(values, customer_share=customer_share, value_share=value_share).statement(lang, decimals)
+    return pareto_point(values, customer_share=customer_share, value_share=value_share).statement(decimals)

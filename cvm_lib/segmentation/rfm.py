@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cvm_lib.labels import check_lang
-from cvm_lib.segmentation._common import CN8_LABELS, RF10_LABELS, as_numeric_series, check_unique_index, id_rank, \
-    names, ordinal_positions
+from cvm_lib.segmentation._common import CN8_SEGMENTS, RF10_SEGMENTS, as_numeric_series, check_unique_index, \
+    id_rank, ordinal_positions
 
-__all__ = ["rfm_table", "rfm_scores", "rfm_segments", "segment_map", "segment_summary", "RF10_MAP", "CN8_MAP"]
+__all__ = ["rfm_table", "rfm_scores", "rfm_log_scores", "rfm_segments", "segment_map", "segment_summary",
+           "RF10_MAP", "CN8_MAP"]
 
 _RFM_COLUMNS = ("recency", "frequency", "monetary")
 
@@ -295,51 +295,44 @@ CN8_MAP: dict[tuple[bool, bool, bool], str] = {
 }
 
 
-def segment_map(scheme: str = "rf10", lang: str = "en") -> pd.DataFrame:
+def segment_map(scheme: str = "rf10") -> pd.DataFrame:
     """The cell → segment table of a scheme, in long form.
 
     ``"rf10"``: one row per (R, F) cell, R and F from 1 to 5 (pivot it for the usual
-    chart). ``"cn8"``: one row per high/low combination of R, F and M.
+    chart). ``"cn8"``: one row per high/low combination of R, F and M. ``segment`` is
+    the stable segment id (its English / Chinese names are in :mod:`cvm_lib.labels`).
 
     Examples
     --------
     >>> grid = segment_map("rf10").pivot(index="R", columns="F", values="segment")
     >>> grid.sort_index(ascending=False).iloc[:, [0, 2, 4]]
-    F                  1                    3            5
+    F               1                    3            5
     R
-    5                New  Potential loyalists    Champions
-    4          Promising  Potential loyalists        Loyal
-    3     About to sleep       Need attention        Loyal
-    2        Hibernating              At risk   Can't lose
-    1        Hibernating              At risk   Can't lose
-    >>> segment_map("cn8", lang="zh").head(2)
-          R     F     M segment_key   segment
-    0  high  high  high  important_value  重要价值客户
-    1  high   low  high  important_development  重要发展客户
+    5             new  potential_loyalists    champions
+    4       promising  potential_loyalists        loyal
+    3  about_to_sleep       need_attention        loyal
+    2     hibernating              at_risk    cant_lose
+    1     hibernating              at_risk    cant_lose
+    >>> segment_map("cn8").head(2)
+          R     F     M                segment
+    0  high  high  high        important_value
+    1  high   low  high  important_development
     """
-    check_lang(lang)
     if scheme == "rf10":
         rows = [(r, f, key) for (r, f), key in sorted(RF10_MAP.items())]
-        frame = pd.DataFrame(rows, columns=["R", "F", "segment_key"])
-        frame["segment"] = names(frame["segment_key"], lang, RF10_LABELS)
-        return frame
+        return pd.DataFrame(rows, columns=["R", "F", "segment"])
     if scheme == "cn8":
         level = {True: "high", False: "low"}
         rows = [(level[r], level[f], level[m], key) for (r, f, m), key in CN8_MAP.items()]
-        frame = pd.DataFrame(rows, columns=["R", "F", "M", "segment_key"])
-        frame["segment"] = names(frame["segment_key"], lang, CN8_LABELS)
-        return frame
+        return pd.DataFrame(rows, columns=["R", "F", "M", "segment"])
     raise ValueError(f"scheme={scheme!r}; use 'rf10' (10-segment R×F map) or 'cn8' (Chinese 8-class model)")
 
 
-def _categorical(keys: np.ndarray, order: Sequence[str], table, lang: str, index: pd.Index,
-                 series_name: str) -> pd.Series:
-    codes = pd.Categorical(keys, categories=list(order)).codes
-    shown = names(order, lang, table)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=shown), index=index, name=series_name)
+def _categorical(keys: np.ndarray, order: Sequence[str], index: pd.Index, series_name: str) -> pd.Series:
+    return pd.Series(pd.Categorical(keys, categories=list(order)), index=index, name=series_name)
 
 
-def rfm_segments(scores: pd.DataFrame, scheme: str = "rf10", *, lang: str = "en", split: str = "mean",
+def rfm_segments(scores: pd.DataFrame, scheme: str = "rf10", *, split: str = "mean",
                  basis: str = "score") -> pd.Series:
     """Named RFM segments from scores.
 
@@ -349,12 +342,11 @@ def rfm_segments(scores: pd.DataFrame, scheme: str = "rf10", *, lang: str = "en"
         Output of :func:`rfm_scores` (columns ``R``, ``F``, ``M``; ``recency``,
         ``frequency``, ``monetary`` for ``basis="value"``).
     scheme : {"rf10", "cn8"}, default "rf10"
-        ``"rf10"``: the 10-segment R×F map of :data:`RF10_MAP` (Champions, Loyal,
-        Potential loyalists, New, Promising, Need attention, About to sleep, At risk,
-        Can't lose, Hibernating); needs R and F scored 1–5. ``"cn8"``: the Chinese
-        8-class model (重要价值客户 … 一般挽留客户): each of R, F, M is high or low against
-        its mean (or median) over all customers.
-    lang : {"en", "zh"}, default "en"
+        ``"rf10"``: the 10-segment R×F map of :data:`RF10_MAP` (champions, loyal,
+        potential_loyalists, new, promising, need_attention, about_to_sleep, at_risk,
+        cant_lose, hibernating); needs R and F scored 1–5. ``"cn8"``: the Chinese
+        8-class model (important_value 重要价值客户 … general_winback 一般挽留客户): each
+        of R, F, M is high or low against its mean (or median) over all customers.
     split : {"mean", "median"}, default "mean"
         Centre used by ``"cn8"``.
     basis : {"score", "value"}, default "score"
@@ -365,19 +357,18 @@ def rfm_segments(scores: pd.DataFrame, scheme: str = "rf10", *, lang: str = "en"
     Returns
     -------
     Series
-        Categorical (all segments of the scheme as categories, in canonical order),
-        name ``"segment"``, aligned to ``scores``.
+        Categorical of stable segment ids (all segments of the scheme as categories,
+        in canonical order), name ``"segment"``, aligned to ``scores``.
 
     Examples
     --------
     >>> scores = pd.DataFrame({"R": [5, 5, 1, 3, 4], "F": [5, 1, 5, 3, 2], "M": [5, 2, 5, 3, 1]},
     ...                       index=list("abcde"))
     >>> rfm_segments(scores).tolist()
-    ['Champions', 'New', "Can't lose", 'Need attention', 'Potential loyalists']
-    >>> rfm_segments(scores, "cn8", lang="zh").tolist()
-    ['重要价值客户', '一般发展客户', '重要保持客户', '一般挽留客户', '一般发展客户']
+    ['champions', 'new', 'cant_lose', 'need_attention', 'potential_loyalists']
+    >>> rfm_segments(scores, "cn8").tolist()[:3]
+    ['important_value', 'general_development', 'important_retention']
     """
-    check_lang(lang)
     if not isinstance(scores, pd.DataFrame):
         raise ValueError(f"rfm_segments: expected the DataFrame of rfm_scores(), got {type(scores).__name__}")
     if scheme == "rf10":
@@ -395,7 +386,7 @@ def rfm_segments(scores: pd.DataFrame, scheme: str = "rf10", *, lang: str = "en"
         for (ri, fi), key in RF10_MAP.items():
             lookup[ri, fi] = key
         keys = lookup[r.astype(int), f.astype(int)]
-        return _categorical(keys, list(RF10_LABELS), RF10_LABELS, lang, scores.index, "segment")
+        return _categorical(keys, RF10_SEGMENTS, scores.index, "segment")
     if scheme == "cn8":
         if split not in ("mean", "median"):
             raise ValueError(f"split={split!r}; use 'mean' or 'median'")
@@ -420,7 +411,7 @@ def rfm_segments(scores: pd.DataFrame, scheme: str = "rf10", *, lang: str = "en"
         lookup = np.empty(8, dtype=object)
         for (rh, fh, mh), key in CN8_MAP.items():
             lookup[int(rh) * 4 + int(fh) * 2 + int(mh)] = key
-        return _categorical(lookup[code], list(CN8_LABELS), CN8_LABELS, lang, scores.index, "segment")
+        return _categorical(lookup[code], CN8_SEGMENTS, scores.index, "segment")
     raise ValueError(f"scheme={scheme!r}; use 'rf10' (10-segment R×F map) or 'cn8' (Chinese 8-class model)")
 
 
@@ -503,3 +494,21 @@ def segment_summary(data: pd.DataFrame, segments: pd.Series, *, value: str | pd.
         out[f"{c}_mean"] = means[c]
     out.index = pd.Index(list(out.index), name="segment")
     return out
+
+
+def rfm_log_scores(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str | float = "W",
+                   bins: int = 5) -> pd.DataFrame:
+    """Marketing RFM values and scores per customer from a log (:func:`rfm_table` then :func:`rfm_scores`).
+
+    Recency is time since the last purchase in ``time_unit``, frequency the number of
+    purchase days, monetary the total spend up to ``observation_end``; scores run 1..bins
+    (quantile groups, ties split deterministically), RECENT = HIGH R.
+
+    Examples
+    --------
+    >>> from cvm_lib.datasets import cdnow
+    >>> scores = rfm_log_scores(cdnow(sample=True), observation_end="1998-06-30")
+    >>> scores.columns.tolist(), len(scores)
+    (['recency', 'frequency', 'monetary', 'R', 'F', 'M', 'RFM', 'score'], 2357)
+    """
+    return rfm_scores(rfm_table(tx, observation_end=observation_end, time_unit=time_unit), bins=bins)
