@@ -197,12 +197,12 @@ _LABELS = {
                                 "mean of margin to date + model CLV − acquisition cost"),
     "not_within_data": ("not within the data", "数据期内未回收"),
     "payback_fastest": ("{channel} pays back its acquisition cost fastest, in {periods} {unit}.",
-                        "{channel}渠道回收获客成本最快，用时 {periods} {unit}。"),
+                        "{channel}渠道回收获客成本最快，用时 {periods} 个月。"),
     "payback_never": ("{channel} has not paid back its acquisition cost within the {periods} {unit} observed.",
-                      "{channel}渠道在已观察的 {periods} {unit}内尚未收回获客成本。"),
+                      "{channel}渠道在已观察的 {periods} 个月内尚未收回获客成本。"),
     "payback_best_value": ("At the common horizon of {period} {unit}, {channel} customers are worth the most: {value} "
                            "net of acquisition cost.",
-                           "在 {period} {unit}的共同期限上，{channel}渠道客户价值最高：扣除获客成本后为 {value}。"),
+                           "在 {period} 个月的共同期限上，{channel}渠道客户价值最高：扣除获客成本后为 {value}。"),
     # ------------------------------------------------------------ stages and waterfall
     "stage": ("Stage", "阶段", "category", "acquire, develop or retain"),
     "metric": ("Metric", "指标", "category", "metric of the stage (stable id)"),
@@ -300,7 +300,7 @@ _LABELS = {
     "fig_whale_y": ("Cumulative profit (% of total)", "累计利润（占总利润 %）"),
     "fig_payback_title": ("Acquisition payback by channel (payback period in brackets)",
                           "各渠道获客成本回收（括号内为回收期）"),
-    "fig_payback_x": ("{unit} since acquisition", "获客后{unit}数"),
+    "fig_payback_x": ("Months since acquisition", "获客后月数"),
     "fig_payback_y": ("Mean cumulative margin − acquisition cost ({currency})", "人均累计毛利 − 获客成本（{currency}）"),
     "fig_waterfall_title": ("From acquisition cost to CLV (mean per customer)", "从获客成本到客户终身价值（人均）"),
 }

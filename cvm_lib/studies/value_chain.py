@@ -208,7 +208,10 @@ class FactsTable(Table):
         texts = []
         for value, unit in zip(frame["value"], frame["unit"], strict=True):
             kind = UNIT_KINDS.get(unit) or ("category" if isinstance(value, str) or unit == "text" else "number")
-            text = format_value(value, kind, lang, currency=currency, context=self.context)
+            if kind == "category" and isinstance(value, str) and ", " in value:  # a list of stable values
+                text = ", ".join(str(value_label(v, lang, context=self.context)) for v in value.split(", "))
+            else:
+                text = format_value(value, kind, lang, currency=currency, context=self.context)
             if kind == "duration":
                 text = f"{text} {unit_label(unit, lang)}"
             texts.append(text)
@@ -738,19 +741,25 @@ def payback_narrative(payback: AcquisitionPayback | Skipped) -> Narrative:
     if isinstance(payback, Skipped):
         return Narrative([])  # the table says why
     s = payback.summary
-    unit = unit_label(payback.period, _lang())
+    lang = _lang()
+
+    def unit(n: float) -> str:  # "1 month", "3 months" (Chinese has no plural)
+        text = unit_label(payback.period, lang)
+        return text[:-1] if lang == "en" and n == 1 and text.endswith("s") else text
+
     sentences: list[Sentence] = []
     paid = s[s["paid_back"]].sort_values("payback_period")
     if len(paid):
         sentences.append(say("payback_fastest", context=CONTEXT, channel=("label", paid.index[0]),
-                             periods=q(paid["payback_period"].iloc[0], "count"), unit=unit))
+                             periods=q(paid["payback_period"].iloc[0], "count"), unit=unit(paid["payback_period"].iloc[0])))
     for channel in s.index[~s["paid_back"].to_numpy()]:
         sentences.append(say("payback_never", context=CONTEXT, channel=("label", channel),
-                             periods=q(s.loc[channel, "periods_observed"], "count"), unit=unit))
+                             periods=q(s.loc[channel, "periods_observed"], "count"),
+                             unit=unit(s.loc[channel, "periods_observed"])))
     best = s["net_value"].idxmax()
     sentences.append(say("payback_best_value", context=CONTEXT, channel=("label", best),
                          value=q(s.loc[best, "net_value"], "money"), period=q(s.loc[best, "value_period"], "count"),
-                         unit=unit))
+                         unit=unit(s.loc[best, "value_period"])))
     return Narrative(sentences)
 
 
@@ -1032,7 +1041,7 @@ def payback_figure(payback: AcquisitionPayback | Skipped, ax: Any = None) -> Any
 
     curve["channel"] = curve["channel"].map({c: name(c) for c in s.index})
     ax = plot_lines(curve, x="period", y="net", group="channel", ax=ax, title=_t("fig_payback_title"),
-                    xlabel=_t("fig_payback_x", unit=unit_label(payback.period, lang)),
+                    xlabel=_t("fig_payback_x"),
                     ylabel=_money_axis("fig_payback_y"))
     ax.axhline(0, color="black", lw=0.8)
     return ax
