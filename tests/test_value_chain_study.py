@@ -219,6 +219,8 @@ def test_clv_with_channel_covariate(retail):
     promo = effects[(effects["process"] == "dropout")
                     & (effects["covariate"] == "acquisition_channel[price_promotion]")].iloc[0]
     assert promo["estimate"] > 0  # promotion-acquired customers drop out faster (as simulated)
+    shown = vc.covariate_effects_table(study).to_frame("zh")
+    assert "获客渠道: 价格促销" in set(shown["协变量"]) and set(shown["过程"]) == {"购买率", "流失"}
     pc = study.per_customer
     assert ((pc["current_value_lower"] <= pc["current_value"]) & (pc["current_value"] <= pc["current_value_upper"])).all()
     with pytest.raises(CvmDataError, match="not customer columns"):

@@ -170,6 +170,7 @@ _LABELS = {
     "profit_top_decile": ("The top 10% of customers earn {top} of the profit.", "利润最高的 10% 客户贡献了 {top} 的利润。"),
     # ------------------------------------------------------------ payback
     "channel": ("Acquisition channel", "获客渠道", "category", "acquisition channel of the customer"),
+    "acquisition_channel": ("Acquisition channel", "获客渠道"),
     "organic": ("Organic", "自然流量"),
     "price_promotion": ("Price promotion", "价格促销"),
     "referral": ("Referral", "老客推荐"),

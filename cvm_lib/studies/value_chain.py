@@ -49,6 +49,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -613,6 +614,24 @@ def clv_interval_table(study: ClvStudy) -> Table | Skipped:
                 kinds={"figure": "category", "estimate": "money"})
 
 
+class _CovariateTable(Table):
+    """Covariate terms ``column[level]`` shown as "column: level" in the display language."""
+
+    def to_frame(self, lang: str | None = None, currency: str | None = None) -> pd.DataFrame:
+        lang = lang or _lang()
+        shown = Table(self.data.assign(covariate=[self._term(t, lang) for t in self.data["covariate"]]),
+                      context=self.context, kinds=self.kinds)
+        return shown.to_frame(lang, currency)
+
+    @staticmethod
+    def _term(term: str, lang: str) -> str:
+        found = re.fullmatch(r"(.+)\[(.+)\]", str(term))
+        if not found:
+            return str(label(term, lang, context=CONTEXT, default=term))
+        column, level = found.groups()
+        return f"{label(column, lang, context=CONTEXT, default=column)}: {value_label(level, lang, context=CONTEXT)}"
+
+
 def covariate_effects_table(study: ClvStudy) -> Table | Skipped:
     """Effects of the covariates on the purchase rate and on dropout; positive = higher rate."""
     if not study.parameters.get("covariates"):
@@ -622,7 +641,9 @@ def covariate_effects_table(study: ClvStudy) -> Table | Skipped:
                           "estimate": table["estimate"], "std_error": table["std error"],
                           "lower": table["lower 95%"], "upper": table["upper 95%"],
                           "exp_coef": table["exp(coef)"], "p_value": table["p-value"]})
-    return show("covariate_effects", frame, context=CONTEXT, kinds={"process": "category", "covariate": "id"})
+    kinds = {"process": "category", "covariate": "id"}
+    show("covariate_effects", frame, context=CONTEXT, kinds=kinds)
+    return _CovariateTable(frame, name="covariate_effects", context=CONTEXT, kinds=kinds)
 
 
 def _comparison_frame(study: ClvStudy) -> pd.DataFrame:
@@ -908,6 +929,13 @@ def key_figures(vc: ValueChainData, fits: ModelFits, mc: ModelChecks, clv: ClvSt
 
 # --------------------------------------------------------------------------- figures
 
+def _no_legend_title(ax: Any) -> Any:
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_title(None)
+    return ax
+
+
 def _money_axis(key: str) -> str:
     return _t(key, currency=display_settings()["currency"])
 
@@ -920,8 +948,9 @@ def holdout_figure(mc: ModelChecks, ax: Any = None) -> Any:
     series = {"actual_mean": _t("actual")} | {f"predicted_mean_{n}": _t(n) for n in mc.holdout}
     long = frame.melt(id_vars="frequency_class", value_vars=list(series), var_name="series", value_name="mean")
     long["series"] = long["series"].map(series)
-    return plot_lines(long, x="frequency_class", y="mean", group="series", ax=ax, title=_t("fig_holdout_title"),
-                      xlabel=_t("repeat_purchases"), ylabel=_t("fig_holdout_y"))
+    return _no_legend_title(plot_lines(long, x="frequency_class", y="mean", group="series", ax=ax,
+                                       title=_t("fig_holdout_title"), xlabel=_t("repeat_purchases"),
+                                       ylabel=_t("fig_holdout_y")))
 
 
 def histogram_figure(mc: ModelChecks, ax: Any = None) -> Any:
@@ -976,6 +1005,7 @@ def tracking_figure(mc: ModelChecks) -> Any:
     plot_lines(pd.concat(period), x="end", y="value", group="series", ax=right, xlabel=_t("period_end"),
                ylabel=_t("fig_tracking_period"), markers=False)
     for ax in (left, right):
+        _no_legend_title(ax)
         ax.axvline(first.calibration_end, color="grey", ls=":", lw=1.5)
         ax.text(first.calibration_end, ax.get_ylim()[1] * 0.97, " " + _t("calibration_end"), va="top", fontsize=9,
                 color="grey")
@@ -1044,7 +1074,7 @@ def payback_figure(payback: AcquisitionPayback | Skipped, ax: Any = None) -> Any
                     xlabel=_t("fig_payback_x"),
                     ylabel=_money_axis("fig_payback_y"))
     ax.axhline(0, color="black", lw=0.8)
-    return ax
+    return _no_legend_title(ax)
 
 
 def waterfall_figure(steps: pd.Series, ax: Any = None) -> Any:
