@@ -272,6 +272,8 @@ def test_retail_value_chain(retail, retail_clv):
     assert {f"payback_period_{c}" for c in paid.index} <= set(figs) and "gini_clv" in figs
     assert figs["unprofitable_share"]["value"] == pytest.approx((profit["profit"] < 0).mean())
     assert "assumption" not in figs["total_profit"]  # the simulation has costs
+    said = vc.profitability_narrative(retail, profit, whale).text("en")
+    assert f"{(profit['profit'] < 0).mean():.1%} of customers lose money" in said
     assert all(not (isinstance(f["value"], float) and not np.isfinite(f["value"])) for f in figs.values())
     for channel in paid.index:
         assert figs[f"payback_period_{channel}"]["value"] == int(pb.summary.loc[channel, "payback_period"])

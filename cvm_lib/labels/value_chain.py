@@ -164,9 +164,10 @@ _LABELS = {
                        "{top} of it.",
                        "数据中没有成本，因此利润按统一的 {margin} 毛利率计算，不会出现亏损客户；排序只反映利润的集中程度："
                        "利润最高的 10% 客户贡献了 {top}。"),
-    "profit_losses": ("{share} of customers lose money; the most profitable {peak_share} earn {peak} of total profit "
-                      "(the whale-curve peak).",
-                      "{share} 的客户处于亏损；利润最高的 {peak_share} 客户贡献了总利润的 {peak}（鲸鱼曲线峰值）。"),
+    "profit_losses": ("{share} of customers lose money, together {loss} of total profit, so the profitable customers "
+                      "earn {peak} of it (the whale-curve peak).",
+                      "{share} 的客户处于亏损，合计亏损相当于总利润的 {loss}，因此盈利客户贡献了总利润的 {peak}"
+                      "（鲸鱼曲线峰值）。"),
     "profit_top_decile": ("The top 10% of customers earn {top} of the profit.", "利润最高的 10% 客户贡献了 {top} 的利润。"),
     # ------------------------------------------------------------ payback
     "channel": ("Acquisition channel", "获客渠道", "category", "acquisition channel of the customer"),
@@ -197,6 +198,8 @@ _LABELS = {
     "expected_long_run_value": ("Expected long-run value", "预期长期价值", "money",
                                 "mean of margin to date + model CLV − acquisition cost"),
     "not_within_data": ("not within the data", "数据期内未回收"),
+    "one_month": ("1 month", "1 个月"),
+    "n_months": ("{n} months", "{n} 个月"),
     "payback_fastest": ("{channel} pays back its acquisition cost fastest, in {periods} {unit}.",
                         "{channel}渠道回收获客成本最快，用时 {periods} 个月。"),
     "payback_never": ("{channel} has not paid back its acquisition cost within the {periods} {unit} observed.",
@@ -231,6 +234,7 @@ _LABELS = {
     "repeat_purchase_margin": ("Repeat-purchase margin", "重复购买毛利"),
     "cost_to_serve": ("Cost to serve", "服务成本"),
     "future_value": ("Expected future value", "预期未来价值"),
+    "net_customer_value": ("Net customer value", "客户净价值"),
     "waterfall_total": ("The average customer's net value is {total}: {realised} realised to date (after acquisition "
                         "and service costs) and {future} expected in future.",
                         "平均每位客户的净价值为 {total}：至今已实现 {realised}（扣除获客与服务成本后），"

@@ -725,8 +725,9 @@ def profitability_narrative(vc: ValueChainData, profit: pd.DataFrame, whale: Wha
     top = float(deciles["share_of_profit"].iloc[0]) if deciles is not None else float("nan")
     if not vc.has_cogs:
         return Narrative([say("profit_assumed", context=CONTEXT, margin=q(margin, "share"), top=q(top, "share"))])
+    losses = float(-profit["profit"].clip(upper=0.0).sum())
     return Narrative([say("profit_losses", context=CONTEXT, share=q(whale.n_unprofitable / whale.n_customers, "share"),
-                          peak_share=q(whale.peak_share, "share"), peak=q(whale.peak_pct, "percent")),
+                          loss=q(losses / whale.total_profit, "share"), peak=q(whale.peak_pct, "percent")),
                       say("profit_top_decile", context=CONTEXT, top=q(top, "share"))])
 
 
@@ -1064,7 +1065,8 @@ def payback_figure(payback: AcquisitionPayback | Skipped, ax: Any = None) -> Any
     def name(channel: str) -> str:
         text = value_label(channel, lang, context=CONTEXT)
         if s.loc[channel, "paid_back"]:
-            when = f"{int(s.loc[channel, 'payback_period'])} {unit_label(payback.period, lang)}"
+            n = int(s.loc[channel, "payback_period"])
+            when = _t("one_month") if n == 1 else _t("n_months", n=n)
         else:
             when = _t("not_within_data")
         return f"{text} ({when})"
@@ -1087,6 +1089,6 @@ def waterfall_figure(steps: pd.Series, ax: Any = None) -> Any:
     title = _t("fig_waterfall_title")
     if not steps.attrs.get("acquisition_cost_known", True):
         title = f"{title}\n{_t('no_acquisition_cost')}"
-    ax = plot_waterfall(shown, ax=ax, title=title, total_label=_t("net_value"))
+    ax = plot_waterfall(shown, ax=ax, title=title, total_label=_t("net_customer_value"))
     ax.set_ylabel(_money_axis("fig_mean_value_axis"))
     return ax
