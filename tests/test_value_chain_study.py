@@ -268,6 +268,9 @@ def test_retail_value_chain(retail, retail_clv):
     whale = vc.whale_study(profit)
     figs = {f["name"]: f for f in vc.key_figures(retail, fits, mc, retail_clv, profit=profit, whale=whale,
                                                   payback=pb)}
+    stages = vc.stages_study(retail, retail_clv)
+    with_stages = {f["name"] for f in vc.key_figures(retail, fits, mc, retail_clv, stages=stages)}
+    assert "develop_cross_sell_rate" in with_stages and "retain_mean_clv" not in with_stages  # no figure twice
     paid = pb.summary[pb.summary["paid_back"]]
     assert {f"payback_period_{c}" for c in paid.index} <= set(figs) and "gini_clv" in figs
     assert figs["unprofitable_share"]["value"] == pytest.approx((profit["profit"] < 0).mean())

@@ -919,8 +919,9 @@ def key_figures(vc: ValueChainData, fits: ModelFits, mc: ModelChecks, clv: ClvSt
                 out.append(key_figure(f"retention_12m_{channel}", float(row["retention_12m"]), "share",
                                       context=CONTEXT, default_label=_of_channel("retention_12m_of", channel)))
     if stages is not None:
+        repeated = {"customers_acquired", "margin_to_date", "mean_clv"}  # customers, mean historical value, mean CLV
         for row in stages.table.itertuples(index=False):
-            if not np.isfinite(row.value):
+            if not np.isfinite(row.value) or row.metric in repeated:
                 continue
             unit_id = row.unit if row.unit in UNIT_KINDS else "ratio"
             out.append(key_figure(f"{row.stage}_{row.metric}", float(row.value), unit_id, context=CONTEXT,
