@@ -92,6 +92,22 @@ def test_data_table_states_the_margin_assumption(case):
     shown = table.to_frame("en").set_index("Item")["Value"]
     assert shown["Assumed gross margin"] == "25.0%" and shown["Holdout length"] == "39.0 weeks"
     assert "1,997" not in " ".join(shown) and shown["Customers"] == "2,357"
+    assert facts["data"] == "cdnow_sample"
+
+
+def test_data_table_names_the_source_of_a_file(tmp_path):
+    from cvm_lib.data import load_transactions
+    from cvm_lib.datasets import cdnow
+
+    source = tmp_path / "会员消费.csv"
+    cdnow(sample=True).head(300).to_csv(source, index=False)
+    tx = load_transactions(source)
+    snapshot = tmp_path / "snapshot.parquet"
+    from cvm_lib.report.snapshot import write_snapshot
+
+    write_snapshot(tx, snapshot, source={"source": str(source)})
+    data = vc.load(str(snapshot))
+    assert vc.data_table(data).data.set_index("item").loc["data", "value"] == str(source)
 
 
 # --------------------------------------------------------------------------- models and checks

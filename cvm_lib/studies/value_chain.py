@@ -53,6 +53,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -249,7 +250,11 @@ def data_table(vc: ValueChainData, *, margin: float = 0.3) -> FactsTable:
         costs = "costs_data" if vc.has_acquisition_cost else "costs_goods_only"
     else:
         costs = "costs_none"
-    rows = [("data", vc.name, "text"), ("synthetic", bool(vc.case.synthetic), "flag"),
+    report = vc.transactions.attrs.get("load_report") or {}
+    source = vc.name  # a bundled name, or for a file (a run's snapshot) the source it was loaded from
+    if report.get("source") and Path(vc.name).is_file():
+        source = str(report["source"])
+    rows = [("data", source, "text"), ("synthetic", bool(vc.case.synthetic), "flag"),
             ("customers", int(tx["customer_id"].nunique()), "customers"),
             ("transactions", int(len(tx)), "transactions"),
             ("first_purchase", str(vc.case.start.date()), "date"),
