@@ -955,7 +955,7 @@ def holdout_figure(mc: ModelChecks, ax: Any = None) -> Any:
     series = {"actual_mean": _t("actual")} | {f"predicted_mean_{n}": _t(n) for n in mc.holdout}
     long = frame.melt(id_vars="frequency_class", value_vars=list(series), var_name="series", value_name="mean")
     long["series"] = long["series"].map(series)
-    return _no_legend_title(plot_lines(long, x="frequency_class", y="mean", group="series", ax=ax,
+    return _no_legend_title(plot_lines(long, x="frequency_class", y="mean", group="series", style="series", ax=ax,
                                        title=_t("fig_holdout_title"), xlabel=_t("repeat_purchases"),
                                        ylabel=_t("fig_holdout_y")))
 
