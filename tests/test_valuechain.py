@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from cvm_lib.data import CvmDataError
-from cvm_lib.valuechain import (NOT_PAID_BACK, acquisition_payback, clv_waterfall, customer_equity,
-                                customer_profitability, historical_value, potential_value,
-                                profitability_deciles, value_chain_stages, value_decomposition,
-                                valuechain_figures, whale_curve)
+from cvm_lib.valuechain import (NOT_PAID_BACK, STAGE_NOTES, acquisition_payback, annual_to_period_rate,
+                                clv_waterfall, customer_profitability, historical_value, potential_value,
+                                profitability_deciles, projected_customer_equity, value_chain_stages,
+                                value_decomposition, whale_curve)
 
 
 def _tx(rows, **extra):
@@ -113,7 +113,8 @@ def test_whale_curve_peak():
     assert wc.n_unprofitable == 2
     assert wc.curve["cumulative_profit_pct"].tolist() == pytest.approx([0, 62.5, 100, 125, 137.5, 125, 100])
     assert wc.curve["customer_id"].tolist()[1:] == ["c", "f", "d", "a", "e", "b"]
-    assert "137%" in wc.describe() or "138%" in wc.describe()
+    assert wc.summary.loc["peak_pct", "value"] == pytest.approx(137.5)
+    assert wc.summary.loc["n_unprofitable", "value"] == 2 and "<table" in wc._repr_html_()
     no_losses = whale_curve(pd.Series([1.0, 2.0]))
     assert no_losses.peak_pct == 100.0 and no_losses.peak_rank == 2
     with pytest.raises(ValueError, match="positive total"):
@@ -150,7 +151,9 @@ def test_value_decomposition_sums():
     assert vd.per_segment["total_value"].sum() == pytest.approx(vd.totals["total_value"])
     assert vd.per_segment["share_of_total_value"].sum() == pytest.approx(1.0)
     assert vd.totals["historical_value"] == 34.0
-    assert list(vd.table("zh").columns) == ["客户数", "历史价值", "当前价值", "潜在价值", "总价值"]
+    assert list(vd.summary.columns) == ["customers", "historical_value", "current_value", "potential_value",
+                                        "total_value"]
+    assert "<table" in vd._repr_html_()
     assert value_decomposition(hist, cur, pot).per_segment.index.tolist() == ["all"]
     with pytest.raises(ValueError, match="current_value lacks 1"):
         value_decomposition(hist, cur.iloc[:3], pot)
@@ -158,16 +161,25 @@ def test_value_decomposition_sums():
         value_decomposition(hist, cur, pot, segments=seg.iloc[:2])
 
 
-def test_customer_equity():
-    eq = customer_equity(pd.Series([100.0, 50.0]), n_future=[10, 10], value_per_new=30.0, acquisition_cost=10.0,
+def test_projected_customer_equity():
+    eq = projected_customer_equity(pd.Series([100.0, 50.0]), n_future=[10, 10], value_per_new=30.0, acquisition_cost=10.0,
                          discount_rate=0.1)
     weighted = 10 / 1.1 + 10 / 1.1 ** 2
     assert eq["current_base"] == 150.0
     assert eq["future_value"] == pytest.approx(30 * weighted)
     assert eq["customer_equity"] == pytest.approx(150 + 20 * weighted)
-    assert customer_equity([1.0, 2.0])["customer_equity"] == 3.0
+    assert projected_customer_equity([1.0, 2.0])["customer_equity"] == 3.0
     with pytest.raises(ValueError, match="n_future"):
-        customer_equity([1.0], n_future=-1)
+        projected_customer_equity([1.0], n_future=-1)
+
+
+def test_annual_rate_conversion():
+    weekly = annual_to_period_rate(0.1, "W")
+    assert (1 + weekly) ** (365.25 / 7) == pytest.approx(1.1)
+    assert annual_to_period_rate(0.1, "Y") == pytest.approx(0.1)
+    assert (1 + annual_to_period_rate(0.1, "M")) ** 12 == pytest.approx(1.1)
+    with pytest.raises(ValueError, match="discount_rate"):
+        annual_to_period_rate(-1.5, "W")
 
 
 # --------------------------------------------------------------------------- payback
@@ -205,12 +217,7 @@ def test_payback_hand_computed(channels):
     assert s.loc["A", "mean_margin_to_date"] == pytest.approx(25.0)
     # retention at 1 month (window 1 month): a1 bought on day 35, a2 (91 days observed) did not
     assert s.loc["A", "retention_12m"] == 0.5 and s.loc["A", "retention_base"] == 2
-    assert pb.payback_label("B") == "not within the data"
-    assert pb.payback_label("A") == "3 M"
-    figs = {f["name"]: f["value"] for f in valuechain_figures(payback=pb)}
-    assert figs["payback_period_A"] == 3 and figs["payback_period_B"] == "not within the data"
-    zh = {f["name"]: f["value"] for f in valuechain_figures(payback=pb, lang="zh")}
-    assert zh["payback_period_B"] == "数据期内未回收"
+    assert "<table" in pb._repr_html_()
 
 
 def test_payback_future_value_and_horizon(channels):
@@ -261,14 +268,14 @@ def test_value_chain_stages_hand_computed():
     assert vc.value("retention_12m") == 1.0
     assert vc.stage("retain").set_index("metric").loc["retention_12m", "base"] == 1
     assert list(vc.table["stage"].unique()) == ["acquire", "develop", "retain"]
-    zh = value_chain_stages(tx, customers, default_margin=0.5, lang="zh")
-    assert set(zh.table["stage_label"]) == {"获取", "发展", "保持"}
+    assert list(vc.table.columns) == ["stage", "metric", "value", "unit", "base", "note"]
+    assert vc.summary is vc.table and "<table" in vc._repr_html_()
     no_cat = value_chain_stages(tx.drop(columns="category"), customers, default_margin=0.5,
                                 observation_end="2023-12-31")
     assert math.isnan(no_cat.value("cross_sell_rate")) and math.isnan(no_cat.value("spend_growth"))
-    assert "two full years" in no_cat.table.set_index("metric").loc["spend_growth", "note"]
-    figs = [f["name"] for f in valuechain_figures(stages=no_cat)]
-    assert "develop_spend_growth" not in figs and "retain_retention_12m" in figs
+    notes = no_cat.table.set_index("metric")["note"]
+    assert notes["spend_growth"] == "no_two_year_customers" and notes["cross_sell_rate"] == "no_category_column"
+    assert set(notes[notes != ""]) <= set(STAGE_NOTES)
     with pytest.raises(ValueError, match="prospects"):
         value_chain_stages(tx, customers, default_margin=0.5, prospects=1)
 
@@ -286,8 +293,8 @@ def test_waterfall_sums_exactly(small):
     expected = (profit.sum() + future.sum() - 35.0) / 3
     assert steps.sum() == pytest.approx(expected, abs=1e-12)
     assert steps.attrs["total"] == pytest.approx(expected)
-    total = clv_waterfall(tx, customers, future_value=future, aggregate="sum", lang="zh")
-    assert total.index[0] == "获取成本"
+    total = clv_waterfall(tx, customers, future_value=future, aggregate="sum")
+    assert total.index[0] == "acquisition_cost" and total.sum() == pytest.approx(3 * expected)
     assert total.sum() == pytest.approx(profit.sum() + future.sum() - 35.0)
 
 
@@ -339,6 +346,4 @@ def test_simulated_profitability_and_waterfall(retail):
     vc = value_chain_stages(tx, customers)
     assert 0.3 < vc.value("cross_sell_rate") < 0.8
     assert 0 < vc.value("retention_12m") < 0.5
-    figures = valuechain_figures(profitability=prof, whale=wc, stages=vc)
-    assert all(isinstance(f["value"], (int, float, str)) for f in figures)
-    assert all(not (isinstance(f["value"], float) and math.isnan(f["value"])) for f in figures)
+    assert (vc.table["note"] == "").all()  # the simulation gives every metric

@@ -10,8 +10,10 @@ acquisition                :func:`acquisition_payback` (payback period, 12-month
                            long-run value by acquisition channel)
 the CRM value chain        :func:`value_chain_stages` (acquire / develop / retain metric
                            tables), :func:`clv_waterfall` (acquisition cost → CLV)
-customer equity            :func:`customer_equity` (current base + future cohorts)
-notebook figures           :func:`valuechain_figures`
+customer equity            :func:`projected_customer_equity` (current base + future cohorts;
+                           the model value of the current base alone is
+                           :func:`cvm_lib.clv.customer_equity`)
+discounting                :func:`annual_to_period_rate` (a rate per year as a rate per period)
 =========================  ==================================================================
 
 Conventions (each function documents its own in full):
@@ -28,25 +30,24 @@ Conventions (each function documents its own in full):
   observed at least 15 months.
 * The model CLV ("current value") comes from :mod:`cvm_lib.clv` or any other source as a
   per-customer Series; this package does not fit models.
+* Tables have stable snake_case columns and stable values (stage ids ``acquire`` /
+  ``develop`` / ``retain``, metric ids, :data:`STAGE_NOTES`); nothing here knows a language
+  (the value-chain study, :mod:`cvm_lib.studies.value_chain`, labels them).
 
 Bad input raises :class:`cvm_lib.data.CvmDataError` (a ``ValueError``) or ``ValueError``
 naming the column and what was expected.
 """
 
-from cvm_lib.valuechain._common import LABELS, vc_label
-from cvm_lib.valuechain.acquisition import (NOT_PAID_BACK, AcquisitionPayback, ValueChainStages,
+from cvm_lib.valuechain.acquisition import (NOT_PAID_BACK, STAGE_NOTES, AcquisitionPayback, ValueChainStages,
                                             acquisition_payback, clv_waterfall, value_chain_stages)
-from cvm_lib.valuechain.figures import valuechain_figures
 from cvm_lib.valuechain.profitability import (WhaleCurve, customer_profitability, historical_value,
                                               profitability_deciles, whale_curve)
-from cvm_lib.valuechain.value import ValueDecomposition, customer_equity, potential_value, value_decomposition
+from cvm_lib.valuechain.value import (ValueDecomposition, annual_to_period_rate, potential_value,
+                                      projected_customer_equity, value_decomposition)
 
 __all__ = [
     "customer_profitability", "profitability_deciles", "whale_curve", "WhaleCurve", "historical_value",
-    "potential_value", "value_decomposition", "ValueDecomposition", "customer_equity",
-    "acquisition_payback", "AcquisitionPayback", "NOT_PAID_BACK", "value_chain_stages", "ValueChainStages",
-    "clv_waterfall", "valuechain_figures", "vc_label", "LABELS",
+    "potential_value", "value_decomposition", "ValueDecomposition", "projected_customer_equity",
+    "annual_to_period_rate", "acquisition_payback", "AcquisitionPayback", "NOT_PAID_BACK", "STAGE_NOTES",
+    "value_chain_stages", "ValueChainStages", "clv_waterfall",
 ]
-from cvm_lib.valuechain import study  # noqa: E402  (the notebook study: cvm_lib.valuechain.study)
-
-__all__ += ["study"]

@@ -1,4 +1,4 @@
-"""Shared helpers of :mod:`cvm_lib.valuechain`: input checks, per-line costs, labels."""
+"""Shared helpers of :mod:`cvm_lib.valuechain`: input checks, per-line costs."""
 
 from __future__ import annotations
 
@@ -14,66 +14,9 @@ from cvm_lib.summary import check_log
 MONTH_DAYS = 365.25 / 12
 YEAR_DAYS = 365.25
 
-#: Bilingual labels (English, 中文) of the value-chain tables and figures.
-LABELS: dict[str, tuple[str, str]] = {
-    # stages
-    "acquire": ("Acquire", "获取"),
-    "develop": ("Develop", "发展"),
-    "retain": ("Retain", "保持"),
-    # metrics
-    "customers_acquired": ("Customers acquired", "获取客户数"),
-    "acquisition_cost_mean": ("Mean acquisition cost per customer", "人均获取成本"),
-    "acquisition_spend": ("Total acquisition spending", "获取成本总额"),
-    "conversion_rate": ("Conversion rate (customers / prospects)", "转化率（客户数/潜在客户数）"),
-    "cross_sell_rate": ("Cross-sell rate (share buying in 2+ categories)", "交叉销售率（购买两个及以上品类的客户占比）"),
-    "categories_per_customer": ("Categories bought per customer", "人均购买品类数"),
-    "spend_growth": ("Spend growth, year 2 vs year 1 (retained customers)", "消费增长率（第二年比第一年，留存客户）"),
-    "share_of_wallet": ("Share of wallet", "钱包份额"),
-    "retention_12m": ("12-month retention", "12个月留存率"),
-    "mean_clv": ("Mean CLV (expected future value)", "平均客户终身价值（预期未来价值）"),
-    "margin_to_date": ("Mean margin to date per customer", "人均至今实现利润"),
-    # waterfall steps
-    "acquisition_cost": ("Acquisition cost", "获取成本"),
-    "first_purchase_margin": ("First-purchase margin", "首次购买毛利"),
-    "repeat_purchase_margin": ("Repeat-purchase margin", "重复购买毛利"),
-    "cost_to_serve": ("Cost to serve", "服务成本"),
-    "future_value": ("Expected future value", "预期未来价值"),
-    "net_value": ("Net customer value", "客户净价值"),
-    # profitability and value
-    "revenue": ("Revenue", "销售额"),
-    "cogs": ("Cost of goods", "商品成本"),
-    "profit": ("Customer profit", "客户利润"),
-    "margin_pct": ("Margin (%)", "利润率（%）"),
-    "historical_value": ("Historical value", "历史价值"),
-    "current_value": ("Current value", "当前价值"),
-    "potential_value": ("Potential value", "潜在价值"),
-    "total_value": ("Total value", "总价值"),
-    "unprofitable_share": ("Share of customers losing money", "亏损客户占比"),
-    "whale_peak_pct": ("Whale-curve peak (% of total profit)", "鲸鱼曲线峰值（占总利润%）"),
-    "whale_peak_share": ("Share of customers at the whale-curve peak", "鲸鱼曲线峰值处客户占比"),
-    "top_decile_profit_share": ("Profit share of the top decile", "前10%客户利润占比"),
-    "total_profit": ("Total customer profit", "客户利润总额"),
-    "payback_period": ("Payback period", "回收期"),
-    "not_within_data": ("not within the data", "数据期内未回收"),
-    "long_run_value": ("Net value at common horizon", "共同期限内净价值"),
-}
-
-
-def lang_index(lang: str) -> int:
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang={lang!r}; use 'en' or 'zh'")
-    return 1 if lang == "zh" else 0
-
-
-def vc_label(key: str, lang: str = "en") -> str:
-    """The value-chain label of ``key`` in ``lang`` (unknown keys are returned unchanged).
-
-    Examples
-    --------
-    >>> vc_label("retain", "zh"), vc_label("cross_sell_rate")
-    ('保持', 'Cross-sell rate (share buying in 2+ categories)')
-    """
-    return LABELS.get(key, (key, key))[lang_index(lang)]
+def summary_html(frame: pd.DataFrame, title: str) -> str:
+    """HTML of a result's summary table (for ``_repr_html_``)."""
+    return f"<p><strong>{title}</strong></p>" + frame.to_html()
 
 
 def check_number(value: Any, name: str, *, low: float | None = None, high: float | None = None) -> float:

@@ -37,13 +37,21 @@ import pandas as pd
 from cvm_lib.data import CvmDataError
 from cvm_lib.summary import _day_numbers, _to_day, check_log, unit_days
 from cvm_lib.valuechain._common import (MONTH_DAYS, YEAR_DAYS, as_series, check_number, customer_frame,
-                                        lang_index, line_costs, nonnegative_column, vc_label)
+                                        line_costs, nonnegative_column, summary_html)
 
 __all__ = ["acquisition_payback", "AcquisitionPayback", "value_chain_stages", "ValueChainStages",
-           "clv_waterfall", "NOT_PAID_BACK"]
+           "clv_waterfall", "NOT_PAID_BACK", "STAGE_NOTES"]
 
 #: Sentinel of ``payback_period`` when the margin never reaches the acquisition cost within the data.
 NOT_PAID_BACK = float("inf")
+
+#: Values of the ``note`` column of :func:`value_chain_stages` (why a metric is missing).
+STAGE_NOTES = {
+    "no_category_column": "the log has no category column (cross-sell needs one)",
+    "no_two_year_customers": "no customer observed for two full years with purchases in both",
+    "no_positive_wallet": "no customer with a positive wallet",
+    "too_short_for_retention": "no customer observed for retention_months + retention_window_months",
+}
 
 
 @dataclass(frozen=True)
@@ -155,12 +163,8 @@ class AcquisitionPayback:
         """The curve as a period × channel table of ``value`` (``"net"`` or ``"cumulative_margin"``)."""
         return self.curve.pivot(index="period", columns="channel", values=value)
 
-    def payback_label(self, channel: str, lang: str = "en") -> str:
-        """``"3 M"``-style payback text of a channel, or "not within the data"."""
-        row = self.summary.loc[channel]
-        if not row["paid_back"]:
-            return vc_label("not_within_data", lang)
-        return f"{int(row['payback_period'])} {self.period}"
+    def _repr_html_(self) -> str:
+        return summary_html(self.summary, f"Acquisition payback by channel (period {self.period})")
 
 
 def acquisition_payback(tx: pd.DataFrame, customers: pd.DataFrame, *, channel_col: str | None = "acquisition_channel",
@@ -313,13 +317,20 @@ class ValueChainStages:
     ----------
     table : DataFrame
         Tidy metric table: ``stage`` (acquire / develop / retain), ``metric``, ``value``,
-        ``unit``, ``base`` (customers the metric is computed over), ``note``, and the
-        labels ``stage_label`` and ``label`` in ``lang``.
-    lang : str
+        ``unit`` (``customers``, ``currency``, ``share``, ``categories``), ``base``
+        (customers the metric is computed over) and ``note``: empty, or the stable reason
+        a metric could not be computed (:data:`STAGE_NOTES`).
     """
 
     table: pd.DataFrame
-    lang: str = "en"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The metric table (``table``)."""
+        return self.table
+
+    def _repr_html_(self) -> str:
+        return summary_html(self.table, "CRM value chain: metrics by stage")
 
     def stage(self, name: str) -> pd.DataFrame:
         """The metrics of one stage (``"acquire"``, ``"develop"`` or ``"retain"``)."""
@@ -337,8 +348,7 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
                        prospects: int | None = None, category_col: str = "category", wallet_col: str | None = None,
                        clv: pd.Series | None = None, cogs_col: str = "cost", default_margin: float | None = None,
                        cost_to_serve_rate: float | str | None = None, retention_months: float = 12,
-                       retention_window_months: float = 3, observation_end: Any = None,
-                       lang: str = "en") -> ValueChainStages:
+                       retention_window_months: float = 3, observation_end: Any = None) -> ValueChainStages:
     """The CRM value chain as stages, with a metric table per stage.
 
     * **acquire**: customers acquired, mean and total acquisition cost, conversion rate
@@ -352,7 +362,7 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
       mean CLV when ``clv`` (expected future value per customer) is given.
 
     A metric that cannot be computed from the data (e.g. no customer observed for two
-    years) is kept with a NaN value and a ``note`` saying why.
+    years) is kept with a NaN value and a ``note`` naming why (:data:`STAGE_NOTES`).
 
     Examples
     --------
@@ -370,7 +380,6 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
     >>> vc.value("cross_sell_rate")
     0.5
     """
-    lang_index(lang)
     base = _base(tx, customers, channel_col=None, cost_col=cost_col, acquisition_date_col="acquisition_date",
                  cogs_col=cogs_col, default_margin=default_margin, cost_to_serve_rate=cost_to_serve_rate,
                  cost_per_order=0.0, observation_end=observation_end)
@@ -398,7 +407,7 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
         add("develop", "cross_sell_rate", (cats >= 2).mean(), "share", n)
         add("develop", "categories_per_customer", cats.mean(), "categories", n)
     else:
-        add("develop", "cross_sell_rate", np.nan, "share", 0, f"no {category_col!r} column in the log")
+        add("develop", "cross_sell_rate", np.nan, "share", 0, "no_category_column")
     year = np.floor(lines["offset"].to_numpy() / YEAR_DAYS).astype(np.int64)
     two_years = cust["observed_days"].to_numpy() >= 2 * YEAR_DAYS
     first_two = year < 2
@@ -409,7 +418,7 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
         add("develop", "spend_growth", spend[both, 1].sum() / spend[both, 0].sum() - 1.0, "share", both.sum())
     else:
         add("develop", "spend_growth", np.nan, "share", 0,
-            "no customer observed for two full years with purchases in both")
+            "no_two_year_customers")
     if wallet_col is not None:
         frame = customer_frame(customers, (wallet_col,))
         wallet = pd.Series(nonnegative_column(frame, wallet_col, "<customers>"), index=frame.index) \
@@ -418,12 +427,12 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
                             index=cust.index)
         ok = wallet > 0
         add("develop", "share_of_wallet", (revenue[ok] / wallet[ok]).mean() if ok.any() else np.nan, "share",
-            ok.sum(), "" if ok.any() else "no customer with a positive wallet")
+            ok.sum(), "" if ok.any() else "no_positive_wallet")
     # retain
     ret = _retention(base, retention_months, retention_window_months)
     eligible = int(ret["eligible"].sum())
     add("retain", "retention_12m", ret["retained"].sum() / eligible if eligible else np.nan, "share", eligible,
-        "" if eligible else f"no customer observed for {retention_months + retention_window_months:g} months")
+        "" if eligible else "too_short_for_retention")
     margin = pd.Series(np.bincount(lines["code"].to_numpy(), weights=lines["margin"].to_numpy(), minlength=n),
                        index=cust.index)
     add("retain", "margin_to_date", margin.mean(), "currency", n)
@@ -431,15 +440,15 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
         values = as_series(clv, "clv")
         add("retain", "mean_clv", values.reindex(cust.index).mean(), "currency", int(values.index.isin(cust.index).sum()))
     table = pd.DataFrame(rows, columns=["stage", "metric", "value", "unit", "base", "note"])
-    table["stage_label"] = [vc_label(s, lang) for s in table["stage"]]
-    table["label"] = [vc_label(m, lang) for m in table["metric"]]
-    return ValueChainStages(table=table, lang=lang)
+    table.attrs.update(category_col=category_col, retention_months=retention_months,
+                       retention_window_months=retention_window_months)
+    return ValueChainStages(table=table)
 
 
 def clv_waterfall(tx: pd.DataFrame, customers: pd.DataFrame, *, future_value: pd.Series | None = None,
                   cost_col: str = "acquisition_cost", cogs_col: str = "cost", default_margin: float | None = None,
                   cost_to_serve_rate: float | str | None = None, cost_per_order: float = 0.0,
-                  aggregate: str = "mean", observation_end: Any = None, lang: str | None = None) -> pd.Series:
+                  aggregate: str = "mean", observation_end: Any = None) -> pd.Series:
     """Waterfall from acquisition cost to customer lifetime value, per customer (or in total).
 
     Steps, in order (mean per customer of the ``customers`` table, or sums with
@@ -458,7 +467,7 @@ def clv_waterfall(tx: pd.DataFrame, customers: pd.DataFrame, *, future_value: pd
     Returns
     -------
     Series
-        Indexed by step (machine names, or labels when ``lang`` is given).
+        Indexed by step (the stable names above), named ``value``.
 
     Examples
     --------
@@ -502,7 +511,5 @@ def clv_waterfall(tx: pd.DataFrame, customers: pd.DataFrame, *, future_value: pd
     if aggregate == "mean":
         out = out / n
     total = float(np.round(out.sum(), 10))
-    if lang is not None:
-        out.index = [vc_label(k, lang) for k in out.index]
     out.attrs.update(total=total, aggregate=aggregate, customers=n, costs=dict(lines.attrs))
     return out

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_lib.summary import check_log
-from cvm_lib.valuechain._common import as_series, line_costs
+from cvm_lib.valuechain._common import as_series, line_costs, summary_html
 
 __all__ = ["customer_profitability", "profitability_deciles", "whale_curve", "WhaleCurve", "historical_value"]
 
@@ -186,13 +186,15 @@ class WhaleCurve:
     n_unprofitable: int
     attrs: dict = field(default_factory=dict)
 
-    def describe(self, lang: str = "en") -> str:
-        """One sentence on the peak, e.g. for a figure caption."""
-        if lang == "zh":
-            return (f"最赚钱的 {self.peak_share:.0%} 客户（{self.peak_rank} 人）贡献了总利润的 {self.peak_pct:.0f}%；"
-                    f"{self.n_unprofitable} 位客户亏损。")
-        return (f"The most profitable {self.peak_share:.0%} of customers ({self.peak_rank}) earn "
-                f"{self.peak_pct:.0f}% of total profit; {self.n_unprofitable} customers lose money.")
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The curve's key numbers as a one-column table (index: stable names)."""
+        return pd.DataFrame({"value": {"total_profit": self.total_profit, "peak_pct": self.peak_pct,
+                                       "peak_rank": self.peak_rank, "peak_share": self.peak_share,
+                                       "n_customers": self.n_customers, "n_unprofitable": self.n_unprofitable}})
+
+    def _repr_html_(self) -> str:
+        return summary_html(self.summary, "Whale curve")
 
 
 def whale_curve(profit: pd.Series | pd.DataFrame) -> WhaleCurve:

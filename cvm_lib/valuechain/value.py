@@ -1,4 +1,4 @@
-"""Customer value the way the CVM literature decomposes it, and customer equity.
+"""Customer value the way the CVM literature decomposes it, and projected customer equity.
 
 * **Historical value** — margin realised to date (:func:`historical_value`).
 * **Current value** — expected future value if behaviour continues unchanged: the model
@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cvm_lib.valuechain._common import as_series, check_number, lang_index, vc_label
+from cvm_lib.valuechain._common import YEAR_DAYS, as_series, check_number, summary_html
 
-__all__ = ["potential_value", "value_decomposition", "ValueDecomposition", "customer_equity"]
+__all__ = ["potential_value", "value_decomposition", "ValueDecomposition", "projected_customer_equity",
+           "annual_to_period_rate"]
 
 _COMPONENTS = ("historical_value", "current_value", "potential_value")
 
@@ -112,12 +113,13 @@ class ValueDecomposition:
     per_segment: pd.DataFrame
     totals: pd.Series
 
-    def table(self, lang: str = "en") -> pd.DataFrame:
-        """The per-segment summary with labelled columns (``lang`` = "en" or "zh")."""
-        lang_index(lang)
-        names = {c: vc_label(c, lang) for c in (*_COMPONENTS, "total_value")}
-        names["customers"] = "Customers" if lang == "en" else "客户数"
-        return self.per_segment[["customers", *_COMPONENTS, "total_value"]].rename(columns=names)
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The per-segment sums: ``customers``, the three values and ``total_value``."""
+        return self.per_segment[["customers", *_COMPONENTS, "total_value"]]
+
+    def _repr_html_(self) -> str:
+        return summary_html(self.summary, "Historical, current and potential value by segment")
 
 
 def value_decomposition(historical: pd.Series, current: pd.Series, potential: pd.Series | pd.DataFrame, *,
@@ -196,7 +198,7 @@ def value_decomposition(historical: pd.Series, current: pd.Series, potential: pd
     return ValueDecomposition(per_customer=per_customer, per_segment=per_segment, totals=totals)
 
 
-def customer_equity(value_per_customer: pd.Series | np.ndarray | float, *, n_future: Any = 0,
+def projected_customer_equity(value_per_customer: pd.Series | np.ndarray | float, *, n_future: Any = 0,
                     value_per_new: float = 0.0, acquisition_cost: float = 0.0,
                     discount_rate: float = 0.0) -> pd.Series:
     """Customer equity: value of the current base plus future cohorts net of their acquisition cost.
@@ -209,8 +211,8 @@ def customer_equity(value_per_customer: pd.Series | np.ndarray | float, *, n_fut
     the expected value of a new customer at acquisition (``value_per_new``), ``AC`` the
     acquisition cost per new customer and ``d`` the discount rate per period (Gupta,
     Lehmann & Stuart 2004; Blattberg & Deighton 1996). With the defaults it is the value
-    of the current base only. For the model-based equity of the current base see
-    :func:`cvm_lib.clv.customer_equity`.
+    of the current base only. (:func:`cvm_lib.clv.customer_equity` is the model-based
+    value of the current base alone, from a fitted purchase and spend model.)
 
     Returns
     -------
@@ -220,7 +222,7 @@ def customer_equity(value_per_customer: pd.Series | np.ndarray | float, *, n_fut
 
     Examples
     --------
-    >>> customer_equity(pd.Series([100.0, 50.0]), n_future=[10, 10], value_per_new=30.0,
+    >>> projected_customer_equity(pd.Series([100.0, 50.0]), n_future=[10, 10], value_per_new=30.0,
     ...                 acquisition_cost=10.0)
     current_base               150.0
     future_value               600.0
@@ -245,3 +247,22 @@ def customer_equity(value_per_customer: pd.Series | np.ndarray | float, *, n_fut
                      "future_acquisition_cost": -weighted * acquisition_cost})
     out["customer_equity"] = out.sum()
     return out
+
+
+def annual_to_period_rate(rate: float, time_unit: str | float) -> float:
+    """A discount rate per year as the equivalent rate per ``time_unit`` period.
+
+    ``(1 + rate) ** (period days / 365.25) - 1`` (:func:`cvm_lib.summary.unit_days`: a week
+    is 7 days, a month 30.4375).
+
+    Examples
+    --------
+    >>> round(annual_to_period_rate(0.1, "Y"), 12), round(annual_to_period_rate(0.1, "W"), 6)
+    (0.1, 0.001828)
+    """
+    from cvm_lib.summary import unit_days
+
+    rate = float(rate)
+    if not (np.isfinite(rate) and rate > -1):
+        raise ValueError(f"discount_rate must be a number > -1 per year, got {rate!r}")
+    return float((1.0 + rate) ** (unit_days(time_unit) / YEAR_DAYS) - 1.0)
