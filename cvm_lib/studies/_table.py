@@ -89,7 +89,21 @@ def _number(value: float) -> str:
 
 def format_value(value: Any, kind: str | None, lang: str = "en", *, currency: str | None = None,
                  context: str | None = None) -> str:
-    """One cell as text for reading (see the module docstring and :data:`cvm_lib.labels.KINDS`)."""
+    """One cell as text for reading (see the module docstring and :data:`cvm_lib.labels.KINDS`).
+
+    A negative number that rounds to zero reads as zero (no "-0.000").
+
+    >>> format_value(-0.00004, "ratio"), format_value(-0.00004, "points"), format_value(-2e-7, "money", currency="$")
+    ('0.000', '0.0 pts', '$0.00')
+    """
+    text = _format_value(value, kind, lang, currency=currency, context=context)
+    if text.startswith("-") and isinstance(value, Real) and not any(ch in "123456789" for ch in text):
+        return text[1:]
+    return text
+
+
+def _format_value(value: Any, kind: str | None, lang: str = "en", *, currency: str | None = None,
+                  context: str | None = None) -> str:
     if _missing(value):
         return MISSING_TEXT
     if isinstance(value, (bool, np.bool_)) or kind == "flag":
