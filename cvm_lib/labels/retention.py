@@ -164,7 +164,7 @@ _ENTRIES = {
     # ------------------------------------------------------------ value of retention
     "base_retention": ("Annual retention", "年留存率", _S, "annual retention before the increase"),
     "margin_growth": ("Margin growth", "利润增长率", _S, "growth of the margin per year (grid) or period of tenure"),
-    "acquisition_cost_margins": ("Acquisition cost (first-year margins)", "获客成本（以首年利润计）", _R,
+    "acquisition_cost_margins": ("Acquisition cost (first-year margins)", "获客成本（以首年利润计）", _N,
                                  "acquisition cost in units of the first-year margin"),
     "profit_increase_pct": ("Profit increase from +5 points", "留存率提高5个百分点的利润增幅", "percent",
                             "percent increase of customer-base profit (missing where the base makes a loss)"),
@@ -250,6 +250,9 @@ _ENTRIES = {
                      "观察期内没有任何一组的生存曲线降到一半以下。"),
     "km_shortest": ("Customers of {group} leave soonest: half are gone after {median} {unit}.",
                     "{group}的客户流失最快：{median} {unit}后已流失一半。"),
+    "km_shortest_zero": ("Customers of {group} leave soonest: more than half of them churned after buying on a single "
+                         "day (lifetime 0 under this definition).",
+                         "{group}的客户流失最快：超过一半的客户只在一天内购买过就已流失（按此定义寿命为 0）。"),
     "km_longest": ("Those of {group} stay longest (median {median} {unit}).", "{group}的客户留存最久（中位寿命 {median} {unit}）。"),
     "km_never": ("The curve of {groups} never falls to one half within the window (median not reached).",
                  "{groups}的生存曲线在观察期内始终未降到一半（未达到中位寿命）。"),
@@ -374,7 +377,7 @@ _ENTRIES = {
                          "留存的价值：按本企业数据计算不同留存率下的价值"),
     "fig_annual_retention_x": ("Annual retention (%)", "年留存率（%）"),
     "fig_clv_y": ("CLV per customer ({currency})", "每位客户的 CLV（{currency}）"),
-    "fig_profit_y": ("Base profit per period, {unit} ({currency})", "客户群每期利润，{unit}（{currency}）"),
+    "fig_profit_y": ("Base profit per period ({unit}; {currency})", "客户群每{unit}利润（{currency}）"),
     "fig_firm_point": ("the firm: {r}", "本企业：{r}"),
     "fig_plus_point": ("+5 points: {pct}", "+5 个百分点：{pct}"),
     "fig_title_roc": ("ROC curve (test window)", "ROC 曲线（测试窗口）"),

@@ -95,6 +95,7 @@ def plot_framed_heatmap(values: pd.DataFrame, *, frame: pd.DataFrame | None = No
                 if inside[i, j]:
                     ax.add_patch(plt.Rectangle((j + 0.04, i + 0.06), 0.92, 0.88, fill=False, lw=1.8, ec="#c0392b"))
     plt.setp(ax.get_xticklabels(), rotation=0)
+    ax.grid(False)
     return ax
 
 

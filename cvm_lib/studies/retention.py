@@ -509,8 +509,12 @@ def km_narrative(survival: SurvivalStudy | Skipped) -> Narrative | Skipped:
     if finite.empty:
         parts.append(_say("km_no_median"))
     else:
-        parts.append(_say("km_shortest", group=("label", str(finite.idxmin())), median=q(float(finite.min()), "duration"),
-                          unit=unit))
+        shortest = str(finite.idxmin())
+        if float(finite.min()) == 0.0:  # more than half churned with lifetime 0: bought on one day only
+            parts.append(_say("km_shortest_zero", group=("label", shortest)))
+        else:
+            parts.append(_say("km_shortest", group=("label", shortest), median=q(float(finite.min()), "duration"),
+                              unit=unit))
         never = [str(g) for g in median.index if not np.isfinite(median[g])]
         if never:
             parts.append(_say("km_never", groups=", ".join(str(_v(g)) for g in never)))
@@ -1258,6 +1262,7 @@ def figure_cohort_heatmap(cohorts: CohortRetention | Skipped, *, max_periods: in
                  ylabel=_t("cohort", lang), fmt=".0f", cmap="Blues")
     for text in ax.texts:
         text.set_fontsize(8 if cols > 12 else 10)
+    ax.grid(False)
     ax.figure.tight_layout()
     return ax
 
