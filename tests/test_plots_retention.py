@@ -25,6 +25,7 @@ def _close():
     yield
     plt.close("all")
     set_display("en", "$")
+    plots.set_theme("en")
 
 
 def test_generic_figures_take_no_language_and_return_axes():
@@ -114,6 +115,7 @@ def results():
 
 
 def test_forest_plot_reads_the_terms_by_name(results):
+    plots.set_theme("zh")
     set_display("zh")
     ax = rt.figure_hazard_ratios(results["cox"])
     table = rt.cox_table(results["cox"])
