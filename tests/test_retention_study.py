@@ -137,6 +137,8 @@ def test_sections_table_says_what_runs(sample, retail):
     skipped = rt.cohort_study(sample, group="acquisition_channel")
     assert isinstance(skipped, Skipped)
     assert "'acquisition_channel'" in skipped.text("en") and "acquisition_cohort" in skipped.text("en")
+    by_survival = rt.survival_study(rt.churn_study(sample), "acquisition_channel")
+    assert by_survival.text("en").endswith("one of: acquisition_cohort.")  # customer columns only
     assert "数据中没有" in skipped.text("zh")
 
 
@@ -336,7 +338,7 @@ def test_programme_is_skipped_without_the_column(sample):
     skipped = rt.programme_study(sample, churn)
     assert isinstance(skipped, Skipped) and "retention_programme" in skipped.text("en")
     assert "retention_programme" in skipped.text("zh") and "保持计划" in skipped.text("zh")
-    assert rt.programme_table(skipped) is skipped and rt.programme_narrative(skipped) is skipped
+    assert rt.programme_table(skipped) is skipped and rt.programme_narrative(skipped) is None
     assert rt.figure_programme(skipped) is None
 
 
@@ -589,7 +591,7 @@ def _study_tables(case, churn) -> dict[str, pd.DataFrame]:
     sbg = rt.sbg_study("regular", model=_IndependentSBG())
     econ = rt.firm_economics(case)
     pred = rt.churn_prediction(case, n_repeats=1)
-    return {"data": rt.case_table(case), "sections": rt.sections_table(case, group),
+    return {"data": rt.retention_case_table(case), "sections": rt.sections_table(case, group),
             "churn_definition": rt.churn_table(churn), "cohort_retention": rt.cohort_rate_table(cohorts),
             "retention_by_group": rt.group_retention_table(grouped), "kaplan_meier": rt.km_table(survival),
             "cox_hazard_ratios": rt.cox_table(cox), "cox_fit": rt.cox_fit_table(cox),

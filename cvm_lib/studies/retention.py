@@ -68,7 +68,7 @@ from cvm_lib.studies._table import Table, display_settings
 from cvm_lib.summary import unit_days
 
 __all__ = ["CONTEXT", "RetentionCase", "retention_case", "table_fields", "show_table", "ChurnStudy", "SurvivalStudy", "SbgStudy",
-           "PredictionStudy", "ProgrammeStudy", "EconomicsStudy", "case_table", "sections_table",
+           "PredictionStudy", "ProgrammeStudy", "EconomicsStudy", "retention_case_table", "sections_table",
            "churn_study", "churn_table", "cohort_study", "cohort_rate_table", "cohort_narrative",
            "group_retention_table", "group_narrative", "survival_study", "km_table", "km_narrative",
            "COX_SAMPLE", "subsample", "cox_study", "cox_table", "cox_fit_table", "ph_table", "cox_narrative",
@@ -169,7 +169,7 @@ def retention_case(case: Case, group: str | None = None) -> RetentionCase:
     return RetentionCase(**fields, attributes=attributes)
 
 
-def case_table(case: RetentionCase) -> pd.DataFrame:
+def retention_case_table(case: RetentionCase) -> pd.DataFrame:
     """The data at a glance (one row): source, simulated or not, customers, transactions, dates, attributes."""
     tx = case.transactions
     return pd.DataFrame({"data": [case.name], "synthetic": [bool(case.synthetic)],
@@ -204,7 +204,7 @@ def _skip_group(frame: pd.DataFrame, group: str, section: str) -> Skipped | None
         if levels > 12:
             return Skipped(section, "skip_many_values", CONTEXT, {"column": group, "levels": levels})
         return None
-    options = ", ".join(_grouping_columns(frame)) or "—"
+    options = ", ".join(c for c in _grouping_columns(frame) if c not in ("duration", "event", "retained")) or "—"
     return Skipped(section, "skip_no_column", CONTEXT, {"column": group, "options": options})
 
 
@@ -421,10 +421,10 @@ def cohort_rate_table(cohorts: CohortRetention | Skipped) -> pd.DataFrame | Skip
     return out
 
 
-def cohort_narrative(cohorts: CohortRetention | Skipped) -> Sentence | Skipped:
+def cohort_narrative(cohorts: CohortRetention | Skipped) -> Sentence | None:
     """Pooled retention one period and (where observed) twelve periods after acquisition."""
     if isinstance(cohorts, Skipped):
-        return cohorts
+        return None  # the section's table cell states the reason
     curve = cohorts.curves_.set_index("period")["rate"]
     later = 12 if 12 in curve.index else int(curve.index.max())
     return _say("cohort_sentence", one=q(float(curve.get(1, np.nan)), "share"), k=later,
@@ -445,10 +445,10 @@ def group_retention_table(cohorts: CohortRetention | Skipped, periods: tuple[int
     return out
 
 
-def group_narrative(cohorts: CohortRetention | Skipped, periods: tuple[int, ...] = (1, 3, 6, 12)) -> Sentence | Skipped:
+def group_narrative(cohorts: CohortRetention | Skipped, periods: tuple[int, ...] = (1, 3, 6, 12)) -> Sentence | None:
     """Which group keeps its customers best and worst at the longest observed of ``periods``."""
     if isinstance(cohorts, Skipped):
-        return cohorts
+        return None  # the section's table cell states the reason
     table = group_retention_table(cohorts, periods)
     k = next((p for p in reversed(periods) if table[f"rate_{p}"].notna().all()), periods[0])
     column = table.set_index("group")[f"rate_{k}"]
@@ -498,10 +498,10 @@ def km_table(survival: SurvivalStudy | Skipped) -> pd.DataFrame | Skipped:
     return table
 
 
-def km_narrative(survival: SurvivalStudy | Skipped) -> Narrative | Skipped:
+def km_narrative(survival: SurvivalStudy | Skipped) -> Narrative | None:
     """Longest and shortest median lifetime and what the log-rank test says."""
     if isinstance(survival, Skipped):
-        return survival
+        return None  # the section's table cell states the reason
     median = survival.km.median_.astype(float)
     unit = ("label", f"unit.{survival.time_unit}")
     finite = median[np.isfinite(median)]
@@ -868,10 +868,10 @@ def profit_curve_table(study: EconomicsStudy | Skipped) -> pd.DataFrame | Skippe
                          "base_profit": c["base_profit"].to_numpy(dtype=np.float64)})
 
 
-def economics_narrative(study: EconomicsStudy | Skipped) -> Narrative | Skipped:
+def economics_narrative(study: EconomicsStudy | Skipped) -> Narrative | None:
     """The firm's profit gain against Reichheld's range, and the assumptions it rests on."""
     if isinstance(study, Skipped):
-        return study
+        return None  # the section's table cell states the reason
     e = study.economics
     parts = [_say("economics_inside" if e.in_reichheld_range_ else "economics_outside",
                   annual=q(e.annual_retention_, "share"), points=f"{100 * e.increase:g}",
@@ -1105,10 +1105,10 @@ def programme_table(programme: ProgrammeStudy | Skipped) -> pd.DataFrame | Skipp
     return table
 
 
-def programme_narrative(programme: ProgrammeStudy | Skipped) -> Narrative | Skipped:
+def programme_narrative(programme: ProgrammeStudy | Skipped) -> Narrative | None:
     """The observed effect and, for the simulated case, whether the intervals cover the truth."""
     if isinstance(programme, Skipped):
-        return programme
+        return None  # the section's table cell states the reason
     d, h = programme.observed.difference_, programme.observed.hazard_ratio_
     parts = [_say("programme_observed", definition=("label", f"retention.{programme.definition}"),
                   treated=q(d["treated_rate"], "share"), control=q(d["control_rate"], "share"),
