@@ -95,6 +95,8 @@ _ENTRIES = {
     "acquisition_channel": ("Acquisition channel", "获客渠道"),
     "region": ("Region", "区域"),
     "store": ("Store", "门店"),
+    "channel": ("Channel", "渠道"),
+    "online": ("online", "线上"),
     "member": ("Loyalty card member", "会员卡持有"),
     "retention_programme": ("Retention programme", "客户保持计划"),
     "acquisition_cohort": ("Acquisition cohort", "获客同期群"),
