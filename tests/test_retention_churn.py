@@ -31,7 +31,6 @@ def test_inactivity_definition(tx):
     assert res.churn_rate_ == 0.5
     assert res.summary().loc["inactivity", "churned"] == 2
     assert "more than 90 days before 2024-06-30" in res.describe()
-    assert "90天" in res.describe("zh") and "2024-06-30" in res.describe("zh")
     # the default end is the last purchase date, so e is included and a is 25 days inactive
     default = churn_labels(tx, inactivity_days=90)
     assert default.definition.observation_end == pd.Timestamp("2024-07-15")
@@ -52,7 +51,6 @@ def test_p_alive_definition_with_stub_model(tx):
     np.testing.assert_allclose(res.labels_["p_alive"], np.exp(-weeks_inactive / 10))
     assert res.labels_["churned"].tolist() == [False, True, True, True]  # exp(-1.29) = 0.28 < 0.3
     assert "P(alive) from the fitted StubBTYD model, is below 0.3" in res.describe()
-    assert "StubBTYD" in res.describe("zh") and "0.3" in res.describe("zh")
     assert res.definition.observation_end == pd.Timestamp("2024-06-30")
 
 
@@ -84,7 +82,6 @@ def test_contract_definition():
     assert res.labels_["churned"].tolist() == [True, False, False]  # c's contract ends after the end
     assert res.describe() == ("Contractual setting: a customer counts as churned when their contract end date "
                               "(column 'end_date') is on or before 2024-06-30.")
-    assert "契约情境" in res.describe("zh")
     anytime = churn_labels(contracts, definition="contract")
     assert anytime.labels_["churned"].tolist() == [True, False, True, False]
 
@@ -100,8 +97,8 @@ def test_definition_errors(tx):
         churn_labels(tx, definition="p_alive", model=StubBTYD())
     with pytest.raises(CvmDataError, match="end_date"):
         churn_labels(pd.DataFrame({"customer_id": ["a"]}), definition="contract")
-    with pytest.raises(ValueError, match="lang"):
-        churn_labels(tx, inactivity_days=30).describe("fr")
+    with pytest.raises(TypeError):  # the method states the definition; reports translate it (cvm_lib.studies)
+        churn_labels(tx, inactivity_days=30).describe("zh")
 
     class Broken:
         def prob_alive(self, data):

@@ -274,3 +274,28 @@ def test_separation_warns_instead_of_silent_nonsense():
         cox = fit_cox(df, "t", "e")
     ours = [w for w in caught if issubclass(w.category, ConvergenceWarning) and "Cox model" in str(w.message)]
     assert ours and not cox.converged_
+
+
+def test_cox_estimator_follows_the_sklearn_contract():
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from cvm_lib.retention import CoxPH
+
+    df = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 1, 0, 1, 1, 0, 0],
+                       "plan": ["basic", "premium", "basic", "basic", "premium", "basic", "premium", "premium"]})
+    model = CoxPH(ties="breslow")
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+    with pytest.raises(NotFittedError):
+        model.summary()
+    assert model.get_params() == {"alpha": 0.05, "reference": None, "ties": "breslow"}
+    assert model.fit(df, "t", "e") is model
+    check_is_fitted(model)
+    direct = fit_cox(df, "t", "e", ties="breslow")
+    pd.testing.assert_series_equal(model.params_, direct.params_)
+    pd.testing.assert_series_equal(model.hazard_ratios_, direct.hazard_ratios_)
+    assert model.concordance_ == direct.concordance_
+    assert clone(model).get_params() == model.get_params() and not hasattr(clone(model), "params_")
+    assert "<table" in model._repr_html_() and "<table" in direct._repr_html_()

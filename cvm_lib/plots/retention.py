@@ -1,379 +1,211 @@
-"""Figures of the retention study (``notebooks/03_retention.ipynb``).
+"""Generic figures the retention study needs beyond :mod:`cvm_lib.plots`.
 
-One figure per call, labelled in ``lang``; the input is a result of
-:mod:`cvm_lib.retention.study`. Where a generic figure of :mod:`cvm_lib.plots` fits
-(heatmap, survival curves, forest plot, lines, lift chart) it is used with the study's
-labels; the others (sBG projection against the actuals, retention by tenure, the
-Reichheld grid, the retention → profit curve, ROC and calibration, permutation
-importance) are drawn here. A section that was skipped (:class:`~cvm_lib.retention.study.Skipped`)
-gives ``None`` and draws nothing: its table states the reason. Call
-:func:`cvm_lib.plots.set_theme` first so that Chinese labels render.
+Each takes a tidy table, the names of its columns and text already translated,
+draws on ``ax`` (a new figure when None) and returns the Axes; none knows a language
+or a study (the retention study's figures, which choose the labels, live in
+:mod:`cvm_lib.studies.retention`).
+
+=============================  ==============================================================
+:func:`plot_fit_vs_actual`     a fitted / projected line against actual markers, the part
+                               after ``split`` shaded (a calibration/holdout projection)
+:func:`plot_framed_heatmap`    an annotated heatmap with chosen cells framed, colours clipped
+:func:`plot_curve_with_points` a curve with a few marked scenario points
+:func:`plot_roc`               ROC curves per group with the chance line
+:func:`plot_calibration`       predicted against observed rates per group with the diagonal
+:func:`plot_grouped_bars`      horizontal bars per category and group with error bars
+=============================  ==============================================================
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from cvm_lib.plots import PALETTE, plot_forest, plot_heatmap, plot_lift, plot_lines, plot_survival
-from cvm_lib.retention import study as rs
+from cvm_lib.plots import PALETTE, plot_heatmap
 
-__all__ = ["plot_cohort_heatmap", "plot_group_retention", "plot_km", "plot_hazard_ratios", "plot_sbg_projection",
-           "plot_retention_by_tenure", "plot_reichheld", "plot_retention_profit", "plot_roc_calibration",
-           "plot_churn_lift", "plot_importance", "plot_programme"]
-
-_TITLES: dict[str, tuple[str, str]] = {
-    "cohort_heatmap": ("Retention by acquisition cohort (% of the cohort buying in the period)",
-                       "各获客同期群的留存率（该期有购买的客户占同期群的百分比）"),
-    "group_retention": ("Retention curves by {group} (cohorts pooled)", "按{group}分组的留存曲线（同期群合并）"),
-    "retention_share": ("Share of the cohort buying in the period", "该期有购买的客户占比"),
-    "km": ("Kaplan–Meier survival by {group} (log-rank χ² = {chi2:.1f}, {p})",
-           "按{group}分组的 Kaplan–Meier 生存曲线（log-rank χ² = {chi2:.1f}，{p}）"),
-    "time_since_first": ("Time since first purchase ({unit})", "首次购买后的时间（{unit}）"),
-    "time_since_acquisition": ("Time since acquisition ({unit})", "获取后的时间（{unit}）"),
-    "forest": ("Hazard ratios of churn with 95% intervals (concordance {c:.3f})",
-               "流失风险比及 95% 置信区间（一致性指数 {c:.3f}）"),
-    "forest_x": ("Hazard ratio (< 1: churns later, > 1: churns sooner; log scale)",
-                 "风险比（< 1：流失更晚，> 1：流失更早；对数刻度）"),
-    "sbg": ("sBG fitted to years 0–{fit}, projected to year {last}: {cohort} customers",
-            "sBG 模型用第0–{fit}年估计并预测至第{last}年：{cohort}"),
-    "sbg_y": ("% of the cohort still customers", "仍为客户的比例（%）"),
-    "actual": ("actual", "实际"), "sbg_line": ("sBG", "sBG 模型"), "fit_window": ("fit", "估计样本"),
-    "holdout_window": ("holdout", "检验样本"),
-    "tenure_title": ("Retention rises with tenure: the high-churn customers leave first ({cohort})",
-                     "留存率随客龄上升：高流失倾向的客户先流失（{cohort}）"),
-    "tenure_y": ("Retention rate (share renewing)", "留存率（续约比例）"),
-    "reichheld": ("Profit increase from 5 more points of retention (%), discount rate {d:.0%}; "
-                  "framed: inside Reichheld's 25–95%",
-                  "留存率提高5个百分点带来的利润增长（%），折现率 {d:.0%}；加框：处于 Reichheld 的 25%–95% 区间"),
-    "reichheld_x": ("Margin growth per year / acquisition cost (in first-year margins)",
-                    "年利润增长率 / 获客成本（以首年利润为单位）"),
-    "profit_title": ("What retention is worth: the firm's economics at other retention rates",
-                     "留存的价值：按本企业数据计算不同留存率下的价值"),
-    "annual_retention_x": ("Annual retention (%)", "年留存率（%）"),
-    "clv_y": ("CLV per customer", "每位客户的 CLV"),
-    "profit_y": ("Base profit per {unit} (steady state)", "客户群每{unit}利润（稳态）"),
-    "firm_point": ("the firm: {r:.0%}", "本企业：{r:.0%}"), "plus_point": ("+5 points: {pct:+.1f}%",
-                                                                          "+5 个百分点：{pct:+.1f}%"),
-    "roc": ("ROC curve (test window)", "ROC 曲线（测试窗口）"),
-    "fpr": ("False-positive rate", "误报率"), "tpr": ("True-positive rate (churners found)", "命中率（识别出的流失客户）"),
-    "calibration": ("Calibration (deciles of the predicted probability)", "校准（按预测概率十分位分组）"),
-    "predicted": ("Mean predicted churn probability", "平均预测流失概率"),
-    "observed_rate": ("Observed churn rate", "实际流失率"),
-    "lift": ("Churn models on the test window: cumulative gain and lift", "测试窗口上的流失模型：累计增益与提升度"),
-    "importance": ("Permutation importance on the test window", "测试窗口上的置换重要性"),
-    "importance_x": ("Drop in ROC AUC when the feature is shuffled", "打乱该特征后 ROC AUC 的下降"),
-    "programme": ("Survival by programme arm, {view}\n({adjusted}hazard ratio {hr:.2f}, 95% CI {lo:.2f}–{up:.2f})",
-                  "按是否参与保持计划的生存曲线，{view}\n（{adjusted}风险比 {hr:.2f}，95% 置信区间 {lo:.2f}–{up:.2f}）"),
-    "adjusted": ("adjusted ", "调整后"),
-    "horizon": ("one year", "一年"),
-}
+__all__ = ["plot_fit_vs_actual", "plot_framed_heatmap", "plot_curve_with_points", "plot_roc", "plot_calibration",
+           "plot_grouped_bars"]
 
 
-def _t(key: str, lang: str, **values: Any) -> str:
-    english, chinese = _TITLES[key]
-    return (chinese if lang == "zh" else english).format(**values)
+def _axes(ax: plt.Axes | None, figsize: tuple[float, float]) -> plt.Axes:
+    if ax is not None:
+        return ax
+    return plt.figure(figsize=figsize).add_subplot()
 
 
-def _ordered_labels(values: pd.Series, levels: list, name: Any) -> pd.Categorical:
-    """Labels of ``values`` as a categorical in the order of ``levels``, so that colours follow
-    the data's order (not the alphabetical order of the translated labels)."""
-    labels = [name(v) for v in levels]
-    return pd.Categorical([name(v) for v in values], categories=list(dict.fromkeys(labels)))
+def plot_fit_vs_actual(table: pd.DataFrame, *, x: str, fitted: str, actual: str, split: float | None = None,
+                       ax: plt.Axes | None = None, fitted_label: str = "", actual_label: str = "",
+                       before_label: str = "", after_label: str = "", title: str = "", xlabel: str = "",
+                       ylabel: str = "", legend_loc: str = "upper right") -> plt.Axes:
+    """The ``fitted`` column as a line and ``actual`` as markers against ``x``; the range after
+    ``split`` shaded, with ``before_label`` / ``after_label`` written over the two parts.
 
-
-def _skipped(result: Any) -> bool:
-    return result is None or isinstance(result, rs.Skipped)
-
-
-def _p_text(p: float, lang: str) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-# --------------------------------------------------------------------------- cohorts and survival
-
-def plot_cohort_heatmap(cohorts: Any, *, lang: str = "en", max_periods: int = 24) -> plt.Figure | None:
-    """Cohort × periods-since-acquisition retention (%), from :func:`~cvm_lib.retention.study.cohort_study`.
-
-    Period 0 (100% by definition) is left out; at most ``max_periods`` periods are shown.
+    >>> t = pd.DataFrame({"year": [0, 1, 2, 3], "model": [1.0, 0.8, 0.7, 0.6], "seen": [1.0, 0.82, 0.69, 0.58]})
+    >>> ax = plot_fit_vs_actual(t, x="year", fitted="model", actual="seen", split=1.5, fitted_label="sBG",
+    ...                         actual_label="actual", title="t")
+    >>> ax.get_title(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('t', ['sBG', 'actual'])
     """
-    if _skipped(cohorts):
-        return None
-    table = rs.cohort_table(cohorts, lang)
-    table = table.loc[:, [c for c in table.columns if 1 <= c <= max_periods]]
-    fig = plot_heatmap(table, title=_t("cohort_heatmap", lang), xlabel=table.columns.name, ylabel=table.index.name,
-                       fmt=".0f", cmap="Blues", lang=lang)
-    rows, cols = table.shape
-    fig.set_size_inches(min(14.0, 0.55 * cols + 2.8), min(9.0, max(3.2, 0.38 * rows + 1.6)))
-    for label in fig.axes[0].texts:
-        label.set_fontsize(8 if cols > 12 else 10)
-    fig.tight_layout()
-    return fig
-
-
-def plot_group_retention(cohorts: Any, *, lang: str = "en") -> plt.Figure | None:
-    """Pooled retention curve per group (share of the cohorts buying k periods after acquisition)."""
-    if _skipped(cohorts):
-        return None
-    curves = cohorts.curves_
-    curves = curves[curves["period"] >= 1]
-    group_name = rs.text(cohorts.by, lang)
-    in_title = group_name.lower() if lang == "en" else group_name
-    frame = pd.DataFrame({"x": curves["period"].to_numpy(), "y": curves["rate"].to_numpy(),
-                          group_name: [rs.value_label(cohorts.by, g, lang) for g in curves["group"]]})
-    unit = rs.text(cohorts.period, lang)
-    fig = plot_lines(frame, x="x", y="y", group=group_name, lang=lang,
-                     title=_t("group_retention", lang, group=in_title),
-                     xlabel=rs.text("periods_since", lang, unit=unit), ylabel=_t("retention_share", lang))
-    ax = fig.axes[0]
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_ylim(bottom=0)
-    return fig
-
-
-def _time_label(time_unit: str, contract: bool, lang: str) -> str:
-    unit = rs.text(time_unit, lang)
-    return _t("time_since_acquisition" if contract else "time_since_first", lang, unit=unit)
-
-
-def plot_km(survival: Any, *, lang: str = "en") -> plt.Figure | None:
-    """Kaplan-Meier curves by group with 95% bands and the log-rank test in the title."""
-    if _skipped(survival):
-        return None
-    contract = survival.definition == "contract"
-    curves = survival.km.curves_.copy()
-    curves["group"] = _ordered_labels(curves["group"], survival.km.groups_,
-                                      lambda g: rs.value_label(survival.group, g, lang))
-    test = survival.logrank
-    group_name = rs.text(survival.group, lang)
-    title = _t("km", lang, group=group_name.lower() if lang == "en" else group_name, chi2=test.statistic,
-               p=_p_text(test.p_value, lang))
-    return plot_survival(curves, title=title, xlabel=_time_label(survival.time_unit, contract, lang), lang=lang)
-
-
-def plot_hazard_ratios(cox: Any, *, lang: str = "en") -> plt.Figure:
-    """Forest plot of the Cox hazard ratios (first covariate on top)."""
-    table = rs.cox_table(cox, lang)
-    forest = pd.DataFrame({"estimate": table.iloc[:, 0].to_numpy(), "lower": table.iloc[:, 1].to_numpy(),
-                           "upper": table.iloc[:, 2].to_numpy()}, index=table.index)[::-1]
-    fig = plot_forest(forest, title=_t("forest", lang, c=cox.concordance_), xlabel=_t("forest_x", lang), lang=lang)
-    fig.set_size_inches(10, max(2.8, 0.42 * len(forest) + 1.4))
-    ax = fig.axes[0]
-    low = min(float(forest["lower"].min()), 1.0) / 1.08
-    high = max(float(forest["upper"].max()), 1.0) * 1.08
-    ax.set_xlim(low, high)
-    nice = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.0,
-                     10.0])
-    ticks = nice[(nice >= low) & (nice <= high)]
-    ax.xaxis.set_minor_locator(plt.NullLocator())
-    ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
-    fig.tight_layout()
-    return fig
-
-
-# --------------------------------------------------------------------------- sBG
-
-def plot_sbg_projection(sbg: Any, *, lang: str = "en") -> plt.Figure | None:
-    """Actual % still customers (markers) against the sBG fit and projection (line); the
-    holdout years are shaded."""
-    if _skipped(sbg):
-        return None
-    p = sbg.projection
-    years = p.index.to_numpy()
+    ax = _axes(ax, (8, 4.5))
     colors = sns.color_palette(PALETTE)
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.axvspan(sbg.fit_years + 0.5, years.max() + 0.5, color="grey", alpha=0.12, lw=0)
-    ax.plot(years, 100 * p["survival"], color=colors[0], lw=2, label=_t("sbg_line", lang))
-    ax.plot(years, 100 * p["observed_survival"], "o", color=colors[3], label=_t("actual", lang))
-    top = 100
-    ax.text(sbg.fit_years / 2, top * 0.97, _t("fit_window", lang), ha="center", va="top", color="dimgrey")
-    ax.text((sbg.fit_years + 0.5 + years.max() + 0.5) / 2, top * 0.97, _t("holdout_window", lang), ha="center",
-            va="top", color="dimgrey")
-    ax.set_xlim(-0.5, years.max() + 0.5)
-    ax.set_ylim(0, 102)
-    ax.set_xlabel(rs.text("year", lang))
-    ax.set_ylabel(_t("sbg_y", lang))
-    ax.set_title(_t("sbg", lang, fit=sbg.fit_years, last=int(years.max()), cohort=rs.text(sbg.cohort, lang)))
-    ax.legend(loc="upper right", bbox_to_anchor=(1.0, 0.88))
-    fig.tight_layout()
-    return fig
+    xs = table[x].to_numpy(dtype=float)
+    left, right = float(xs.min()) - 0.5, float(xs.max()) + 0.5
+    ax.plot(xs, table[fitted], color=colors[0], lw=2, label=fitted_label or None)
+    ax.plot(xs, table[actual], "o", color=colors[3], label=actual_label or None)
+    if split is not None:
+        ax.axvspan(split, right, color="grey", alpha=0.12, lw=0)
+        top = 0.97
+        if before_label:
+            ax.text((left + split) / 2, top, before_label, ha="center", va="top", color="dimgrey",
+                    transform=ax.get_xaxis_transform())
+        if after_label:
+            ax.text((split + right) / 2, top, after_label, ha="center", va="top", color="dimgrey",
+                    transform=ax.get_xaxis_transform())
+    ax.set_xlim(left, right)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if fitted_label or actual_label:
+        ax.legend(loc=legend_loc, bbox_to_anchor=(1.0, 0.88) if legend_loc == "upper right" else None)
+    return ax
 
 
-def plot_retention_by_tenure(sbg: Any, *, lang: str = "en") -> plt.Figure | None:
-    """Retention rate by tenure: actual renewals (markers) and the sBG's rising curve."""
-    if _skipped(sbg):
-        return None
-    t = sbg.tenure
-    colors = sns.color_palette(PALETTE)
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    tenure = t.index.to_numpy()
-    ax.axvspan(sbg.fit_years + 0.5, tenure.max() + 0.5, color="grey", alpha=0.12, lw=0)
-    ax.plot(tenure, t["retention_rate"], color=colors[0], lw=2, label=_t("sbg_line", lang))
-    ax.plot(tenure, t["observed_retention"], "o", color=colors[3], label=_t("actual", lang))
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_xlim(0.5, tenure.max() + 0.5)
-    ax.set_xlabel(rs.text("tenure", lang))
-    ax.set_ylabel(_t("tenure_y", lang))
-    ax.set_title(_t("tenure_title", lang, cohort=rs.text(sbg.cohort, lang)))
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    return fig
+def plot_framed_heatmap(values: pd.DataFrame, *, frame: pd.DataFrame | None = None, clip: float | None = None,
+                        fmt: str = "{:.0f}", ax: plt.Axes | None = None, title: str = "", xlabel: str = "",
+                        ylabel: str = "", cmap: str = "YlGn") -> plt.Axes:
+    """Heatmap of ``values`` annotated with ``fmt`` (missing cells blank), the cells where
+    ``frame`` is True framed, colours saturating at ``clip`` (numbers still exact).
 
-
-# --------------------------------------------------------------------------- value of retention
-
-def plot_reichheld(table: pd.DataFrame, *, lang: str = "en") -> plt.Figure:
-    """Heatmap of the profit increase from 5 more points of retention at the study's discount
-    rate (table of :func:`~cvm_lib.retention.study.reichheld_study`); cells inside
-    Reichheld's 25–95% are framed, cells whose base makes a loss are blank."""
-    d = table.attrs.get("study_discount_rate", 0.10)
-    part = table[np.isclose(table["discount_rate"], d)]
-    values = part.pivot_table(index="base_retention", columns=["margin_growth", "acquisition_cost"],
-                              values="profit_increase_pct", dropna=False, sort=True)
-    values.index = pd.Index([f"{r:.0%}" for r in values.index], name=rs.text("base_retention", lang))
-    values.columns = pd.Index([f"{g:.0%} / {ac:g}" for g, ac in values.columns])
-    annotations = values.map(lambda v: "" if not np.isfinite(v) else f"{v:.0f}")
-    # colours saturate at 100% so that a near-break-even outlier does not wash out the rest
-    fig = plot_heatmap(values.clip(upper=100.0), title=_t("reichheld", lang, d=d), xlabel=_t("reichheld_x", lang),
-                       ylabel=values.index.name, cmap="YlGn", annotations=annotations, lang=lang)
-    fig.set_size_inches(11, 4.6)
-    ax = fig.axes[0]
-    inside = (values >= 25) & (values <= 95)
-    for i in range(values.shape[0]):
-        for j in range(values.shape[1]):
-            if inside.iat[i, j]:
-                ax.add_patch(plt.Rectangle((j + 0.04, i + 0.06), 0.92, 0.88, fill=False, lw=1.8, ec="#c0392b"))
+    >>> v = pd.DataFrame([[10.0, 40.0], [np.nan, 200.0]], index=["a", "b"], columns=["x", "y"])
+    >>> ax = plot_framed_heatmap(v, frame=(v >= 25) & (v <= 95), clip=100)
+    >>> len(ax.patches), sorted(t.get_text() for t in ax.texts if t.get_text())
+    (1, ['10', '200', '40'])
+    """
+    annotations = values.map(lambda v: "" if not np.isfinite(v) else fmt.format(v))
+    shown = values.clip(upper=clip) if clip is not None else values
+    ax = plot_heatmap(shown, ax=ax, title=title, xlabel=xlabel, ylabel=ylabel, cmap=cmap, annotations=annotations)
+    if frame is not None:
+        inside = frame.reindex(index=values.index, columns=values.columns).fillna(False).to_numpy(dtype=bool)
+        for i in range(values.shape[0]):
+            for j in range(values.shape[1]):
+                if inside[i, j]:
+                    ax.add_patch(plt.Rectangle((j + 0.04, i + 0.06), 0.92, 0.88, fill=False, lw=1.8, ec="#c0392b"))
     plt.setp(ax.get_xticklabels(), rotation=0)
-    fig.tight_layout()
-    return fig
+    ax.grid(False)
+    return ax
 
 
-def plot_retention_profit(study: Any, *, lang: str = "en") -> plt.Figure | None:
-    """CLV (left) and steady-state customer-base profit (right) against annual retention,
-    with the firm's retention and the +5-point scenario marked."""
-    if _skipped(study):
-        return None
-    econ = study.economics
-    curve = econ.curve_
-    v = econ.values_
+def plot_curve_with_points(curve: pd.DataFrame, points: pd.DataFrame, *, x: str, y: str,
+                           point_labels: Sequence[str] = (), ax: plt.Axes | None = None, title: str = "",
+                           xlabel: str = "", ylabel: str = "") -> plt.Axes:
+    """A curve (``curve[x]``, ``curve[y]``) with each row of ``points`` marked and named in the legend.
+
+    >>> c = pd.DataFrame({"r": [10, 50, 90], "v": [1.0, 2.0, 5.0]})
+    >>> p = pd.DataFrame({"r": [50, 55], "v": [2.0, 2.3]})
+    >>> ax = plot_curve_with_points(c, p, x="r", y="v", point_labels=["firm", "+5"])
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['firm', '+5']
+    """
+    ax = _axes(ax, (6, 4.4))
     colors = sns.color_palette(PALETTE)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
-    x = 100 * curve["annual_retention"].to_numpy()
-    points_x = 100 * v["annual_retention"].to_numpy()
-    unit = rs.text(econ.period, lang).rstrip("s") if lang == "en" else rs.text(econ.period, lang)
-    for ax, column, ylabel, pct in ((axes[0], "clv", _t("clv_y", lang), econ.clv_increase_pct_),
-                                    (axes[1], "base_profit", _t("profit_y", lang, unit=unit),
-                                     econ.profit_increase_pct_)):
-        ax.plot(x, curve[column], color=colors[0], lw=2)
-        y = v[column].to_numpy()
-        ax.plot(points_x[:1], y[:1], "o", color=colors[3], ms=8,
-                label=_t("firm_point", lang, r=float(v["annual_retention"].iloc[0])))
-        ax.plot(points_x[1:], y[1:], "s", color=colors[2], ms=8, label=_t("plus_point", lang, pct=pct))
-        ax.axhline(0, color="grey", lw=0.8)
-        ax.set_xlabel(_t("annual_retention_x", lang))
-        ax.set_ylabel(ylabel)
+    ax.plot(curve[x], curve[y], color=colors[0], lw=2)
+    markers = ["o", "s", "^", "D"]
+    for k, (px, py) in enumerate(zip(points[x], points[y], strict=True)):
+        name = point_labels[k] if k < len(point_labels) else None
+        ax.plot([px], [py], markers[k % len(markers)], color=colors[(3, 2, 1, 4)[k % 4]], ms=8, label=name)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if len(point_labels):
         ax.legend(loc="upper left")
-    fig.suptitle(_t("profit_title", lang))
-    fig.tight_layout()
-    return fig
+    return ax
 
 
-# --------------------------------------------------------------------------- churn prediction
+def plot_roc(table: pd.DataFrame, *, fpr: str = "fpr", tpr: str = "tpr", group: str | None = "model",
+             ax: plt.Axes | None = None, title: str = "", xlabel: str = "", ylabel: str = "") -> plt.Axes:
+    """ROC curves (one per ``group``, in the order of first appearance) with the chance diagonal.
 
-def _model_names(series: pd.Series, lang: str) -> list[str]:
-    return [rs.text(name, lang) for name in series]
-
-
-def plot_roc_calibration(prediction: Any, *, lang: str = "en") -> plt.Figure:
-    """ROC curves (left, AUC in the legend) and calibration (right) of the churn models."""
-    res = prediction.result
-    colors = sns.color_palette(PALETTE)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
-    for (name, roc), color in zip(res.roc_.groupby("model", sort=False), colors, strict=False):
-        left.plot(roc["fpr"], roc["tpr"], color=color, lw=2,
-                  label=f"{rs.text(name, lang)} (AUC {res.auc_[name]:.3f})")
-    left.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
-    left.set_xlabel(_t("fpr", lang))
-    left.set_ylabel(_t("tpr", lang))
-    left.set_title(_t("roc", lang))
-    left.legend(loc="lower right")
-    for (name, cal), color in zip(res.calibration_.groupby("model", sort=False), colors, strict=False):
-        right.plot(cal["mean_predicted"], cal["observed_rate"], "o-", color=color, label=rs.text(name, lang))
-    right.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
-    right.set_xlim(0, 1)
-    right.set_ylim(0, 1)
-    right.set_xlabel(_t("predicted", lang))
-    right.set_ylabel(_t("observed_rate", lang))
-    right.set_title(_t("calibration", lang))
-    right.legend(loc="upper left")
-    fig.tight_layout()
-    return fig
+    >>> t = pd.DataFrame({"model": ["a"] * 3, "fpr": [0, 0.5, 1], "tpr": [0, 0.8, 1]})
+    >>> [l.get_label() for l in plot_roc(t).get_lines()][:1]
+    ['a']
+    """
+    ax = _axes(ax, (5.5, 4.4))
+    parts = table.groupby(group, sort=False) if group else [("", table)]
+    for (name, part), color in zip(parts, sns.color_palette(PALETTE), strict=False):
+        ax.plot(part[fpr], part[tpr], color=color, lw=2, label=str(name) or None)
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if group:
+        ax.legend(loc="lower right")
+    return ax
 
 
-def plot_churn_lift(prediction: Any, *, lang: str = "en") -> plt.Figure:
-    """Cumulative gain and cumulative lift by decile of the churn score (generic lift chart)."""
-    lift = prediction.result.lift_
-    model = rs.text("model", lang)
-    table = pd.DataFrame({"share_targeted": lift["cumulative_customers_share"].to_numpy(),
-                          "gain": lift["gain"].to_numpy(), "lift": lift["cumulative_lift"].to_numpy(),
-                          model: _model_names(lift["model"], lang)})
-    fig = plot_lift(table, group=model, title=_t("lift", lang), lang=lang)
-    for ax in fig.axes:
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    fig.axes[0].yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    return fig
+def plot_calibration(table: pd.DataFrame, *, predicted: str = "mean_predicted", observed: str = "observed_rate",
+                     group: str | None = "model", ax: plt.Axes | None = None, title: str = "", xlabel: str = "",
+                     ylabel: str = "") -> plt.Axes:
+    """Observed against mean predicted rate per bin and group, with the diagonal of perfect calibration.
+
+    >>> t = pd.DataFrame({"model": ["a", "a"], "mean_predicted": [0.2, 0.7], "observed_rate": [0.25, 0.6]})
+    >>> plot_calibration(t, title="c").get_title()
+    'c'
+    """
+    ax = _axes(ax, (5.5, 4.4))
+    parts = table.groupby(group, sort=False) if group else [("", table)]
+    for (name, part), color in zip(parts, sns.color_palette(PALETTE), strict=False):
+        ax.plot(part[predicted], part[observed], "o-", color=color, label=str(name) or None)
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if group:
+        ax.legend(loc="upper left")
+    return ax
 
 
-def plot_importance(prediction: Any, *, lang: str = "en", top: int = 10) -> plt.Figure:
-    """Permutation importance (drop in test ROC AUC, ± one standard deviation) of the ``top``
-    features of the best model, for every model."""
-    imp = prediction.result.permutation_importance_
-    best = prediction.best_model_
-    order = imp[imp["model"] == best].sort_values("importance_mean", ascending=False, kind="stable")["feature"]
-    features = list(order.iloc[:top])
-    models = list(dict.fromkeys(imp["model"]))
-    colors = sns.color_palette(PALETTE)
-    fig, ax = plt.subplots(figsize=(9, max(3.2, 0.42 * len(features) * len(models) / 1.6 + 1.2)))
-    height = 0.8 / len(models)
-    y = np.arange(len(features))
-    for k, (name, color) in enumerate(zip(models, colors, strict=False)):
-        part = imp[imp["model"] == name].set_index("feature").reindex(features)
-        ax.barh(y + (k - (len(models) - 1) / 2) * height, part["importance_mean"], height=height,
-                xerr=part["importance_std"], color=color, label=rs.text(name, lang), capsize=2)
-    ax.set_yticks(y, [rs.feature_label(f, lang) for f in features])
+def plot_grouped_bars(table: pd.DataFrame, *, category: str, value: str, error: str | None = None,
+                      group: str | None = None, ax: plt.Axes | None = None, title: str = "",
+                      xlabel: str = "") -> plt.Axes:
+    """Horizontal bars of ``value`` per ``category`` (top to bottom in the order of the
+    categories: a categorical's order, else first appearance), one bar per ``group``, with
+    ``error`` bars (± the column).
+
+    >>> t = pd.DataFrame({"f": ["x", "y", "x", "y"], "m": ["a", "a", "b", "b"], "v": [0.3, 0.1, 0.2, 0.05],
+    ...                   "s": [0.01, 0.02, 0.01, 0.0]})
+    >>> ax = plot_grouped_bars(t, category="f", value="v", error="s", group="m")
+    >>> [t.get_text() for t in ax.get_yticklabels()], len(ax.patches)
+    (['x', 'y'], 4)
+    """
+    series = table[category]
+    categories = list(series.cat.categories) if isinstance(series.dtype, pd.CategoricalDtype) else \
+        list(dict.fromkeys(series))
+    categories = [c for c in categories if c in set(series)]
+    groups = list(dict.fromkeys(table[group])) if group else [None]
+    ax = _axes(ax, (9, max(3.2, 0.42 * len(categories) * len(groups) / 1.6 + 1.2)))
+    height = 0.8 / len(groups)
+    y = np.arange(len(categories))
+    for k, (name, color) in enumerate(zip(groups, sns.color_palette(PALETTE), strict=False)):
+        part = table if name is None else table[table[group] == name]
+        part = part.set_index(category)
+        part = part[~part.index.duplicated()].reindex(categories)
+        ax.barh(y + (k - (len(groups) - 1) / 2) * height, part[value], height=height,
+                xerr=None if error is None else part[error], color=color,
+                label=None if name is None else str(name), capsize=2)
+    ax.set_yticks(y, [str(c) for c in categories])
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel(_t("importance_x", lang))
-    ax.set_title(_t("importance", lang))
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
-# --------------------------------------------------------------------------- programme effect
-
-def plot_programme(programme: Any, *, lang: str = "en") -> plt.Figure | None:
-    """Kaplan-Meier curves of the two programme arms (the true lifetimes for the simulated
-    case, else the study's churn definition), one year marked, hazard ratio in the title."""
-    if _skipped(programme):
-        return None
-    effect = programme.true if programme.true is not None else programme.observed
-    view = rs.text("view_true", lang) if programme.true is not None else rs.text(
-        "view_observed", lang, definition=rs.text(programme.definition, lang))
-    curves = effect.km_.curves_.copy()
-    curves["group"] = _ordered_labels(curves["group"], ["treated", "control"], lambda g: rs.text(g, lang))
-    h = effect.hazard_ratio_
-    contract = programme.true is not None or programme.definition == "contract"
-    adjusted = _t("adjusted", lang) if effect.covariates else ""
-    fig = plot_survival(curves, title=_t("programme", lang, view=view, adjusted=adjusted, hr=h["estimate"],
-                                         lo=h["lower"], up=h["upper"]),
-                        xlabel=_time_label(programme.time_unit, contract, lang), lang=lang)
-    ax = fig.axes[0]
-    horizon = effect.survival_difference_["horizon"]
-    ax.axvline(horizon, ls=":", color="grey", lw=1)
-    ax.text(horizon, 1.0, f" {_t('horizon', lang)}", va="top", color="dimgrey")
-    return fig
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    if group:
+        ax.legend(loc="lower right")
+    return ax

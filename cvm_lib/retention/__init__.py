@@ -6,7 +6,8 @@ cohorts                   :func:`cohort_retention` (cohort × period active coun
                           by group, pooled curves), :func:`contract_survival` (contractual)
 churn definitions         :func:`churn_labels` (inactivity, P(alive), contract end dates;
                           ``describe()`` states the definition), :func:`customer_lifetimes`
-survival                  :func:`kaplan_meier`, :func:`logrank`, :func:`fit_cox`
+survival                  :func:`kaplan_meier`, :func:`logrank`, :func:`fit_cox` (and the
+                          estimator :class:`CoxPH`)
                           (with ``check_proportional_hazards()``), :func:`concordance_index`
 contractual projection    :func:`fit_sbg`, :func:`project_retention`,
                           :func:`retention_by_tenure`, :func:`derl` (any fitted sBG-like model)
@@ -14,8 +15,7 @@ value of retention        :func:`retention_value`, :func:`reichheld_table`,
                           :func:`retention_economics`
 churn prediction          :func:`churn_features`, :func:`churn_model`
 programme effects         :func:`programme_effect`, :func:`difference_in_proportions`
-the retention study       :mod:`cvm_lib.retention.study` (``notebooks/03_retention.ipynb``):
-                          :func:`load_case`, :func:`churn_study`, :func:`retention_figures`, ...
+the retention study       :mod:`cvm_lib.studies.retention` (``notebooks/03_retention.ipynb``)
 ========================  ===============================================================
 
 Results are objects with fitted attributes ending in ``_`` and a ``summary()`` table;
@@ -28,21 +28,17 @@ from cvm_lib.retention.cohorts import CohortRetention, cohort_retention, contrac
 from cvm_lib.retention.prediction import ChurnModel, churn_features, churn_model
 from cvm_lib.retention.programme import ProgrammeEffect, difference_in_proportions, programme_effect
 from cvm_lib.retention.projection import derl, fit_sbg, project_retention, retention_by_tenure
-from cvm_lib.retention.survival import (CoxResult, KaplanMeier, LogrankResult, ProportionalHazardsTest,
+from cvm_lib.retention.survival import (CoxPH, CoxResult, KaplanMeier, LogrankResult, ProportionalHazardsTest,
                                         concordance_index, fit_cox, kaplan_meier, logrank)
 from cvm_lib.retention.value import RetentionEconomics, reichheld_table, retention_economics, retention_value
-
-from cvm_lib.retention import study  # noqa: E402  (the study glue builds on everything above)
-from cvm_lib.retention.study import RetentionCase, churn_study, load_case, retention_figures  # noqa: E402
 
 __all__ = [
     "cohort_retention", "contract_survival", "CohortRetention",
     "churn_labels", "ChurnLabels", "ChurnDefinition", "customer_lifetimes",
-    "kaplan_meier", "KaplanMeier", "logrank", "LogrankResult", "fit_cox", "CoxResult",
+    "kaplan_meier", "KaplanMeier", "logrank", "LogrankResult", "fit_cox", "CoxResult", "CoxPH",
     "ProportionalHazardsTest", "concordance_index",
     "fit_sbg", "project_retention", "retention_by_tenure", "derl",
     "retention_value", "reichheld_table", "retention_economics", "RetentionEconomics",
     "churn_features", "churn_model", "ChurnModel",
     "programme_effect", "ProgrammeEffect", "difference_in_proportions",
-    "study", "load_case", "RetentionCase", "churn_study", "retention_figures",
 ]

@@ -18,10 +18,20 @@ _SOURCE = "<DataFrame>"
 # Result objects
 # --------------------------------------------------------------------------- #
 class Result:
-    """Base of the result objects: a short ``repr`` built from :meth:`summary`."""
+    """Base of the result objects: ``summary()`` (a DataFrame), a short ``repr`` and an HTML
+    repr (``_repr_html_``) built from it, as lifelines and statsmodels users expect."""
 
     def summary(self) -> pd.DataFrame:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        try:
+            body = self.summary().to_html()
+        except Exception as exc:  # a repr must never raise  # pragma: no cover
+            import html
+
+            body = f"<pre>summary unavailable: {html.escape(str(exc))}</pre>"
+        return f"<p><b>{type(self).__name__}</b></p>{body}"
 
     def __repr__(self) -> str:
         try:
@@ -99,7 +109,7 @@ def binary(data: pd.DataFrame, column: str, *, role: str = "event") -> np.ndarra
     return values.astype(np.int64)
 
 
-def check_log(tx: Any) -> pd.DataFrame:
+def require_log(tx: Any) -> pd.DataFrame:
     """The tidy transaction-log contract: ``customer_id``, datetime ``date``, ``amount``, no gaps."""
     check_frame(tx, "the transaction log")
     require_columns(tx, ["customer_id", "date", "amount"], what="the transaction log (load it with "
@@ -253,12 +263,6 @@ def check_design(design: pd.DataFrame) -> None:
         if rank < values.shape[1]:
             raise CvmDataError(f"covariate columns {list(design.columns)} are collinear (rank {rank} of "
                                f"{values.shape[1]}); drop redundant ones", source=_SOURCE)
-
-
-def lang_index(lang: str) -> int:
-    from cvm_lib.labels import check_lang
-
-    return 1 if check_lang(lang) == "zh" else 0
 
 
 def day_stamp(value: Any, name: str) -> pd.Timestamp:

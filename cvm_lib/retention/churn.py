@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_lib.data import CvmDataError
-from cvm_lib.retention._common import (Result, check_frame, check_log, day_stamp, lang_index,
+from cvm_lib.retention._common import (Result, check_frame, require_log, day_stamp,
                                        require_columns)
 from cvm_lib.summary import rfm_summary, unit_days
 
@@ -44,35 +44,22 @@ class ChurnDefinition:
     model: str | None = None
     end_col: str | None = None
 
-    def describe(self, lang: str = "en") -> str:
-        """One sentence stating the definition, in English (``"en"``) or Chinese (``"zh"``).
+    def describe(self) -> str:
+        """One English sentence stating the definition (reports translate it from the fields).
 
         Examples
         --------
         >>> d = ChurnDefinition("inactivity", pd.Timestamp("2024-12-31"), inactivity_days=90)
         >>> d.describe()
         'Non-contractual setting: a customer counts as churned when they have made no purchase for more than 90 days before 2024-12-31 (inactivity definition).'
-        >>> d.describe("zh")
-        '非契约情境：截至2024-12-31，连续超过90天未购买的客户视为流失（不活跃定义）。'
         """
-        zh = lang_index(lang) == 1
         end = "" if self.observation_end is None else self.observation_end.date().isoformat()
         if self.kind == "inactivity":
-            days = f"{self.inactivity_days:g}"
-            if zh:
-                return f"非契约情境：截至{end}，连续超过{days}天未购买的客户视为流失（不活跃定义）。"
             return (f"Non-contractual setting: a customer counts as churned when they have made no purchase for "
-                    f"more than {days} days before {end} (inactivity definition).")
+                    f"more than {self.inactivity_days:g} days before {end} (inactivity definition).")
         if self.kind == "p_alive":
-            cut = f"{self.threshold:g}"
-            if zh:
-                return (f"非契约情境：按{self.model}模型估计，截至{end}仍为活跃客户的概率 P(alive) 低于{cut}"
-                        "的客户视为流失。")
             return (f"Non-contractual setting: a customer counts as churned when the probability of still being "
-                    f"active at {end}, P(alive) from the fitted {self.model} model, is below {cut}.")
-        if zh:
-            when = f"在{end}或之前" if end else "已"
-            return f"契约情境：合同终止日期（'{self.end_col}'列）{when}到期的客户视为流失。"
+                    f"active at {end}, P(alive) from the fitted {self.model} model, is below {self.threshold:g}.")
         when = f"on or before {end}" if end else "recorded"
         return (f"Contractual setting: a customer counts as churned when their contract end date "
                 f"(column '{self.end_col}') is {when}.")
@@ -101,9 +88,9 @@ class ChurnLabels(Result):
     def churn_rate_(self) -> float:
         return float(self.labels_["churned"].mean())
 
-    def describe(self, lang: str = "en") -> str:
+    def describe(self) -> str:
         """The definition sentence (see :meth:`ChurnDefinition.describe`)."""
-        return self.definition.describe(lang)
+        return self.definition.describe()
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"customers": [len(self.labels_)], "churned": [int(self.labels_["churned"].sum())],
@@ -153,7 +140,7 @@ def churn_labels(data: pd.DataFrame, *, definition: Literal["inactivity", "p_ali
     Returns
     -------
     ChurnLabels
-        ``labels_``, ``churned_``, ``churn_rate_``, ``definition``, ``describe(lang)``.
+        ``labels_``, ``churned_``, ``churn_rate_``, ``definition``, ``describe()``.
 
     Examples
     --------
@@ -179,7 +166,7 @@ def churn_labels(data: pd.DataFrame, *, definition: Literal["inactivity", "p_ali
         if inactivity_days is None or not (isinstance(inactivity_days, (int, float)) and inactivity_days > 0):
             raise ValueError(f"definition='inactivity' needs inactivity_days= a positive number of days, "
                              f"got {inactivity_days!r}")
-        check_log(data)
+        require_log(data)
         if end is None:
             end = data["date"].max().normalize()
         dates = data["date"].dt.normalize()
@@ -203,7 +190,7 @@ def churn_labels(data: pd.DataFrame, *, definition: Literal["inactivity", "p_ali
             if end is None and "observation_end" in data.attrs:
                 end = pd.Timestamp(data.attrs["observation_end"])
         else:
-            check_log(data)
+            require_log(data)
             if time_unit is None:
                 raise ValueError("building the summary from a transaction log needs time_unit=, the unit the "
                                  "model was fitted in (e.g. 'W')")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_lib.data import CvmDataError
-from cvm_lib.retention._common import Result, check_frame, check_log, day_stamp, require_columns
+from cvm_lib.retention._common import Result, check_frame, require_log, day_stamp, require_columns
 from cvm_lib.summary import cohort_table
 
 __all__ = ["CohortRetention", "cohort_retention", "contract_survival", "customer_attribute"]
@@ -206,7 +206,7 @@ def cohort_retention(tx: pd.DataFrame, customers: pd.DataFrame | None = None, *,
     True  2024-01                1.0  1.0  0.0
           2024-02                1.0  1.0  NaN
     """
-    check_log(tx)
+    require_log(tx)
     end = tx["date"].max().normalize() if observation_end is None else day_stamp(observation_end, "observation_end")
     if tx["date"].min().normalize() > end:
         raise ValueError(f"observation_end {end.date()} precedes every purchase in the log")

@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from cvm_lib.retention._common import (Encoder, Result, as_list, binary, check_alpha, check_design, check_frame,
-                                       lang_index, require_columns)
+                                       require_columns)
 from cvm_lib.retention.survival import CoxResult, KaplanMeier, fit_cox, kaplan_meier
 
 __all__ = ["ProgrammeEffect", "programme_effect", "difference_in_proportions"]
@@ -133,29 +133,20 @@ class ProgrammeEffect(Result):
         table.attrs["confidence_level"] = level
         return table
 
-    def describe(self, lang: str = "en") -> str:
-        """Sentences stating the main estimates with their intervals (``"en"`` or ``"zh"``)."""
-        zh = lang_index(lang) == 1
+    def describe(self) -> str:
+        """English sentences stating the main estimates with their intervals."""
         level = round(100 * (1 - self.alpha))
         parts = []
         if self.difference_ is not None:
             d = self.difference_
-            if zh:
-                parts.append(f"参与项目客户的留存率为{d['treated_rate']:.1%}，未参与者为{d['control_rate']:.1%}，"
-                             f"差异{100 * d['estimate']:+.1f}个百分点（{level}%置信区间"
-                             f"{100 * d['newcombe_lower']:+.1f}至{100 * d['newcombe_upper']:+.1f}）。")
-            else:
-                parts.append(f"Retention is {d['treated_rate']:.1%} in the programme and {d['control_rate']:.1%} "
-                             f"outside it, a difference of {100 * d['estimate']:+.1f} points ({level}% CI "
-                             f"{100 * d['newcombe_lower']:+.1f} to {100 * d['newcombe_upper']:+.1f}).")
+            parts.append(f"Retention is {d['treated_rate']:.1%} in the programme and {d['control_rate']:.1%} "
+                         f"outside it, a difference of {100 * d['estimate']:+.1f} points ({level}% CI "
+                         f"{100 * d['newcombe_lower']:+.1f} to {100 * d['newcombe_upper']:+.1f}).")
         if self.hazard_ratio_ is not None:
             h = self.hazard_ratio_
-            if zh:
-                parts.append(f"流失风险比为{h['estimate']:.2f}（{level}%置信区间{h['lower']:.2f}–{h['upper']:.2f}）。")
-            else:
-                parts.append(f"The hazard ratio of churn is {h['estimate']:.2f} ({level}% CI {h['lower']:.2f}–"
-                             f"{h['upper']:.2f}).")
-        return "".join(parts) if zh else " ".join(parts)
+            parts.append(f"The hazard ratio of churn is {h['estimate']:.2f} ({level}% CI {h['lower']:.2f}–"
+                         f"{h['upper']:.2f}).")
+        return " ".join(parts)
 
 
 def programme_effect(data: pd.DataFrame, *, treatment: str = "retention_programme", outcome: str | None = None,
@@ -191,7 +182,7 @@ def programme_effect(data: pd.DataFrame, *, treatment: str = "retention_programm
     -------
     ProgrammeEffect
         ``difference_``, ``odds_ratio_``, ``survival_difference_``, ``hazard_ratio_``,
-        ``summary()``, ``describe(lang)``.
+        ``summary()``, ``describe()``.
 
     Notes
     -----

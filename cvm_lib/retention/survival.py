@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.base import BaseEstimator
 
 from cvm_lib.retention._common import (Encoder, Result, as_list, binary, check_alpha, check_design, check_frame,
                                        durations, groups, require_columns)
@@ -820,3 +821,69 @@ def fit_cox(df: pd.DataFrame, duration: str, event: str, covariates: str | list[
         concordance_=float(concordance), n_=len(df), n_events_=int(status.sum()), converged_=converged,
         ties=ties, alpha=alpha, encoding_=encoder.describe(), results_=results, _encoder=encoder,
         _time=time, _status=status)
+
+
+class CoxPH(BaseEstimator):
+    """The Cox proportional-hazards model as a scikit-learn estimator (lifelines' ``CoxPHFitter`` style).
+
+    ``CoxPH(ties, alpha, reference).fit(df, duration, event, covariates)`` fits with
+    :func:`fit_cox` and returns the estimator, whose fitted attributes (ending in ``_``)
+    are those of :class:`CoxResult`; ``result_`` is the result itself. Parameters are set
+    only in ``__init__``, so ``get_params`` / ``set_params`` / ``sklearn.base.clone`` work,
+    and :func:`sklearn.utils.validation.check_is_fitted` raises ``NotFittedError`` before
+    :meth:`fit`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 1, 0, 1, 1, 0, 0],
+    ...                    "plan": ["basic", "premium", "basic", "basic", "premium", "basic", "premium", "premium"]})
+    >>> model = CoxPH().fit(df, "t", "e")
+    >>> model.hazard_ratios_.round(3).tolist(), round(model.concordance_, 3)
+    ([0.433], 0.609)
+    """
+
+    _FITTED = ("params_", "standard_errors_", "z_", "p_values_", "confidence_intervals_", "log_likelihood_",
+               "log_likelihood_null_", "likelihood_ratio_test_", "wald_test_", "score_test_", "concordance_",
+               "n_", "n_events_", "converged_", "encoding_", "hazard_ratios_")
+
+    def __init__(self, ties: Literal["efron", "breslow"] = "efron", alpha: float = 0.05,
+                 reference: dict[str, Any] | None = None):
+        self.ties = ties
+        self.alpha = alpha
+        self.reference = reference
+
+    def fit(self, df: pd.DataFrame, duration: str, event: str, covariates: str | list[str] | None = None, *,
+            strata: str | None = None) -> CoxPH:
+        """Fit on ``df`` (see :func:`fit_cox` for the arguments); returns ``self``."""
+        result = fit_cox(df, duration, event, covariates, self.ties, strata=strata, reference=self.reference,
+                         alpha=self.alpha)
+        self.result_ = result
+        for name in self._FITTED:
+            setattr(self, name, getattr(result, name))
+        return self
+
+    def _result(self) -> CoxResult:
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "result_")
+        return self.result_
+
+    def summary(self) -> pd.DataFrame:
+        """The coefficient table (:meth:`CoxResult.summary`)."""
+        return self._result().summary()
+
+    def predict_partial_hazard(self, df: pd.DataFrame) -> pd.Series:
+        """Relative hazard of each row (:meth:`CoxResult.predict_partial_hazard`)."""
+        return self._result().predict_partial_hazard(df)
+
+    def check_proportional_hazards(self, transform: Literal["km", "rank", "identity", "log"] = "km", *,
+                                   alpha: float = 0.05) -> ProportionalHazardsTest:
+        """The Grambsch-Therneau test (:meth:`CoxResult.check_proportional_hazards`)."""
+        return self._result().check_proportional_hazards(transform, alpha=alpha)
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "result_"):
+            import html
+
+            return f"<pre>{html.escape(repr(self))}</pre>"
+        return self.result_._repr_html_()

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_lib.data import CvmDataError
-from cvm_lib.retention._common import Result, check_frame, check_log, lang_index
+from cvm_lib.retention._common import Result, check_frame, require_log
 from cvm_lib.retention.cohorts import cohort_retention
 
 __all__ = ["retention_value", "reichheld_table", "RetentionEconomics", "retention_economics"]
@@ -282,13 +282,9 @@ class RetentionEconomics(Result):
         }
         return pd.DataFrame({"value": items}).rename_axis("figure")
 
-    def describe(self, lang: str = "en") -> str:
+    def describe(self) -> str:
+        """One English sentence: the firm's profit gain against Reichheld's range."""
         points = f"{100 * self.increase:g}"
-        if lang_index(lang) == 1:
-            verdict = "处于" if self.in_reichheld_range_ else "不在"
-            return (f"按本企业数据（年留存率{self.annual_retention_:.1%}），留存率提高{points}个百分点可使"
-                    f"客户群利润增加{self.profit_increase_pct_:.1f}%，客户终身价值增加{self.clv_increase_pct_:.1f}%，"
-                    f"{verdict}Reichheld所说的25%–95%区间内。")
         verdict = "inside" if self.in_reichheld_range_ else "outside"
         return (f"On the firm's own data (annual retention {self.annual_retention_:.1%}), {points} points more "
                 f"retention raise customer-base profit by {self.profit_increase_pct_:.1f}% and CLV by "
@@ -340,7 +336,7 @@ def retention_economics(tx: pd.DataFrame, customers: pd.DataFrame | None = None,
     RetentionEconomics
     """
     check_frame(tx, "tx")
-    check_log(tx)
+    require_log(tx)
     if period not in _PERIODS_PER_YEAR or period == "D":
         raise ValueError(f"period={period!r}; use 'W', 'M', 'Q' or 'Y'")
     per_year = _PERIODS_PER_YEAR[period]

@@ -40,7 +40,7 @@ BUNDLED_CURRENCY = {"cdnow": "$", "cdnow_sample": "$", "retail_demo": "¥"}
 UNIT_KINDS = {"share": "share", "currency": "money", "points": "points", "customers": "count",
               "transactions": "count", "units": "count", "ratio": "ratio", "percent": "percent",
               "D": "duration", "W": "duration", "M": "duration", "Y": "duration", "days": "duration",
-              "weeks": "duration", "months": "duration", "years": "duration", "date": "date"}
+              "weeks": "duration", "months": "duration", "years": "duration", "date": "date", "pvalue": "pvalue"}
 
 
 # --------------------------------------------------------------------------- the case
@@ -334,7 +334,7 @@ def figures_table(figures: Sequence[Mapping[str, Any]], lang: str | None = None)
             shown = ", ".join(str(v) for v in (value.values() if isinstance(value, dict) else value))
         else:
             shown = format_value(value, kind, lang, currency=settings["currency"])
-        unit_text = "" if kind in ("share", "money", "points", "count", "date", "percent") else \
+        unit_text = "" if kind in ("share", "money", "points", "count", "date", "percent", "pvalue") else \
             unit_label(unit, lang, currency=settings["currency"])
         figure_label = fig["label"][lang] if isinstance(fig["label"], dict) else str(fig["label"])
         if fig.get("assumption"):

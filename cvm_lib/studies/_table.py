@@ -89,7 +89,21 @@ def _number(value: float) -> str:
 
 def format_value(value: Any, kind: str | None, lang: str = "en", *, currency: str | None = None,
                  context: str | None = None) -> str:
-    """One cell as text for reading (see the module docstring and :data:`cvm_lib.labels.KINDS`)."""
+    """One cell as text for reading (see the module docstring and :data:`cvm_lib.labels.KINDS`).
+
+    A negative number that rounds to zero reads as zero (no "-0.000").
+
+    >>> format_value(-0.00004, "ratio"), format_value(-0.00004, "points"), format_value(-2e-7, "money", currency="$")
+    ('0.000', '0.0 pts', '$0.00')
+    """
+    text = _format_value(value, kind, lang, currency=currency, context=context)
+    if text.startswith("-") and isinstance(value, Real) and not any(ch in "123456789" for ch in text):
+        return text[1:]
+    return text
+
+
+def _format_value(value: Any, kind: str | None, lang: str = "en", *, currency: str | None = None,
+                  context: str | None = None) -> str:
     if _missing(value):
         return MISSING_TEXT
     if isinstance(value, (bool, np.bool_)) or kind == "flag":
@@ -163,6 +177,17 @@ def _tidy(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return frame.reset_index(names="name") if "name" not in frame.columns else frame.reset_index()
 
 
+def _field(value: Any, lang: str) -> Any:
+    """A header field in ``lang``: ``("unit", u)`` → the unit's name, ``("label", key)`` → its label."""
+    if isinstance(value, (tuple, list)) and len(value) == 2 and value[0] in ("unit", "label"):
+        if value[0] == "unit":
+            from cvm_lib.labels import unit_label
+
+            return unit_label(value[1], lang)
+        return label(value[1], lang, default=value[1])
+    return value
+
+
 def format_table(table: pd.DataFrame, *, context: str | None = None, lang: str = "en", currency: str | None = None,
                  fields: Mapping[str, Any] | None = None, kinds: Mapping[str, str] | None = None,
                  raw_columns: Sequence[str] = ()) -> pd.DataFrame:
@@ -170,11 +195,16 @@ def format_table(table: pd.DataFrame, *, context: str | None = None, lang: str =
 
     Headers are catalogue keys (an unknown one raises, unless it is in ``raw_columns``,
     e.g. a user's own channel names used as columns); ``fields`` fill ``{placeholders}``
-    of the header text (``unit``, ``currency``, ...).
+    of the header text (``unit``, ``currency``, ...). A field given as ``("unit", "W")``
+    or ``("label", key)`` is translated into ``lang`` (a header "Median ({unit})" reads
+    "Median (weeks)" / "中位数（周）").
+
+    >>> _field(("unit", "W"), "zh"), _field(("unit", "W"), "en"), _field(("label", "customers"), "zh")
+    ('周', 'weeks', '客户数')
     """
     check_lang(lang)
     frame = _tidy(table)
-    fields = dict(fields or {})
+    fields = {key: _field(value, lang) for key, value in dict(fields or {}).items()}
     fields.setdefault("currency", currency or label("currency", lang))
     out = {}
     for column in frame.columns:
@@ -213,7 +243,9 @@ class Table:
 
     def info(self) -> dict[str, Any]:
         """What a reader of the files needs to show the table again (language-independent)."""
-        return {"context": self.context, "fields": {k: v for k, v in self.fields.items() if isinstance(v, (str, int, float))},
+        return {"context": self.context,
+                "fields": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.fields.items()
+                           if isinstance(v, (str, int, float, tuple))},
                 "kinds": {str(k): v for k, v in self.kinds.items()}, "raw_columns": list(self.raw_columns)}
 
     def to_frame(self, lang: str | None = None, currency: str | None = None) -> pd.DataFrame:
