@@ -165,7 +165,7 @@ def test_inconsistent_matrix_is_reported_and_worst_judgement_found():
     assert not result.consistent
     worst = result.worst_judgements.iloc[0]
     assert (worst["row"], worst["column"]) == ("a", "c")
-    assert "INCONSISTENT" in result.summary() and "a[a, c]" in result.summary()
+    assert "INCONSISTENT" in str(result) and "a[a, c]" in str(result)
     assert len(result.worst_judgements) == 6
 
 
