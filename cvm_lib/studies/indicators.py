@@ -353,14 +353,20 @@ class _Names:
 
 class SystemTable(Table):
     """A study table whose id cells (``id_columns``) and id headers (``wide_columns``, and the
-    ``unit`` column) are shown with the indicator system's names; recorded with the ids."""
+    ``unit`` column) are shown with the indicator system's names; recorded with the ids.
+
+    ``decimals`` fixes the decimals of some columns on screen (``{"nps": "+.1f"}``: a
+    format spec), so a column of scores reads 0.0 … 100.0 rather than 0 … 100.0.
+    """
 
     def __init__(self, data: pd.DataFrame, *, names: _Names, unit: str | None = None,
-                 id_columns: Sequence[str] = (), wide_columns: Sequence[str] = (), **options: Any):
+                 id_columns: Sequence[str] = (), wide_columns: Sequence[str] = (),
+                 decimals: Mapping[str, str] | None = None, **options: Any):
         super().__init__(data, context=CONTEXT, **options)
         self.names, self.unit = names, unit
         self.id_columns = [c for c in id_columns if c in self.data.columns]
         self.wide_columns = [c for c in wide_columns if c in self.data.columns]
+        self.decimals = {c: spec for c, spec in (decimals or {}).items() if c in self.data.columns}
 
     def _header(self, column: str, lang: str) -> str:
         if column == "unit" and self.unit:
@@ -374,6 +380,9 @@ class SystemTable(Table):
         kinds = dict(self.kinds)
         for column in self.id_columns:
             data[column] = [self.names(v, lang) for v in data[column]]
+            kinds[column] = "text"
+        for column, spec in self.decimals.items():
+            data[column] = ["—" if pd.isna(v) else format(float(v), spec) for v in data[column]]
             kinds[column] = "text"
         renamed = [*self.wide_columns, *(["unit"] if self.unit and "unit" in data.columns else [])]
         shown = format_table(data, context=self.context, lang=lang, currency=currency or settings["currency"],
@@ -397,9 +406,9 @@ def _record(name: str, table: SystemTable) -> SystemTable:
 
 def _system_show(name: str, frame: pd.DataFrame, system: IndicatorSystem | None, *, unit: str | None = None,
                  id_columns: Sequence[str] = (), wide_columns: Sequence[str] = (),
-                 kinds: Mapping[str, str] | None = None) -> SystemTable:
+                 kinds: Mapping[str, str] | None = None, decimals: Mapping[str, str] | None = None) -> SystemTable:
     return _record(name, SystemTable(frame, names=_Names(system), unit=unit, id_columns=id_columns,
-                                     wide_columns=wide_columns, kinds=kinds))
+                                     wide_columns=wide_columns, kinds=kinds, decimals=decimals))
 
 
 def _unit_name(unit: str) -> dict[str, str]:
@@ -588,7 +597,8 @@ def ranking_table(evaluation: EvaluationResult, system: IndicatorSystem | Mappin
     system = load_indicator_system(system)
     dims = [d.id for d in system.dimensions]
     return _system_show("ranking", _ranking_frame(evaluation), system, unit=evaluation.data.index.name or "unit",
-                        wide_columns=dims, kinds={d: "number" for d in dims})
+                        wide_columns=dims, kinds={d: "number" for d in dims},
+                        decimals={c: ".1f" for c in ("composite", *dims)})
 
 
 def _scores_frame(scores: pd.DataFrame, evaluation: EvaluationResult) -> pd.DataFrame:
@@ -613,7 +623,8 @@ def dimension_scores_table(evaluation: EvaluationResult, system: IndicatorSystem
     system = load_indicator_system(system)
     dims = [d.id for d in system.dimensions]
     return _system_show("dimension_scores", _scores_frame(evaluation.dimension_scores[dims], evaluation), system,
-                        unit=evaluation.data.index.name or "unit", wide_columns=dims, kinds={d: "number" for d in dims})
+                        unit=evaluation.data.index.name or "unit", wide_columns=dims, kinds={d: "number" for d in dims},
+                        decimals={d: ".1f" for d in dims})
 
 
 def _rank_agreement(evaluation: EvaluationResult) -> float:
@@ -764,7 +775,7 @@ def _nps_csat_frame(case: IndicatorCase, top_box: int) -> pd.DataFrame:
 def nps_csat_table(case: IndicatorCase, *, top_box: int = 2) -> SystemTable:
     """Per unit and overall (last row, unit ``"all"``): respondents, CSAT (share of item answers
     in the top ``top_box`` boxes, pooled over the items), mean rating, NPS and its three groups."""
-    return _system_show("nps_csat", _nps_csat_frame(case, top_box), None, unit=case.unit)
+    return _system_show("nps_csat", _nps_csat_frame(case, top_box), None, unit=case.unit, decimals={"nps": "+.1f"})
 
 
 def nps_narrative(case: IndicatorCase, *, top_box: int = 2) -> Sentence:
@@ -774,10 +785,10 @@ def nps_narrative(case: IndicatorCase, *, top_box: int = 2) -> Sentence:
     if "nps" not in frame.columns:
         return say("say_csat", context=CONTEXT, csat=q(float(overall["csat"]), "share"))
     units = frame.iloc[:-1].sort_values("nps", ascending=False, kind="stable")
-    return say("say_nps", context=CONTEXT, nps=q(float(overall["nps"]), "number"),
+    return say("say_nps", context=CONTEXT, nps=f"{float(overall['nps']):+.1f}",
                promoters=q(float(overall["promoters"]), "share"), detractors=q(float(overall["detractors"]), "share"),
-               best=units["unit"].iloc[0], n_best=q(float(units["nps"].iloc[0]), "number"),
-               worst=units["unit"].iloc[-1], n_worst=q(float(units["nps"].iloc[-1]), "number"),
+               best=units["unit"].iloc[0], n_best=f"{float(units['nps'].iloc[0]):+.1f}",
+               worst=units["unit"].iloc[-1], n_worst=f"{float(units['nps'].iloc[-1]):+.1f}",
                csat=q(float(overall["csat"]), "share"))
 
 
