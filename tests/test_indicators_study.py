@@ -384,7 +384,7 @@ def test_inconsistent_judgements_are_flagged_with_the_judgements_to_revise(table
 
 
 def test_weights_table(evaluation, system):
-    weights = ind.weights_table(evaluation, system).data
+    weights = ind.indicator_weights_table(evaluation, system).data
     assert weights["global_weight"].sum() == pytest.approx(1.0)
     customer = weights[weights["dimension"] == "customer"]
     assert customer["ahp_weight"].sum() == pytest.approx(1) and customer["entropy_weight"].sum() == pytest.approx(1)
@@ -392,7 +392,7 @@ def test_weights_table(evaluation, system):
     np.testing.assert_allclose(customer["local_weight"], combined / combined.sum())
     assert weights.loc[weights["dimension"] != "customer", "ahp_weight"].isna().all()
     np.testing.assert_allclose(weights["global_weight"], weights["local_weight"] * weights["dimension_weight"])
-    shown = ind.weights_table(evaluation, system).to_frame("zh")
+    shown = ind.indicator_weights_table(evaluation, system).to_frame("zh")
     assert (shown.loc[6:, "AHP 权重"] == "—").all()  # not used: a dash, not NaN
     assert ind.weights_narrative(evaluation, system).text("en") == \
         f"The largest global weight goes to Revenue, Revenue per active customer ({weights['global_weight'].max():.3f})."
@@ -444,7 +444,7 @@ def test_fuzzy_by_unit_from_grade_frequencies(case):
     np.testing.assert_allclose(row[list(ind.GRADES)].to_numpy(float), shares)
     assert row["grade"] == ind.GRADES[int(np.argmax(shares))]
     assert row["score"] == pytest.approx(s06.mean())
-    zh = ind.fuzzy_table(case).to_frame("zh")
+    zh = ind.fuzzy_grades_table(case).to_frame("zh")
     assert zh.columns.tolist()[1:6] == ["很满意", "满意", "一般", "不满意", "很不满意"]
     assert zh.loc[fuzzy["unit"] == "S06", "评价等级（最大隶属度）"].item() == \
         ["很满意", "满意", "一般", "不满意", "很不满意"][int(np.argmax(shares))]
@@ -460,7 +460,7 @@ def test_fuzzy_by_unit_from_grade_frequencies(case):
 
 
 def test_reliability_tables_match_the_alpha_formula(case):
-    result = ind.survey_reliability(case)
+    result = ind.satisfaction_reliability(case)
     x = case.survey[ITEMS].to_numpy(float)
     k = x.shape[1]
     alpha = k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1))
@@ -568,18 +568,23 @@ def test_indicator_figures_carry_both_labels_and_are_recordable(case, evaluation
     record_many(figures)  # no NaN, only plain values
     assert len(recorded()) == len(figures)
     reset()
+    set_display("zh")
+    shown = ind.record_indicator_figures(figures, system).to_frame("zh")
+    assert {r["name"]: r["value"] for r in recorded()}["top_indicator"] == ["revenue", "revenue_per_customer"]
+    assert shown.loc[shown.iloc[:, 0] == "综合权重最大的指标"].iloc[0, 1] == "销售额, 客均销售额"
+    reset()
 
 
 # --------------------------------------------------------------------------- the recorded tables
 
 def _tables(case, evaluation, system, table):
-    reliability = ind.survey_reliability(case)
+    reliability = ind.satisfaction_reliability(case)
     shown = [ind.units_table(case), ind.system_table(system), ind.indicators_table(table, system),
              ind.ahp_consistency_table(evaluation, system), ind.ahp_weights_table(evaluation, system),
              ind.worst_judgements_table(evaluation, system, every_level=True),
-             ind.weights_table(evaluation, system), ind.ranking_table(evaluation, system),
+             ind.indicator_weights_table(evaluation, system), ind.ranking_table(evaluation, system),
              ind.normalised_scores_table(evaluation, system), ind.dimension_scores_table(evaluation, system),
-             ind.fuzzy_table(case), ind.reliability_table(reliability), ind.reliability_items_table(reliability),
+             ind.fuzzy_grades_table(case), ind.reliability_table(reliability), ind.reliability_items_table(reliability),
              ind.nps_csat_table(case), ind.membership_value_table(case)]
     return shown
 

@@ -56,14 +56,15 @@ from cvm_lib.paths import project_root, resolve_project_path
 from cvm_lib.studies._base import Case, Narrative, Quantity, Sentence, Skipped, key_figure, load_case, q, say, show
 from cvm_lib.studies._table import Table, display_settings, format_table
 
-__all__ = ["CONTEXT", "GRADES", "GRADE_SCORES", "IndicatorCase", "indicator_case", "synthetic_values",
-           "indicator_values", "units_table", "system_table", "indicators_table", "ahp_consistency_table",
-           "ahp_weights_table", "worst_judgements_table", "weights_table", "ranking_table", "normalised_scores_table",
-           "dimension_scores_table", "fuzzy_by_unit", "fuzzy_overall", "fuzzy_table", "survey_reliability",
-           "reliability_table", "reliability_items_table", "nps_csat_table", "membership_value_table",
-           "indicator_figures", "ranking_narrative", "ahp_narrative", "weights_narrative", "fuzzy_narrative",
-           "reliability_narrative", "nps_narrative", "membership_narrative", "weights_figure", "ranking_figure",
-           "fuzzy_figure", "nps_figure", "membership_figure", "heatmap_figure", "radar_figure"]
+__all__ = ["CONTEXT", "GRADES", "GRADE_SCORES", "IndicatorCase", "SystemTable", "indicator_case",
+           "synthetic_values", "indicator_values", "units_table", "system_table", "indicators_table",
+           "ahp_consistency_table", "ahp_weights_table", "worst_judgements_table", "indicator_weights_table",
+           "ranking_table", "normalised_scores_table", "dimension_scores_table", "fuzzy_by_unit", "fuzzy_overall",
+           "fuzzy_grades_table", "satisfaction_reliability", "reliability_table", "reliability_items_table",
+           "nps_csat_table", "membership_value_table", "indicator_figures", "record_indicator_figures",
+           "ranking_narrative", "ahp_narrative", "weights_narrative", "fuzzy_narrative", "reliability_narrative",
+           "nps_narrative", "membership_narrative", "weights_figure", "ranking_figure", "fuzzy_figure", "nps_figure",
+           "membership_figure", "heatmap_figure", "radar_figure"]
 
 CONTEXT = "indicators"
 
@@ -561,7 +562,8 @@ def _weights_frame(evaluation: EvaluationResult, system: IndicatorSystem) -> pd.
     return pd.DataFrame(rows)
 
 
-def weights_table(evaluation: EvaluationResult, system: IndicatorSystem | Mapping | str | None = None) -> SystemTable:
+def indicator_weights_table(evaluation: EvaluationResult, system: IndicatorSystem | Mapping | str | None = None
+                            ) -> SystemTable:
     """Per indicator: AHP and entropy weights (where its dimension uses them; else "—"), the
     weight within the dimension, the dimension weight and the global weight (their product)."""
     system = load_indicator_system(system)
@@ -700,7 +702,7 @@ def fuzzy_by_unit(case: IndicatorCase, *, operator: str = "weighted-average", we
     return pd.DataFrame(rows, columns=["unit", *GRADES, "grade", "score"])
 
 
-def fuzzy_table(case: IndicatorCase, *, operator: str = "weighted-average") -> SystemTable:
+def fuzzy_grades_table(case: IndicatorCase, *, operator: str = "weighted-average") -> SystemTable:
     """:func:`fuzzy_by_unit`, recorded and shown."""
     return _system_show("fuzzy_evaluation", fuzzy_by_unit(case, operator=operator), None, unit=case.unit)
 
@@ -716,7 +718,7 @@ def fuzzy_narrative(case: IndicatorCase, *, operator: str = "weighted-average") 
 
 # --------------------------------------------------------------------------- survey: reliability, NPS, CSAT
 
-def survey_reliability(case: IndicatorCase, *, confidence: float = 0.95) -> ReliabilityResult:
+def satisfaction_reliability(case: IndicatorCase, *, confidence: float = 0.95) -> ReliabilityResult:
     """Cronbach's alpha of the satisfaction items (Feldt confidence interval)."""
     return cronbach_alpha(case.survey[case.items].astype(float), confidence=confidence)
 
@@ -877,7 +879,7 @@ def indicator_figures(case: IndicatorCase, evaluation: EvaluationResult,
     if levels:
         figures += [fig("ahp_cr_max", max(float(r.consistency_ratio) for r in levels.values()), "ratio"),
                     fig("ahp_consistent", all(bool(r.consistent) for r in levels.values()))]
-    reliability = survey_reliability(case)
+    reliability = satisfaction_reliability(case)
     figures += [fig("cronbach_alpha", float(reliability.alpha), "ratio", headline=True),
                 fig("cronbach_alpha_ci_low", float(reliability.ci_low), "ratio"),
                 fig("cronbach_alpha_ci_high", float(reliability.ci_high), "ratio")]
@@ -891,13 +893,28 @@ def indicator_figures(case: IndicatorCase, evaluation: EvaluationResult,
     by_unit = fuzzy_by_unit(case, operator=operator)
     figures += [fig("fuzzy_grade", str(overall.grade)),
                 fig("fuzzy_score", float(overall.score), "scale_points"),
-                fig("best_fuzzy_unit", str(by_unit.sort_values("score", ascending=False, kind="stable")["unit"].iloc[0]))]
+                fig("best_fuzzy_unit",
+                    str(by_unit.sort_values("score", ascending=False, kind="stable")["unit"].iloc[0]))]
     membership = _membership_frame(case)
     if membership is not None:
         figures += [fig("membership_low_value_share", float(membership["share"].iloc[:2].sum()), "share",
                         headline=True),
                     fig("members_asked", int(membership["card_holders"].sum()), "customers")]
     return figures
+
+
+def record_indicator_figures(figures: Sequence[Mapping[str, Any]],
+                             system: IndicatorSystem | Mapping | str | None = None) -> Table:
+    """Record the key figures (:func:`cvm_lib.studies.record_figures`) and show them, the
+    indicator ids of ``top_indicator`` named as in the indicator system (the file keeps the ids)."""
+    from cvm_lib.studies._base import figures_table, record_figures
+
+    record_figures(figures)
+    names, lang = _Names(load_indicator_system(system)), display_settings()["lang"]
+    shown = [dict(f, value=[names(v, lang) for v in f["value"]]) if f["name"] == "top_indicator" else f
+             for f in figures]
+    frame = figures_table(shown, lang)
+    return Table(frame, raw_columns=list(frame.columns), kinds={c: "text" for c in frame.columns})
 
 
 # --------------------------------------------------------------------------- study figures
@@ -1043,5 +1060,3 @@ def radar_figure(evaluation: EvaluationResult, system: IndicatorSystem | Mapping
     ax.figure.tight_layout()
     return ax
 
-
-__all__.append("SystemTable")
