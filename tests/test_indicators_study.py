@@ -614,6 +614,11 @@ def test_en_and_zh_record_identical_tables(tmp_path, monkeypatch, case, evaluati
         written[lang] = {p.name: p.read_bytes() for p in folder.glob("*.csv")}
     reset()
     assert len(written["en"]) == 15 and written["en"] == written["zh"]
+    info = ind.ranking_table(evaluation, system).info()  # what the spreadsheet needs to name the ids
+    assert info["headers"]["unit"] == {"en": "Store", "zh": "门店"}
+    assert info["headers"]["customer"] == {"en": "Customer", "zh": "客户维度"}
+    assert ind.indicator_weights_table(evaluation, system).info()["values"]["indicator"]["revenue"] == \
+        {"en": "Revenue", "zh": "销售额"}
 
 
 def test_chinese_tables_read_cleanly(case, evaluation, system, table):

@@ -391,9 +391,12 @@ class SystemTable(Table):
         return shown.rename(columns={c: self._header(c, lang) for c in renamed})
 
     def info(self) -> dict[str, Any]:
+        """As :meth:`Table.info`, with ``headers`` (the id columns' headers in both languages) and
+        ``values`` (the names of the ids in the id columns), for the run's spreadsheet."""
         info = super().info()
         renamed = [*self.wide_columns, *(["unit"] if self.unit and "unit" in self.data.columns else [])]
         info["headers"] = {c: {lang: self._header(c, lang) for lang in ("en", "zh")} for c in renamed}
+        info["values"] = {c: {str(v): self.names.both(v) for v in dict.fromkeys(self.data[c])} for c in self.id_columns}
         return info
 
 
