@@ -165,7 +165,7 @@ def test_inconsistent_matrix_is_reported_and_worst_judgement_found():
     assert not result.consistent
     worst = result.worst_judgements.iloc[0]
     assert (worst["row"], worst["column"]) == ("a", "c")
-    assert "INCONSISTENT" in result.summary() and "a[a, c]" in result.summary()
+    assert "INCONSISTENT" in str(result) and "a[a, c]" in str(result)
     assert len(result.worst_judgements) == 6
 
 
@@ -583,3 +583,35 @@ def test_csat_hand_data():
         csat([6, 5])
     with pytest.raises(ValueError, match="top_box"):
         csat(answers, top_box=5)
+
+
+# --------------------------------------------------------------------------- result objects: summary and HTML
+
+def test_results_have_a_summary_frame_an_html_view_and_a_text_report():
+    from cvm_lib.indicators import (composite_index, cronbach_alpha, entropy_weights, fuzzy_evaluation,
+                                    hierarchical_ahp, nps)
+
+    x = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]}, index=["u1", "u2", "u3"])
+    judged = ahp([[1, 3], ["1/3", 1]], labels=["a", "b"])
+    items = pd.DataFrame(np.random.default_rng(1).integers(1, 6, (40, 3)), columns=["q1", "q2", "q3"])
+    results = {
+        "ahp": judged,
+        "hierarchy": hierarchical_ahp({("customer", "financial"): 2},
+                                      {"customer": {("retention", "satisfaction"): 2}}),
+        "entropy": entropy_weights(x),
+        "topsis": topsis(x, [0.5, 0.5]),
+        "composite": composite_index(x, [0.5, 0.5]),
+        "fuzzy": fuzzy_evaluation([0.5, 0.5], [[0.6, 0.4], [0.2, 0.8]], grade_scores=[2, 1]),
+        "alpha": cronbach_alpha(items),
+        "nps": nps([10, 9, 8, 3]),
+    }
+    for name, result in results.items():
+        summary = result.summary
+        assert isinstance(summary, pd.DataFrame) and len(summary), name
+        html = result._repr_html_()
+        assert html.startswith("<p><b>") and "<table" in html, name
+        assert str(result) and str(result).splitlines()[0] in html.replace("&#x27;", "'"), name
+    assert results["ahp"].summary["weight"].round(2).to_dict() == {"a": 0.75, "b": 0.25}
+    assert results["nps"].summary.loc["nps", "score"] == pytest.approx(25.0)
+    assert results["alpha"].summary.loc["cronbach_alpha", "alpha"] == pytest.approx(results["alpha"].alpha)
+    assert results["topsis"].summary["rank"].tolist() == sorted(results["topsis"].rank.tolist())

@@ -195,7 +195,7 @@ def test_default_system_follows_the_balanced_scorecard():
     assert sources["retention_rate"] == "transactions" and sources["csat"] == "survey"
     assert sources["complaint_rate"] == "complaints" and sources["resolution_days"] == "complaints"
     assert not system.benefit["complaint_rate"] and not system.benefit["resolution_days"]
-    assert system.to_frame(lang="zh").loc[0, "label"] == "客户保持能力：保持率"
+    assert system.to_frame().loc[0, "label_zh"] == "客户保持能力：保持率"
     # the default AHP judgements are consistent
     weights = system.weights(pd.DataFrame(np.random.default_rng(0).uniform(1, 2, (4, 10)),
                                           columns=system.indicator_ids))

@@ -25,15 +25,14 @@ Modules
 :mod:`~cvm_lib.indicators.compute`
     Indicators per store/region/period from transactions, surveys and complaints:
     :func:`unit_indicators` and its parts.
-:mod:`~cvm_lib.indicators.study`
-    The CRM indicator study (``notebooks/04_crm_indicators.ipynb``): :func:`load_case`
-    (the synthetic supermarket teaching case or the user's files), the study tables and
-    :func:`indicator_figures`. The package's :func:`load_indicator_system` is the one of
-    :mod:`~cvm_lib.indicators.system` that also finds relative paths from the project root.
+
+The CRM indicator study (``notebooks/04_crm_indicators.ipynb``) is
+:mod:`cvm_lib.studies.indicators`; nothing here knows a notebook or a language.
 
 Every method accepts NumPy arrays or pandas objects (labels are kept) and returns a
-result object with named fields, ``summary()`` and ``to_frame()``; the weight and
-score results also behave like their main vector (``np.asarray(result)``).
+result object with named fields, ``summary`` (a DataFrame, shown as HTML in a notebook),
+``to_frame()`` and a plain-text report as ``str(result)``; the weight and score results
+also behave like their main vector (``np.asarray(result)``).
 
 Examples
 --------
@@ -55,9 +54,7 @@ from cvm_lib.indicators.ranking import CompositeResult, TopsisResult, composite_
 from cvm_lib.indicators.reliability import NPSResult, ReliabilityResult, cronbach_alpha, cronbach_alpha_from_cov, \
     csat, nps
 from cvm_lib.indicators.system import COMPUTED_INDICATORS, DEFAULT_INDICATOR_SYSTEM, SOURCES, Dimension, \
-    EvaluationResult, Indicator, IndicatorSystem, IndicatorSystemError
-from cvm_lib.indicators.study import CaseData, indicator_figures, load_case, load_indicator_system, \
-    resolve_project_path  # the system loader, also resolving paths from the project root
+    EvaluationResult, Indicator, IndicatorSystem, IndicatorSystemError, load_indicator_system
 from cvm_lib.indicators.weighting import EntropyResult, combine_weights, entropy_weights
 
 __all__ = [
@@ -76,6 +73,4 @@ __all__ = [
     "load_indicator_system", "IndicatorSystem", "IndicatorSystemError", "Indicator", "Dimension",
     "EvaluationResult", "DEFAULT_INDICATOR_SYSTEM", "COMPUTED_INDICATORS", "SOURCES",
     "unit_indicators", "transaction_indicators", "survey_indicators", "complaint_indicators",
-    # the CRM indicator study
-    "load_case", "CaseData", "indicator_figures", "resolve_project_path",
 ]

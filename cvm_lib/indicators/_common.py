@@ -149,7 +149,32 @@ def _one_direction(value: Any, what: str) -> bool:
     raise ValueError(f"{what} = {value!r}; expected 'benefit' or 'cost' (or True/False, +1/-1)")
 
 
-class VectorResult:
+class SummaryResult:
+    """Mixin: ``summary`` (a DataFrame, lifelines style), ``_repr_html_`` and ``str()``.
+
+    A result class defines the property ``summary`` and ``_report()`` (the plain-text
+    report, also ``str(result)``); the notebook shows the first line of the report as the
+    caption of the summary table.
+    """
+
+    @property
+    def summary(self) -> pd.DataFrame:  # pragma: no cover - every result overrides it
+        raise NotImplementedError
+
+    def _report(self) -> str:  # pragma: no cover - every result overrides it
+        return type(self).__name__
+
+    def __str__(self) -> str:
+        return self._report()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        caption = html.escape(self._report().splitlines()[0])
+        return f"<p><b>{caption}</b></p>" + self.summary.to_html(float_format=lambda v: f"{v:.4f}")
+
+
+class VectorResult(SummaryResult):
     """Mixin: a result that behaves like its main vector in NumPy and comparisons.
 
     ``np.asarray(result)``, ``len(result)``, iteration and ``result[label]`` (or

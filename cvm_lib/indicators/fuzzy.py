@@ -104,7 +104,12 @@ class FuzzyResult(VectorResult):
         """B and its normalised form, one row per grade."""
         return pd.DataFrame({"membership": self.vector, "normalised": self.normalised})
 
-    def summary(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """B and its normalised form, one row per grade."""
+        return self.to_frame()
+
+    def _report(self) -> str:
         """Plain-text report."""
         text = ", ".join(f"{g}: {b:.4f}" for g, b in self.vector.items())
         line = f"Fuzzy evaluation {FUZZY_OPERATORS[self.operator]}: B = ({text}); grade = {self.grade}"
@@ -237,10 +242,15 @@ class MultilevelFuzzyResult(VectorResult):
         """Top-level score (when grade scores were given)."""
         return self.result.score
 
-    def summary(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The evaluation vector of every criterion and, last, the overall one (row ``"overall"``)."""
+        return pd.concat([self.criteria, self.result.vector.to_frame("overall").T])
+
+    def _report(self) -> str:
         """Plain-text report of every criterion and the overall evaluation."""
-        lines = [f"{name}: " + child.summary() for name, child in self.children.items()]
-        return "\n".join(lines + ["overall: " + self.result.summary()])
+        lines = [f"{name}: " + child._report() for name, child in self.children.items()]
+        return "\n".join(["overall: " + self.result._report()] + lines)
 
 
 def multilevel_fuzzy_evaluation(criteria_weights: Any, factors: Mapping[Any, tuple[Any, Any]],

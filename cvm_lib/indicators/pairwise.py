@@ -255,7 +255,12 @@ class AHPResult(VectorResult):
         return pd.DataFrame({"weight": self.weights,
                              "rank": self.weights.rank(ascending=False, method="min").astype(int)})
 
-    def summary(self, top: int = 3) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Weight and rank per criterion (λmax, CI and CR are in the caption and attributes)."""
+        return self.to_frame()
+
+    def _report(self, top: int = 3) -> str:
         """Plain-text report: weights, λmax, CI, RI, CR and, if inconsistent, the worst judgements."""
         verdict = "consistent" if self.consistent else "INCONSISTENT"
         lines = [f"AHP ({_METHOD_NAMES[self.method]}), n = {self.n}",
@@ -434,7 +439,12 @@ class HierarchyResult(VectorResult):
         """The weight table."""
         return self.table.copy()
 
-    def summary(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The weight table (criterion, indicator, criterion, local and global weight)."""
+        return self.to_frame()
+
+    def _report(self) -> str:
         """Plain-text report of the criteria and global weights and the consistency checks."""
         lines = ["Hierarchical AHP"]
         if self.criteria is not None:

@@ -76,7 +76,12 @@ class TopsisResult(VectorResult):
                               "closeness": self.closeness, "rank": self.rank})
         return frame.sort_values("rank", kind="stable")
 
-    def summary(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """D+, D−, closeness and rank per alternative, best first."""
+        return self.to_frame()
+
+    def _report(self) -> str:
         """Plain-text ranking."""
         return f"TOPSIS ({self.normalise} normalisation)\n" + self.to_frame().round(4).to_string()
 
@@ -189,6 +194,14 @@ class CompositeResult(VectorResult):
     def to_frame(self) -> pd.DataFrame:
         """Contributions, score and rank, best first."""
         return self.contributions.assign(score=self.score, rank=self.rank).sort_values("rank", kind="stable")
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Contributions, score and rank, best first."""
+        return self.to_frame()
+
+    def _report(self) -> str:
+        return "Composite index\n" + self.to_frame().round(4).to_string()
 
 
 def composite_index(X: Any, weights: Any, benefit: Any = None, *, normalise: Literal["min-max", "max"] = "min-max",

@@ -28,13 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cvm_lib.indicators._common import as_frame
+from cvm_lib.indicators._common import SummaryResult, as_frame
 
 __all__ = ["ReliabilityResult", "NPSResult", "cronbach_alpha", "cronbach_alpha_from_cov", "nps", "csat"]
 
 
 @dataclass(eq=False)
-class ReliabilityResult:
+class ReliabilityResult(SummaryResult):
     """Cronbach's alpha and item diagnostics (see :func:`cronbach_alpha`).
 
     Behaves like the number alpha in ``float(result)``, ``round(result, 3)`` and NumPy.
@@ -84,7 +84,14 @@ class ReliabilityResult:
         return pd.DataFrame({"item_total_correlation": self.item_total_correlation,
                              "alpha_if_deleted": self.alpha_if_deleted})
 
-    def summary(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: alpha, its confidence limits, standardised alpha, respondents and items."""
+        return pd.DataFrame([{"alpha": self.alpha, "ci_low": self.ci_low, "ci_high": self.ci_high,
+                              "standardised_alpha": self.standardised_alpha, "n_obs": self.n_obs,
+                              "n_items": self.n_items}], index=pd.Index(["cronbach_alpha"]))
+
+    def _report(self) -> str:
         """Plain-text report."""
         ci = "" if self.ci_low is None else \
             f", {self.confidence:.0%} CI [{self.ci_low:.3f}, {self.ci_high:.3f}] (Feldt)"
@@ -224,7 +231,7 @@ def cronbach_alpha(items: Any, *, confidence: float = 0.95) -> ReliabilityResult
 
 
 @dataclass(eq=False)
-class NPSResult:
+class NPSResult(SummaryResult):
     """Net Promoter Score (see :func:`nps`); ``float(result)`` is the score.
 
     Attributes
@@ -245,6 +252,16 @@ class NPSResult:
 
     def __float__(self) -> float:
         return float(self.score)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: score, the three shares and the number of answers."""
+        return pd.DataFrame([{"score": self.score, "promoters": self.promoters, "passives": self.passives,
+                              "detractors": self.detractors, "n": self.n}], index=pd.Index(["nps"]))
+
+    def _report(self) -> str:
+        return (f"NPS = {self.score:+.1f} (promoters {self.promoters:.1%}, passives {self.passives:.1%}, "
+                f"detractors {self.detractors:.1%}; n = {self.n})")
 
     def __repr__(self) -> str:
         return (f"NPSResult(score={self.score:.1f}, promoters={self.promoters:.3f}, passives={self.passives:.3f}, "

@@ -42,7 +42,7 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -305,7 +305,7 @@ def _check_weighting(weighting: Any, items: list[str], path: str, *, dimension_l
             raise IndicatorSystemError(f"invalid AHP judgements: {exc}", path) from None
         if weighting.get("require_consistency") and not result.consistent:
             raise IndicatorSystemError(f"AHP judgements are inconsistent (CR = {result.consistency_ratio:.3f} > "
-                                       f"{result.threshold:g})\n{result.summary()}", path)
+                                       f"{result.threshold:g})\n{result._report()}", path)
     if method in ("entropy", "combined") and weighting.get("normalise", "min-max") not in ("min-max", "proportion"):
         raise IndicatorSystemError(f"normalise {weighting['normalise']!r}; use 'min-max' or 'proportion'", path)
     if method == "combined":
@@ -360,7 +360,20 @@ class EvaluationResult:
         """Alias of :attr:`ranking`."""
         return self.ranking
 
-    def summary(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The ranking (units best first), as :attr:`ranking`."""
+        return self.ranking
+
+    def __str__(self) -> str:
+        return self._report()
+
+    def _repr_html_(self) -> str:
+        levels = ", ".join(f"{level}: CR = {r.consistency_ratio:.3f}" for level, r in self.ahp.items())
+        head = f"<p><b>Evaluation of {len(self.data)} units" + (f" (AHP {levels})" if levels else "") + "</b></p>"
+        return head + self.ranking.to_html(float_format=lambda v: f"{v:.4f}")
+
+    def _report(self) -> str:
         """Plain-text report: weights, AHP consistency and the ranking."""
         lines = ["Weights:", self.weights.round(4).to_string()]
         for level, result in self.ahp.items():
@@ -407,10 +420,11 @@ class IndicatorSystem:
         """Direction per indicator (True = benefit)."""
         return pd.Series({i.id: i.benefit for i in self.indicators}, dtype=bool, name="benefit")
 
-    def to_frame(self, lang: Literal["en", "zh"] = "en") -> pd.DataFrame:
-        """One row per indicator: dimension, label, source, direction, unit, weighting method."""
-        rows = [{"dimension": d.id, "dimension_label": d.label_zh if lang == "zh" else d.label,
-                 "indicator": i.id, "label": i.label_zh if lang == "zh" else i.label, "source": i.source,
+    def to_frame(self) -> pd.DataFrame:
+        """One row per indicator: dimension (id and both labels), indicator (id and both labels),
+        source, direction, unit and the dimension's weighting method."""
+        rows = [{"dimension": d.id, "dimension_label": d.label, "dimension_label_zh": d.label_zh,
+                 "indicator": i.id, "label": i.label, "label_zh": i.label_zh, "source": i.source,
                  "direction": i.direction, "unit": i.unit, "weighting": d.weighting.get("method", "equal")}
                 for d in self.dimensions for i in d.indicators]
         return pd.DataFrame(rows)
@@ -600,7 +614,11 @@ def load_indicator_system(source: str | Path | Mapping | IndicatorSystem | None 
     ----------
     source : path, mapping, IndicatorSystem or None
         A YAML file (UTF-8), the same content as a dict, or None for
-        :data:`DEFAULT_INDICATOR_SYSTEM`.
+        :data:`DEFAULT_INDICATOR_SYSTEM`. A relative path is looked up in the working
+        directory first, then in the project folder
+        (:func:`cvm_lib.paths.resolve_project_path`), so
+        ``"studies/indicator_systems/balanced_scorecard.yaml"`` is found from the project
+        root (``cvm run``) and from ``notebooks/`` (Jupyter) alike.
 
     Returns
     -------
@@ -613,7 +631,7 @@ def load_indicator_system(source: str | Path | Mapping | IndicatorSystem | None 
         weighting methods, duplicate ids, and bad weights or AHP judgements; the
         message starts with where the problem is.
     FileNotFoundError
-        When the file does not exist.
+        When the file exists neither in the working directory nor in the project folder.
 
     Examples
     --------
@@ -634,9 +652,12 @@ def load_indicator_system(source: str | Path | Mapping | IndicatorSystem | None 
     if isinstance(source, (str, Path)):
         import yaml
 
-        path = Path(source)
+        from cvm_lib.paths import project_root, resolve_project_path
+
+        path = resolve_project_path(source)
         if not path.is_file():
-            raise FileNotFoundError(f"indicator system file {str(path)!r} not found")
+            raise FileNotFoundError(f"indicator system file {str(source)!r} not found (looked in the working "
+                                    f"directory and in the project folder {project_root()})")
         try:
             spec = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:

@@ -67,7 +67,12 @@ class EntropyResult(VectorResult):
         """Entropy, divergence and weight per criterion."""
         return pd.DataFrame({"entropy": self.entropy, "divergence": self.divergence, "weight": self.weights})
 
-    def summary(self) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Entropy, divergence and weight per criterion."""
+        return self.to_frame()
+
+    def _report(self) -> str:
         """Plain-text report."""
         return (f"Entropy weights ({self.normalise} normalisation, m = {self.proportions.shape[0]})\n"
                 + format_series(self.weights))
