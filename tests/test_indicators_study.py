@@ -571,7 +571,7 @@ def test_indicator_figures_carry_both_labels_and_are_recordable(case, evaluation
     set_display("zh")
     shown = ind.record_indicator_figures(figures, system).to_frame("zh")
     assert {r["name"]: r["value"] for r in recorded()}["top_indicator"] == ["revenue", "revenue_per_customer"]
-    assert shown.loc[shown.iloc[:, 0] == "综合权重最大的指标"].iloc[0, 1] == "销售额, 客均销售额"
+    assert shown.loc[shown.iloc[:, 0] == "综合权重最大的指标"].iloc[0, 1] == "销售额、客均销售额"
     reset()
 
 

@@ -16,11 +16,14 @@ from cvm_lib import plots  # noqa: E402
 
 
 def test_generic_study_figures_render_in_both_languages(tmp_path):
-    # heatmap, share bars and Lorenz curve: tests/test_plots_segmentation.py
+    # heatmap, share bars and Lorenz curve also in tests/test_plots_segmentation.py
     import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(0)
+    matrix = pd.DataFrame(rng.random((3, 3)), index=["低", "中", "高"], columns=["low", "mid", "high"])
+    shares = pd.DataFrame({"n": [50, 30, 20], "share": [0.2, 0.3, 0.5]}, index=["重要价值客户", "一般发展客户", "C"])
+    curve = pd.DataFrame({"customer_share": np.linspace(0, 1, 11), "value_share": np.linspace(0, 1, 11) ** 3})
     km = pd.DataFrame({"time": [0, 1, 2, 0, 1, 2], "survival": [1, .8, .6, 1, .7, .4], "lower": [1, .7, .5, 1, .6, .3],
                        "upper": [1, .9, .7, 1, .8, .5], "group": ["会员", "会员", "会员", "非会员", "非会员", "非会员"]})
     forest = pd.DataFrame({"estimate": [0.7, 1.4], "lower": [0.5, 1.1], "upper": [0.9, 1.8]}, index=["项目", "促销"])

@@ -42,6 +42,7 @@ LABELS = {
     "unit": ("Unit", "单位", "text"),
     "note": ("Note", "说明", "text"),
     "figure": ("Key figure", "关键指标", "text"),
+    "figure_value": ("Value", "数值", "text"),
     # ------------------------------------------------------------ yes / no, missing
     "yes": ("yes", "是"),
     "no": ("no", "否"),

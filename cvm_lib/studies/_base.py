@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from cvm_lib.labels import has_label, label, unit_label
+from cvm_lib.labels import has_label, label, unit_label, value_label
 from cvm_lib.studies._table import Table, display_settings, format_value, set_display
 
 __all__ = ["Case", "load_case", "BUNDLED_CURRENCY", "Skipped", "Sentence", "Quantity", "q", "say", "show",
@@ -230,7 +230,10 @@ class Narrative:
         self.sentences = [s for s in sentences if s]
 
     def text(self, lang: str | None = None) -> str:
-        return " ".join(s.text(lang) if isinstance(s, Sentence) else str(s) for s in self.sentences)
+        lang = lang or display_settings()["lang"]
+        texts = [s.text(lang) if isinstance(s, Sentence) else str(s) for s in self.sentences]
+        # Chinese sentences end in full-width punctuation and are joined without a space.
+        return ("" if lang == "zh" else " ").join(t.strip() for t in texts)
 
     def _repr_markdown_(self) -> str:
         return self.text()
@@ -331,7 +334,9 @@ def figures_table(figures: Sequence[Mapping[str, Any]], lang: str | None = None)
         kind = UNIT_KINDS.get(unit)
         value = fig["value"]
         if isinstance(value, (list, tuple, dict)):
-            shown = ", ".join(str(v) for v in (value.values() if isinstance(value, dict) else value))
+            items = value.values() if isinstance(value, dict) else value
+            shown = ("、" if lang == "zh" else ", ").join(
+                str(value_label(v, lang)) if isinstance(v, str) else format_value(v, None, lang) for v in items)
         else:
             shown = format_value(value, kind, lang, currency=settings["currency"])
         unit_text = "" if kind in ("share", "money", "points", "count", "date", "percent", "pvalue") else \
@@ -340,8 +345,9 @@ def figures_table(figures: Sequence[Mapping[str, Any]], lang: str | None = None)
         if fig.get("assumption"):
             note = fig["assumption"][lang] if isinstance(fig["assumption"], dict) else str(fig["assumption"])
             figure_label = f"{figure_label} ({note})"
-        rows.append({label("figure", lang): figure_label, label("value", lang): shown, label("unit", lang): unit_text})
-    return pd.DataFrame(rows, columns=[label("figure", lang), label("value", lang), label("unit", lang)])
+        rows.append({label("figure", lang): figure_label, label("figure_value", lang): shown,
+                     label("unit", lang): unit_text})
+    return pd.DataFrame(rows, columns=[label("figure", lang), label("figure_value", lang), label("unit", lang)])
 
 
 class _FiguresView:

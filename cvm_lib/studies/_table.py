@@ -76,6 +76,8 @@ def _number(value: float) -> str:
     size = abs(value)
     if size == 0:
         return "0"
+    if float(value).is_integer() and size < 1e15:
+        return f"{value:,.0f}"
     if size >= 1000:
         return f"{value:,.0f}"
     if size >= 100:
