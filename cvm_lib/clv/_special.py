@@ -160,8 +160,12 @@ def _g_series(bp: np.ndarray, c: np.ndarray, z: np.ndarray, grad: bool, hess: bo
 
 
 def _log_s(e_max, e_min, big, small, y, grad, hess=False):
-    """log S(y) (see module docstring), its partials in u = (e_max, e_min, M, m) and, with
-    ``hess``, the 4 x 4 second partials (array points x 4 x 4); z_y <= 1/2."""
+    """log S(y) (see module docstring) and its partials in u = (e_max, e_min, M, m);
+    z_y <= 1/2.
+
+    With ``hess`` the third result is a :class:`_SeriesHessian`, which sums the second
+    partials of the points with given weights (no points x 4 x 4 array is formed: the
+    fits only need weighted sums)."""
     my = big + y
     sy = small + y
     z = (big - small) / my
@@ -172,34 +176,60 @@ def _log_s(e_max, e_min, big, small, y, grad, hess=False):
     if not grad:
         return value, None, None
     lb, lc, lz = dg
-    z2 = sy / my**2  # dz/dM
-    z3 = -1.0 / my   # dz/dm
-    d = (-log_my + lb + lc, -log_sy + lc, -e_max / my + lz * z2, (1.0 - e_min) / sy + lz * z3)
+    inv_my = 1.0 / my
+    inv_sy = 1.0 / sy
+    z2 = sy * inv_my * inv_my  # dz/dM
+    z3 = -inv_my               # dz/dm
+    d = (-log_my + lb + lc, -log_sy + lc, -e_max * inv_my + lz * z2, (1.0 - e_min) * inv_sy + lz * z3)
     if not hess:
         return value, d, None
-    lbb, lbc, lcc, lbz, lcz, lzz = d2g
-    h = np.empty((z.shape[0], 4, 4))
-    h[:, 0, 0] = lbb + 2.0 * lbc + lcc
-    h[:, 0, 1] = lbc + lcc
-    h[:, 1, 1] = lcc
-    h[:, 0, 2] = (lbz + lcz) * z2 - 1.0 / my
-    h[:, 0, 3] = (lbz + lcz) * z3
-    h[:, 1, 2] = lcz * z2
-    h[:, 1, 3] = lcz * z3 - 1.0 / sy
-    h[:, 2, 2] = lzz * z2 * z2 + lz * (-2.0 * sy / my**3) + e_max / my**2
-    h[:, 2, 3] = lzz * z2 * z3 + lz / my**2
-    h[:, 3, 3] = lzz * z3 * z3 - (1.0 - e_min) / sy**2
-    for i in range(4):
-        for j in range(i):
-            h[:, i, j] = h[:, j, i]
-    return value, d, h
+    return value, d, _SeriesHessian(e_max, e_min, inv_my, inv_sy, z2, z3, lz, d2g)
 
 
-def _log_quad(e_max, e_min, big, small, lo, hi, grad):
+class _SeriesHessian:
+    """Second partials of log S in u = (e_max, e_min, M, m) at the series points, kept
+    as per-point factors; :meth:`weighted` returns ``sum_p w_p d2 log S_p`` (4 x 4)."""
+
+    def __init__(self, e_max, e_min, inv_my, inv_sy, z2, z3, lz, d2g):
+        self.parts = (e_max, e_min, inv_my, inv_sy, z2, z3, lz, d2g)
+
+    def weighted(self, w: np.ndarray, sl: slice = slice(None)) -> np.ndarray:
+        e_max, e_min, inv_my, inv_sy, z2, z3, lz = (p[sl] for p in self.parts[:7])
+        lbb, lbc, lcc, lbz, lcz, lzz = (v[sl] for v in self.parts[7])
+        wz2 = w * z2
+        wz3 = w * z3
+        bzcz = lbz + lcz
+        s_bc = _dot(w, lbc)
+        s_cc = _dot(w, lcc)
+        h = np.empty((4, 4))
+        h[0, 0] = _dot(w, lbb) + 2.0 * s_bc + s_cc
+        h[0, 1] = s_bc + s_cc
+        h[1, 1] = s_cc
+        h[0, 2] = _dot(wz2, bzcz) - _dot(w, inv_my)
+        h[0, 3] = _dot(wz3, bzcz)
+        h[1, 2] = _dot(wz2, lcz)
+        h[1, 3] = _dot(wz3, lcz) - _dot(w, inv_sy)
+        w_lz = w * lz
+        inv_my2 = inv_my * inv_my
+        h[2, 2] = _dot(wz2 * z2, lzz) - 2.0 * _dot(w_lz, z2 * inv_my) + _dot(w * e_max, inv_my2)
+        h[2, 3] = _dot(wz2 * z3, lzz) + _dot(w_lz, inv_my2)
+        h[3, 3] = _dot(wz3 * z3, lzz) - _dot(w * (1.0 - e_min), inv_sy * inv_sy)
+        for i in range(4):
+            for j in range(i):
+                h[i, j] = h[j, i]
+        return h
+
+
+def _log_quad(e_max, e_min, big, small, lo, hi, grad, hess=False):
     """log of the integral of f over [lo, hi] (rows where z > 1/2) and its partials.
 
     Integrates ``exp(phi(tau))`` over ``tau = log(m + y)``; ``hi`` is treated as a
     constant when differentiating (the caller's series part uses the same split point).
+    The limits ``lo``, ``hi`` are fixed in ``y``, so the partials of ``log Q`` are
+    weighted means over the nodes of those of ``log f = -e_max log(M + y) - e_min
+    log(m + y)`` (no boundary terms), and the second partials
+    ``E[d2 log f] + E[d log f d log f'] - E[d log f] E[d log f]'``. With ``hess`` the
+    third result is a :class:`_QuadHessian`.
     """
     d = big - small
     log_d = np.log(d)
@@ -242,21 +272,73 @@ def _log_quad(e_max, e_min, big, small, lo, hi, grad):
         b = np.where(move, np.maximum(b - step, mode), b)
     half = 0.5 * (b - a)
     nodes = (0.5 * (a + b))[:, None] + half[:, None] * _GL_X[None, :]
-    ph = phi(nodes, e_max[:, None], k1[:, None], log_d[:, None])
-    wts = _GL_W[None, :] * np.exp(ph - top[:, None])
-    mass = half * wts.sum(axis=1)
+    # log(D + e^tau) = log D + log1p(e^tau / D); phi and the weights from it (one exp
+    # and one log1p per node; the gradient reuses both).
+    ratio = np.exp(nodes - log_d[:, None])
+    log_dexp = np.log1p(ratio)
+    log_dexp += log_d[:, None]
+    ph = nodes * (-k1[:, None])
+    ph -= e_max[:, None] * log_dexp
+    ph -= top[:, None]
+    wts = np.exp(ph, out=ph)
+    wts *= _GL_W[None, :]
+    wsum = wts.sum(axis=1)
+    mass = half * wsum
     value = top + np.log(mass)
     if not grad:
         return value, None
-    log_dexp = log_d[:, None] + np.log1p(np.exp(nodes - log_d[:, None]))  # log(D + e^tau)
-    inv_dexp = np.exp(-log_dexp)
-    d_emax = -(half * (wts * log_dexp).sum(axis=1)) / mass
-    d_emin = -(half * (wts * nodes).sum(axis=1)) / mass
-    d_big = -(half * (wts * e_max[:, None] * inv_dexp).sum(axis=1)) / mass
-    d_small = (half * (wts * e_max[:, None] * inv_dexp).sum(axis=1)) / mass
-    # Leibniz terms: tau0 and tau1 move with m at fixed y.
-    d_small += (np.exp(phi(tau1) - top) / (small + hi) - np.exp(phi(tau0) - top) / (small + lo)) / mass
+    wn = wts * (1.0 / wsum)[:, None]  # normalised node weights
+    # Per-node partials of log f in (e_max, e_min, M, m).
+    f_emax = np.negative(log_dexp, out=log_dexp)
+    f_emin = -nodes
+    ratio += 1.0
+    rho = np.reciprocal(ratio, out=ratio)
+    rho *= (1.0 / d)[:, None]          # 1 / (M + y) = 1 / (D + e^tau)
+    einv = np.exp(f_emin)              # 1 / (m + y) = e^-tau
+    d_emax = np.einsum("ij,ij->i", wn, f_emax)
+    d_emin = np.einsum("ij,ij->i", wn, f_emin)
+    d_big = -e_max * np.einsum("ij,ij->i", wn, rho)
+    d_small = -e_min * np.einsum("ij,ij->i", wn, einv)
+    if hess:
+        return value, (d_emax, d_emin, d_big, d_small), _QuadHessian(wn, f_emax, f_emin, rho, einv, e_max, e_min)
     return value, (d_emax, d_emin, d_big, d_small)
+
+
+class _QuadHessian:
+    """Node factors of the quadrature points; :meth:`moments` returns
+    ``sum_p v_p (E_p[d2 log f] + E_p[d log f d log f'])`` (4 x 4, in (e_max, e_min, M, m))."""
+
+    def __init__(self, wn, f_emax, f_emin, rho, einv, e_max, e_min):
+        self.parts = (wn, f_emax, f_emin, rho, einv, e_max, e_min)
+
+    def moments(self, v: np.ndarray) -> np.ndarray:
+        wn, f0, f1, rho, einv, e_max, e_min = self.parts
+        om = wn * v[:, None]
+        # d log f = (f0, f1, -e_max rho, -e_min einv); d2 log f: (e_max, M) -rho,
+        # (e_min, m) -einv, (M, M) e_max rho^2, (m, m) e_min einv^2.
+        s_r = np.einsum("ij,ij->i", om, rho)
+        s_e = np.einsum("ij,ij->i", om, einv)
+        s_rr = np.einsum("ij,ij,ij->i", om, rho, rho)
+        s_ee = np.einsum("ij,ij,ij->i", om, einv, einv)
+        s_0r = np.einsum("ij,ij,ij->i", om, f0, rho)
+        s_0e = np.einsum("ij,ij,ij->i", om, f0, einv)
+        s_1r = np.einsum("ij,ij,ij->i", om, f1, rho)
+        s_1e = np.einsum("ij,ij,ij->i", om, f1, einv)
+        h = np.empty((4, 4))
+        h[0, 0] = np.einsum("ij,ij,ij->", om, f0, f0)
+        h[0, 1] = np.einsum("ij,ij,ij->", om, f0, f1)
+        h[1, 1] = np.einsum("ij,ij,ij->", om, f1, f1)
+        h[0, 2] = -_dot(e_max, s_0r) - s_r.sum()
+        h[0, 3] = -_dot(e_min, s_0e)
+        h[1, 2] = -_dot(e_max, s_1r)
+        h[1, 3] = -_dot(e_min, s_1e) - s_e.sum()
+        h[2, 2] = _dot(e_max * e_max + e_max, s_rr)
+        h[2, 3] = _dot(e_max * e_min, np.einsum("ij,ij,ij->i", om, rho, einv))
+        h[3, 3] = _dot(e_min * e_min + e_min, s_ee)
+        for i in range(4):
+            for j in range(i):
+                h[i, j] = h[j, i]
+        return h
 
 
 def pnbd_points(x: np.ndarray, t: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
@@ -279,46 +361,60 @@ def pnbd_points(x: np.ndarray, t: np.ndarray, T: np.ndarray) -> dict[str, np.nda
 def _log_tail(r, alpha, s, beta, px, py, grad, hess=False):
     """log F(y) = log of the integral of f from y to infinity at the points (x, y), y
     sorted ascending; with ``grad`` its partials in (r, alpha, s, beta) (a list of four
-    arrays) and with ``hess`` the second partials (array points x 4 x 4).
+    arrays) and with ``hess`` a function ``w -> sum_p w_p d2 log F_p`` (4 x 4, in
+    (r, alpha, s, beta)).
 
     ``F = S(y) / A`` by the series where ``z_y <= 1/2``; below the split point
     ``y* = |alpha - beta| - min(alpha, beta)``, ``F = Q(y, y*) + S(y*) / A`` with the
-    quadrature ``Q`` (``y*`` held fixed when differentiating both parts). The second
-    partials are analytic for the series points and central differences of the analytic
-    gradient (relative step 1e-6) for the few points below the split.
+    quadrature ``Q`` (``y*`` held fixed when differentiating both parts). ``S(y*)``
+    depends on the frequency only, so it is summed once per distinct frequency below
+    the split. The second partials are analytic for the series points and central
+    differences of the analytic gradient (relative step 1e-6) for the few points below
+    the split.
     """
     hess = hess and grad
     ab = alpha >= beta
     big, small = (alpha, beta) if ab else (beta, alpha)
     split = (big - small) - small
     n_pts = px.shape[0]
-    em = r + px if ab else np.full(n_pts, s + 1.0)
-    en = np.full(n_pts, s + 1.0) if ab else r + px
-    log_a = np.log(em + en - 1.0)
     k = int(np.searchsorted(py, split, side="left"))  # points [0, k) lie below the split
-    ys = np.maximum(py, split)
-    ls, dls, hls = _log_s(em, en, big, small, ys, grad, hess)
-    log_f = ls - log_a
-    dlf = None
+    if k:
+        # Below the split the series is evaluated at y* for each distinct frequency.
+        xk, inv_k = np.unique(px[:k], return_inverse=True)
+        nu = xk.shape[0]
+        sx = np.concatenate([xk, px[k:]])
+        sy = np.concatenate([np.full(nu, split), py[k:]])
+    else:
+        nu, sx, sy = 0, px, py
+    n_s = sx.shape[0]
+    em = r + sx if ab else np.full(n_s, s + 1.0)
+    en = np.full(n_s, s + 1.0) if ab else r + sx
+    log_a = np.log(em + en - 1.0)
+    ls, dls, hls = _log_s(em, en, big, small, sy, grad, hess)
+    log_f_s = ls - log_a
+    dlf_s = None
     if grad:
         inv_a = 1.0 / (em + en - 1.0)
-        dlf = [dls[0] - inv_a, dls[1] - inv_a, dls[2], dls[3]]
-        if hess:
-            inv_a2 = inv_a * inv_a
-            for i in (0, 1):
-                for j in (0, 1):
-                    hls[:, i, j] += inv_a2
+        dlf_s = [dls[0] - inv_a, dls[1] - inv_a, dls[2], dls[3]]
     if k:
+        log_f = np.concatenate([log_f_s[:nu][inv_k], log_f_s[nu:]])
+        dlf = [np.concatenate([v[:nu][inv_k], v[nu:]]) for v in dlf_s] if grad else None
         sl = slice(0, k)
-        lq, dq = _log_quad(em[sl], en[sl], np.full(k, big), np.full(k, small), py[sl], np.full(k, split), grad)
+        q_out = _log_quad(r + px[sl] if ab else np.full(k, s + 1.0), np.full(k, s + 1.0) if ab else r + px[sl],
+                          np.full(k, big), np.full(k, small), py[sl], np.full(k, split), grad, hess)
+        lq, dq = q_out[0], q_out[1]
         top = np.maximum(lq, log_f[sl])
         wq = np.exp(lq - top)
         ws = np.exp(log_f[sl] - top)
         tot = wq + ws
+        pi_q = wq / tot  # shares of the quadrature and the series part in F
+        pi_s = ws / tot
         if grad:
             for j in range(4):
-                dlf[j][sl] = (wq * dq[j] + ws * dlf[j][sl]) / tot
+                dlf[j][sl] = pi_q * dq[j] + pi_s * dlf[j][sl]
         log_f[sl] = top + np.log(tot)
+    else:
+        log_f, dlf = log_f_s, dlf_s
     if not grad:
         return log_f, None, None
     # (e_max, e_min, M, m) -> (r, alpha, s, beta)
@@ -330,20 +426,28 @@ def _log_tail(r, alpha, s, beta, px, py, grad, hess=False):
         return log_f, out, None
     perm = np.empty(4, dtype=np.intp)
     perm[list(order)] = np.arange(4)  # theta index -> u index
-    h = hls[:, perm][:, :, perm]
-    if k:
-        theta = np.array([r, alpha, s, beta])
-        for j in range(4):
-            step = 1e-6 * theta[j]
-            up, down = theta.copy(), theta.copy()
-            up[j] += step
-            down[j] -= step
-            g_up = _log_tail(*up, px[:k], py[:k], True)[1]
-            g_down = _log_tail(*down, px[:k], py[:k], True)[1]
-            for i in range(4):
-                h[:k, i, j] = (g_up[i] - g_down[i]) / (2.0 * step)
-        h[:k] = 0.5 * (h[:k] + np.transpose(h[:k], (0, 2, 1)))
-    return log_f, out, h
+    inv_a2 = (inv_a * inv_a)[nu:]
+    series = slice(nu, n_s)
+
+    def weighted(w: np.ndarray) -> np.ndarray:
+        ws_ = w[k:]
+        hu = hls.weighted(ws_, series)
+        sa = _dot(ws_, inv_a2)
+        hu[:2, :2] += sa
+        if k:
+            # log F = log(Q + S*/A) below the split: sum of pi_j (H_j + g_j g_j') over
+            # both parts minus g g' of the blend.
+            wk = w[:k]
+            hu += q_out[2].moments(wk * pi_q)
+            vs = np.bincount(inv_k, weights=wk * pi_s, minlength=nu)
+            gs = np.stack([v[:nu] for v in dlf_s])
+            hu += hls.weighted(vs, slice(0, nu)) + np.einsum("ip,jp,p->ij", gs, gs, vs)
+            hu[:2, :2] += _dot(vs, (inv_a * inv_a)[:nu])
+            gb = np.stack([v[:k] for v in dlf])
+            hu -= np.einsum("ip,jp,p->ij", gb, gb, wk)
+        return hu[perm][:, perm]
+
+    return log_f, out, weighted
 
 
 def pnbd_loglik(r: float, alpha: float, s: float, beta: float, x: np.ndarray, t: np.ndarray, T: np.ndarray,
@@ -463,7 +567,7 @@ def pnbd_total(r: float, alpha: float, s: float, beta: float, x: np.ndarray, cou
     # log s + log F terms at the t points (+) and the T points (-)
     gf = np.stack(dlf)  # 4 x points
     gf[2] += 1.0 / s
-    h += np.einsum("ip,jp,p->ij", gf, gf, c_f) + np.einsum("p,pij->ij", c_f, hlf)
+    h += np.einsum("ip,jp,p->ij", gf, gf, c_f) + hlf(c_f)
     h[2, 2] -= sum_f / s**2
     # minus the outer product of the per-row gradient of the log-bracket
     row = (w1 / total)[None, :] * e1_outer[:, iT] + (w_t / total)[None, :] * gf[:, it] \
