@@ -271,83 +271,115 @@ def _log_quad(e_max, e_min, big, small, lo, hi, grad, hess=False):
             step = (fb - level) / dphi(b)
         b = np.where(move, np.maximum(b - step, mode), b)
     half = 0.5 * (b - a)
-    nodes = (0.5 * (a + b))[:, None] + half[:, None] * _GL_X[None, :]
-    # log(D + e^tau) = log D + log1p(e^tau / D); phi and the weights from it (one exp
-    # and one log1p per node; the gradient reuses both).
-    ratio = np.exp(nodes - log_d[:, None])
-    log_dexp = np.log1p(ratio)
-    log_dexp += log_d[:, None]
-    ph = nodes * (-k1[:, None])
-    ph -= e_max[:, None] * log_dexp
-    ph -= top[:, None]
-    wts = np.exp(ph, out=ph)
-    wts *= _GL_W[None, :]
-    wsum = wts.sum(axis=1)
-    mass = half * wsum
-    value = top + np.log(mass)
+    mid = 0.5 * (a + b)
+    n_pts = a.shape[0]
+    value = np.empty(n_pts)
+    first = [np.empty(n_pts) for _ in range(4)] if grad else None
+    # Node moments per point for the Hessian: E[f0 f0], E[f0 f1], E[f1 f1], E[f0 rho],
+    # E[f0 einv], E[f1 rho], E[f1 einv], E[rho], E[einv], E[rho^2], E[einv^2], E[rho einv].
+    mom = np.empty((12, n_pts)) if (grad and hess) else None
+    # Blocks of points: the (points x nodes) temporaries stay small (reused by the
+    # allocator and in the cache instead of fresh pages per array).
+    for lo_ in range(0, n_pts, 2048):
+        sl = slice(lo_, min(lo_ + 2048, n_pts))
+        ld = log_d[sl, None]
+        nodes = mid[sl, None] + half[sl, None] * _GL_X[None, :]
+        # log(D + e^tau) = log D + log1p(e^tau / D): one exp and one log1p per node.
+        ratio = np.exp(nodes - ld)
+        log_dexp = np.log1p(ratio)
+        log_dexp += ld
+        wts = nodes * (-k1[sl, None])
+        wts -= e_max[sl, None] * log_dexp
+        wts -= top[sl, None]
+        np.exp(wts, out=wts)
+        wts *= _GL_W[None, :]
+        wsum = wts.sum(axis=1)
+        value[sl] = top[sl] + np.log(half[sl] * wsum)
+        if not grad:
+            continue
+        wts *= (1.0 / wsum)[:, None]  # normalised node weights
+        # Per-node partials of log f in (e_max, e_min, M, m): (f0, f1, -e_max rho, -e_min einv).
+        f0 = np.negative(log_dexp, out=log_dexp)
+        f1 = np.negative(nodes, out=nodes)
+        ratio += 1.0
+        rho = np.reciprocal(ratio, out=ratio)
+        rho *= np.exp(-ld)                 # 1 / (M + y) = 1 / (D + e^tau)
+        einv = np.exp(f1)                  # 1 / (m + y) = e^-tau
+        first[0][sl] = np.einsum("ij,ij->i", wts, f0)
+        first[1][sl] = np.einsum("ij,ij->i", wts, f1)
+        e_r = np.einsum("ij,ij->i", wts, rho)
+        e_e = np.einsum("ij,ij->i", wts, einv)
+        first[2][sl] = -e_max[sl] * e_r
+        first[3][sl] = -e_min[sl] * e_e
+        if mom is None:
+            continue
+        for row, (u, v) in enumerate(((f0, f0), (f0, f1), (f1, f1), (f0, rho), (f0, einv), (f1, rho), (f1, einv))):
+            mom[row, sl] = np.einsum("ij,ij,ij->i", wts, u, v)
+        mom[7, sl] = e_r
+        mom[8, sl] = e_e
+        mom[9, sl] = np.einsum("ij,ij,ij->i", wts, rho, rho)
+        mom[10, sl] = np.einsum("ij,ij,ij->i", wts, einv, einv)
+        mom[11, sl] = np.einsum("ij,ij,ij->i", wts, rho, einv)
     if not grad:
         return value, None
-    wn = wts * (1.0 / wsum)[:, None]  # normalised node weights
-    # Per-node partials of log f in (e_max, e_min, M, m).
-    f_emax = np.negative(log_dexp, out=log_dexp)
-    f_emin = -nodes
-    ratio += 1.0
-    rho = np.reciprocal(ratio, out=ratio)
-    rho *= (1.0 / d)[:, None]          # 1 / (M + y) = 1 / (D + e^tau)
-    einv = np.exp(f_emin)              # 1 / (m + y) = e^-tau
-    d_emax = np.einsum("ij,ij->i", wn, f_emax)
-    d_emin = np.einsum("ij,ij->i", wn, f_emin)
-    d_big = -e_max * np.einsum("ij,ij->i", wn, rho)
-    d_small = -e_min * np.einsum("ij,ij->i", wn, einv)
     if hess:
-        return value, (d_emax, d_emin, d_big, d_small), _QuadHessian(wn, f_emax, f_emin, rho, einv, e_max, e_min)
-    return value, (d_emax, d_emin, d_big, d_small)
+        return value, tuple(first), _QuadHessian(mom, e_max, e_min)
+    return value, tuple(first)
 
 
 class _QuadHessian:
-    """Node factors of the quadrature points; :meth:`moments` returns
-    ``sum_p v_p (E_p[d2 log f] + E_p[d log f d log f'])`` (4 x 4, in (e_max, e_min, M, m))."""
+    """Node moments of the quadrature points; :meth:`moments` returns
+    ``sum_p v_p (E_p[d2 log f] + E_p[d log f d log f'])`` (4 x 4, in (e_max, e_min, M, m))
+    where ``d log f = (f0, f1, -e_max rho, -e_min einv)`` and the second partials of
+    ``log f`` are ``-rho`` at (e_max, M), ``-einv`` at (e_min, m), ``e_max rho^2`` at
+    (M, M) and ``e_min einv^2`` at (m, m)."""
 
-    def __init__(self, wn, f_emax, f_emin, rho, einv, e_max, e_min):
-        self.parts = (wn, f_emax, f_emin, rho, einv, e_max, e_min)
+    def __init__(self, mom, e_max, e_min):
+        self.parts = (mom, e_max, e_min)
 
     def moments(self, v: np.ndarray) -> np.ndarray:
-        wn, f0, f1, rho, einv, e_max, e_min = self.parts
-        om = wn * v[:, None]
-        # d log f = (f0, f1, -e_max rho, -e_min einv); d2 log f: (e_max, M) -rho,
-        # (e_min, m) -einv, (M, M) e_max rho^2, (m, m) e_min einv^2.
-        s_r = np.einsum("ij,ij->i", om, rho)
-        s_e = np.einsum("ij,ij->i", om, einv)
-        s_rr = np.einsum("ij,ij,ij->i", om, rho, rho)
-        s_ee = np.einsum("ij,ij,ij->i", om, einv, einv)
-        s_0r = np.einsum("ij,ij,ij->i", om, f0, rho)
-        s_0e = np.einsum("ij,ij,ij->i", om, f0, einv)
-        s_1r = np.einsum("ij,ij,ij->i", om, f1, rho)
-        s_1e = np.einsum("ij,ij,ij->i", om, f1, einv)
+        mom, e_max, e_min = self.parts
+        m00, m01, m11, m0r, m0e, m1r, m1e, m_r, m_e, m_rr, m_ee, m_re = mom
         h = np.empty((4, 4))
-        h[0, 0] = np.einsum("ij,ij,ij->", om, f0, f0)
-        h[0, 1] = np.einsum("ij,ij,ij->", om, f0, f1)
-        h[1, 1] = np.einsum("ij,ij,ij->", om, f1, f1)
-        h[0, 2] = -_dot(e_max, s_0r) - s_r.sum()
-        h[0, 3] = -_dot(e_min, s_0e)
-        h[1, 2] = -_dot(e_max, s_1r)
-        h[1, 3] = -_dot(e_min, s_1e) - s_e.sum()
-        h[2, 2] = _dot(e_max * e_max + e_max, s_rr)
-        h[2, 3] = _dot(e_max * e_min, np.einsum("ij,ij,ij->i", om, rho, einv))
-        h[3, 3] = _dot(e_min * e_min + e_min, s_ee)
+        h[0, 0] = _dot(v, m00)
+        h[0, 1] = _dot(v, m01)
+        h[1, 1] = _dot(v, m11)
+        h[0, 2] = -_dot(v * e_max, m0r) - _dot(v, m_r)
+        h[0, 3] = -_dot(v * e_min, m0e)
+        h[1, 2] = -_dot(v * e_max, m1r)
+        h[1, 3] = -_dot(v * e_min, m1e) - _dot(v, m_e)
+        h[2, 2] = _dot(v * (e_max * e_max + e_max), m_rr)
+        h[2, 3] = _dot(v * e_max * e_min, m_re)
+        h[3, 3] = _dot(v * (e_min * e_min + e_min), m_ee)
         for i in range(4):
             for j in range(i):
                 h[i, j] = h[j, i]
         return h
 
 
-def pnbd_points(x: np.ndarray, t: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
+def pnbd_points(x: np.ndarray, t: np.ndarray, T: np.ndarray, codes: tuple | None = None) -> dict[str, np.ndarray]:
     """Distinct (x, t_x) and (x, T) pairs of the rows: ``S(y)`` depends on nothing else,
-    so the series is summed once per pair."""
-    from cvm_lib.clv.base import group_rows
+    so the series is summed once per pair. ``codes``: integer codes of the distinct
+    values of x, t and T per row (as from :func:`cvm_lib.clv.base.group_rows_coded`), which
+    spare hashing the float columns again."""
+    from cvm_lib.clv.base import factorize, group_rows
 
-    (xt, yt), _, it = group_rows([x, t])
-    (xT, yT), _, iT = group_rows([x, T])
+    if codes is None or x.shape[0] <= 100_000:
+        (xt, yt), _, it = group_rows([x, t])
+        (xT, yT), _, iT = group_rows([x, T])
+    else:
+        cx, ct, cT = (np.asarray(c, dtype=np.int64) for c in codes)
+
+        def pairs(c, y):
+            inv = factorize(cx * np.int64(int(c.max()) + 1) + c)[0]
+            k = int(inv.max()) + 1
+            ux, uy = np.empty(k), np.empty(k)
+            ux[inv] = x
+            uy[inv] = y
+            return ux, uy, inv
+
+        xt, yt, it = pairs(ct, t)
+        xT, yT, iT = pairs(cT, T)
     px = np.concatenate([xt, xT])
     py = np.concatenate([yt, yT])
     # Sorted by y: z = D / (M + y) then decreases along the array, which lets the series
@@ -557,22 +589,34 @@ def pnbd_total(r: float, alpha: float, s: float, beta: float, x: np.ndarray, cou
     h[1, 1] = -n * r / alpha**2
     h[2, 3] = n / beta
     h[3, 3] = -n * s / beta**2
-    # E1 terms at the T points
-    e1_outer = np.stack(de1)  # 4 x points
-    h += np.einsum("ip,jp,p->ij", e1_outer, e1_outer, a_T)  # einsum: no BLAS threads
+    # E1 terms at the T points, log s + log F terms at the t points (+) and the T points
+    # (-); sums of 1-d products (no points x 4 x 4 or stacked arrays: the temporaries of
+    # a million points cost more in fresh memory pages than in arithmetic).
+    gf = list(dlf)
+    gf[2] = gf[2] + 1.0 / s
+    for i in range(4):
+        a_e = a_T * de1[i]
+        c_g = c_f * gf[i]
+        for j in range(i, 4):
+            h[i, j] += _dot(a_e, de1[j]) + _dot(c_g, gf[j])
     h[0, 1] -= float(_dot(a_T, inv_apy))
     h[1, 1] += float(_dot(a_T, (r + px) * inv_apy**2))
     h[2, 3] -= float(_dot(a_T, inv_bpy))
     h[3, 3] += float(_dot(a_T, s * inv_bpy**2))
-    # log s + log F terms at the t points (+) and the T points (-)
-    gf = np.stack(dlf)  # 4 x points
-    gf[2] += 1.0 / s
-    h += np.einsum("ip,jp,p->ij", gf, gf, c_f) + hlf(c_f)
+    h += hlf(c_f)
     h[2, 2] -= sum_f / s**2
     # minus the outer product of the per-row gradient of the log-bracket
-    row = (w1 / total)[None, :] * e1_outer[:, iT] + (w_t / total)[None, :] * gf[:, it] \
-        - (w_T / total)[None, :] * gf[:, iT]
-    h -= np.einsum("ip,jp,p->ij", row, row, counts)
+    p1, p_t, p_T = w1 / total, w_t / total, w_T / total
+    row = []
+    for i in range(4):
+        v = p1 * de1[i][iT]
+        v += p_t * gf[i][it]
+        v -= p_T * gf[i][iT]
+        row.append(v)
+    for i in range(4):
+        c_r = counts * row[i]
+        for j in range(i, 4):
+            h[i, j] -= _dot(c_r, row[j])
     h = np.triu(h) + np.triu(h, 1).T
     return value, g, h
 

@@ -122,7 +122,9 @@ class ParetoNBD(CovariateMixin, PurchaseModel):
     def _prepare(self, data, weights=None) -> Prepared:
         prep = super()._prepare(data, weights)
         a = prep.arrays
-        prep.extra["points"] = pnbd_points(a["x"], a["t"], a["T"])
+        e = prep.extra
+        prep.extra["points"] = pnbd_points(a["x"], a["t"], a["T"], codes=(e["x_inverse"], e["t_coded"][0],
+                                                                           e["T_coded"][0]))
         return prep
 
     def _total_loglik(self, theta: np.ndarray, prep: Prepared, grad: bool = False):
