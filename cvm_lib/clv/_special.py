@@ -34,11 +34,17 @@ integral ``F(y) = int_y^inf f`` is split at the point ``y*`` where ``z = 1/2``:
 (conservative) Newton steps to the level ``max(phi) - 40`` and a 48-point Gauss-Legendre
 rule is applied there. The integrand is analytic in a strip of half-width pi, so the rule
 is accurate to ~1e-13 relative in the tests (against adaptive quadrature of the
-defining integral).
+defining integral). Its limits are fixed in ``y``, so the first and second partials of
+the integral's log are weighted node means of those of ``log f`` (no boundary terms);
+``S(y*)`` depends only on the frequency and is summed once per distinct frequency.
 
 Everything is evaluated once per distinct (x, t_x) and (x, T) pair ("points"); a row
 combines ``log E1``, ``log s + log F(t_x)`` and ``log s + log F(T)`` with log-sum-exp,
-so ``I = F(t_x) - F(T)`` is never formed from two huge or two tiny numbers.
+so ``I = F(t_x) - F(T)`` is never formed from two huge or two tiny numbers. The fits
+only need the Hessian summed over rows: per-point second partials are kept as 1-d
+factors and contracted with the row weights (no points x 4 x 4 arrays; with a million
+points their fresh memory pages cost more than the arithmetic), and the quadrature runs
+on blocks of 2,048 points for the same reason.
 """
 
 from __future__ import annotations

@@ -20,9 +20,12 @@ nothing and repeating it until ``max_iter``). The Newton fits of more than 20,00
 distinct rows start from the optimum of a random subsample of 10,000 of them (3 Newton
 steps on the full data instead of 5-7). Pareto/NBD on more than 20,000 distinct
 rows (continuous recency and T: nearly one row per customer) is started from the
-optimum of a random subsample of 10,000 distinct rows and finished on the full data by
-Newton steps with the subsample's Hessian, refined by BFGS updates (about six full
-gradient evaluations instead of 15-20); if that stalls, L-BFGS-B takes over. Identical
+optimum of a random subsample of 10,000 distinct rows (fitted by L-BFGS-B), takes one
+step on the full data with the subsample's Hessian and is finished by Newton's method
+with the analytic Hessian (one gradient and three Hessian passes, the last Hessian
+giving the standard errors; quasi-Newton steps with the subsample's Hessian converged
+only linearly and needed six gradients and a Hessian); if that stalls, L-BFGS-B takes
+over. Identical
 rows of the input are grouped first and each distinct row is evaluated once, weighted by
 its count (a million customers usually collapse to a few hundred thousand distinct
 (frequency, recency, T) rows), and the expensive special functions are evaluated once
@@ -59,6 +62,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from scipy import optimize
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from cvm_lib.data import CvmDataError
 from cvm_lib.clv.results import summary_table
@@ -115,8 +120,10 @@ class ConvergenceWarning(UserWarning):
     ``converged_`` and ``optimizer_message_``)."""
 
 
-class NotFittedError(ValueError, AttributeError):
-    """A prediction or result was asked of a model that has not been fitted."""
+class NotFittedError(SklearnNotFittedError):
+    """A prediction or result was asked of a model that has not been fitted (a
+    :class:`sklearn.exceptions.NotFittedError`, hence also ``ValueError`` and
+    ``AttributeError``)."""
 
 
 # --------------------------------------------------------------------------- #
@@ -263,8 +270,8 @@ class Prepared:
 # --------------------------------------------------------------------------- #
 # The estimator base
 # --------------------------------------------------------------------------- #
-class BaseModel:
-    """Base of the BTYD estimators (not used directly).
+class BaseModel(BaseEstimator):
+    """Base of the BTYD estimators (not used directly); a scikit-learn estimator.
 
     Parameters
     ----------
@@ -296,23 +303,19 @@ class BaseModel:
         self.initial_params = initial_params
 
     # ---- scikit-learn contract ------------------------------------------------
-    @classmethod
-    def _get_param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters (scikit-learn convention)."""
-        return {name: getattr(self, name) for name in self._get_param_names()}
-
+    # get_params, clone and the HTML representation come from sklearn.base.BaseEstimator
+    # (constructor arguments stored under their own names, nothing else in __init__).
     def set_params(self, **params: Any) -> "BaseModel":
         """Set constructor parameters (scikit-learn convention); returns the model."""
         valid = self._get_param_names()
-        for name, value in params.items():
+        for name in params:
             if name not in valid:
                 raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}")
-            setattr(self, name, value)
-        return self
+        return super().set_params(**params)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """For :func:`sklearn.utils.validation.check_is_fitted`."""
+        return self.is_fitted
 
     def __repr__(self) -> str:
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
@@ -637,8 +640,9 @@ class BaseModel:
         ``_WARM_ROWS`` random distinct rows, whose optimum is within sampling error of
         the full one; Newton's method (:meth:`_newton`) then converges on the full data in
         two or three steps, each evaluating the objective with its analytic Hessian, and
-        the Hessian at the result gives the standard errors. (Quasi-Newton steps with the
-        subsample's Hessian converge only linearly, at the rate of its ~3% error: six
+        the Hessian at the result gives the standard errors. The first step uses the
+        subsample's Hessian instead (see :meth:`_first_step`). (Quasi-Newton steps with
+        the subsample's Hessian converge only linearly, at the rate of its ~3% error: six
         full gradients and then a Hessian; L-BFGS-B from the data-based guess 15-20
         gradients.) Returns the tuple of :meth:`_minimize` or None when the subsample fit
         fails (the caller then runs L-BFGS-B on the full data).
@@ -650,6 +654,8 @@ class BaseModel:
         if not (math.isfinite(fun_s) and gmax_s <= max(100 * self.tol, 1e-6)) or hit \
                 or not np.all(np.abs(phi) < LOG_BOUND - 1.0):
             return None
+        phi = self._first_step(prep, sub, phi)
+        n_iter += 1
         phi, fun, grad, hess, it, message = self._newton(prep, phi, max(max_iter - n_iter, 1))
         if not math.isfinite(fun):
             return None
@@ -657,6 +663,26 @@ class BaseModel:
         gmax = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else math.inf
         return (phi, fun, gmax, n_iter, f"warm start from a subsample, then {message}",
                 n_iter >= max_iter and not gmax <= self.tol, hess)
+
+    def _first_step(self, prep: Prepared, sub: Prepared, phi: np.ndarray) -> np.ndarray:
+        """One Newton step on the full data from the subsample's optimum ``phi`` with the
+        subsample's Hessian (a gradient pass instead of a Hessian pass: from that far,
+        sampling error, the exact Hessian does not take a better first step); ``phi``
+        itself when the step does not decrease the objective."""
+        fun, grad = self._objective(phi, prep)
+        h = self._objective_hessian(phi, sub)[2]
+        if not (math.isfinite(fun) and np.isfinite(h).all()):
+            return phi
+        try:
+            step = -np.linalg.solve(np.linalg.cholesky(h).T, np.linalg.solve(np.linalg.cholesky(h), grad))
+        except np.linalg.LinAlgError:
+            return phi
+        big = float(np.max(np.abs(step)))
+        if not (big < 1.0 and float(np.dot(grad, step)) < 0):  # not a small descent step: Newton decides
+            return phi
+        cand = np.clip(phi + step, -LOG_BOUND, LOG_BOUND)
+        f_c = self._value(cand, prep)
+        return cand if math.isfinite(f_c) and f_c < fun else phi
 
     # ---- analytic-Hessian path -------------------------------------------------------
     #: Optimise with Newton's method when an analytic Hessian exists (False: L-BFGS-B,
