@@ -193,3 +193,66 @@ def test_prob_alive_and_expectations_are_series_aligned(fitted, inputs):
         # Per-row horizons are accepted too.
         per_row = model.expected_purchases(cal, np.full(len(cal), 10.0))
         pd.testing.assert_series_equal(per_row, future)
+
+
+# --------------------------------------------------------------------------- #
+# scikit-learn: BaseEstimator, clone, check_is_fitted, NotFittedError
+# --------------------------------------------------------------------------- #
+def _covariate_variants():
+    from _btyd_sim import simulate_bgnbd, simulate_pnbd
+
+    gp, gd = np.array([0.5, -0.3]), np.array([0.7])
+    bg = simulate_bgnbd(1500, 0.8, 5.0, 1.0, 3.0, gp, gd, seed=12)
+    pn = simulate_pnbd(1000, 0.8, 5.0, 0.6, 20.0, gp, gd, seed=11)
+    kw = {"purchase_covariates": ["group", "u"], "dropout_covariates": ["group"], "penalizer": 0.01, "max_iter": 500}
+    return [(BetaGeo(**kw), bg), (ModifiedBetaGeo(**kw), bg), (ParetoNBD(**kw), pn)]
+
+
+@pytest.fixture(scope="module")
+def every_estimator(inputs):
+    return [(cls(penalizer=0.01, max_iter=500), inputs[cls]) for cls in NAMES] + _covariate_variants()
+
+
+def test_every_estimator_follows_the_sklearn_contract(every_estimator):
+    from sklearn.base import BaseEstimator, clone
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    assert issubclass(NotFittedError, SklearnNotFittedError)
+    for model, data in every_estimator:
+        name = type(model).__name__
+        assert isinstance(model, BaseEstimator), name
+        params = model.get_params()
+        assert params["penalizer"] == 0.01 and params["max_iter"] == 500
+        # clone: a new unfitted estimator with equal constructor arguments
+        copy = clone(model)
+        assert type(copy) is type(model) and copy is not model and copy.get_params() == params
+        assert copy.set_params(tol=1e-7) is copy and copy.tol == 1e-7 and model.tol == 1e-8
+        with pytest.raises(SklearnNotFittedError):
+            check_is_fitted(model)
+        with pytest.raises(SklearnNotFittedError, match="not fitted yet"):
+            model.summary()
+        # the HTML representation of notebooks (sklearn's estimator diagram)
+        html = model._repr_html_()
+        assert name in html and "penalizer" in html
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model.fit(data)
+            check_is_fitted(model)
+            refit = clone(model).fit(data)
+        assert not [k for k in vars(clone(model)) if k.endswith("_") and not k.startswith("_")]
+        # clone(model).fit(data) reaches identical estimates (deterministic optimiser)
+        pd.testing.assert_series_equal(refit.params_, model.params_)
+        assert refit.log_likelihood_ == model.log_likelihood_
+        if hasattr(model, "coefficients_"):
+            pd.testing.assert_series_equal(refit.coefficients_, model.coefficients_)
+        # get_params / set_params round trip through the constructor
+        rebuilt = type(model)(**model.get_params())
+        assert rebuilt.get_params() == model.get_params()
+
+
+def test_summary_tables_render_as_html(fitted):
+    for cls, model in fitted.items():
+        table = model.summary()
+        html = table._repr_html_()
+        assert "estimate" in html and "std error" in html, cls.__name__

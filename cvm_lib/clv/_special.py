@@ -34,11 +34,17 @@ integral ``F(y) = int_y^inf f`` is split at the point ``y*`` where ``z = 1/2``:
 (conservative) Newton steps to the level ``max(phi) - 40`` and a 48-point Gauss-Legendre
 rule is applied there. The integrand is analytic in a strip of half-width pi, so the rule
 is accurate to ~1e-13 relative in the tests (against adaptive quadrature of the
-defining integral).
+defining integral). Its limits are fixed in ``y``, so the first and second partials of
+the integral's log are weighted node means of those of ``log f`` (no boundary terms);
+``S(y*)`` depends only on the frequency and is summed once per distinct frequency.
 
 Everything is evaluated once per distinct (x, t_x) and (x, T) pair ("points"); a row
 combines ``log E1``, ``log s + log F(t_x)`` and ``log s + log F(T)`` with log-sum-exp,
-so ``I = F(t_x) - F(T)`` is never formed from two huge or two tiny numbers.
+so ``I = F(t_x) - F(T)`` is never formed from two huge or two tiny numbers. The fits
+only need the Hessian summed over rows: per-point second partials are kept as 1-d
+factors and contracted with the row weights (no points x 4 x 4 arrays; with a million
+points their fresh memory pages cost more than the arithmetic), and the quadrature runs
+on blocks of 2,048 points for the same reason.
 """
 
 from __future__ import annotations
@@ -160,8 +166,12 @@ def _g_series(bp: np.ndarray, c: np.ndarray, z: np.ndarray, grad: bool, hess: bo
 
 
 def _log_s(e_max, e_min, big, small, y, grad, hess=False):
-    """log S(y) (see module docstring), its partials in u = (e_max, e_min, M, m) and, with
-    ``hess``, the 4 x 4 second partials (array points x 4 x 4); z_y <= 1/2."""
+    """log S(y) (see module docstring) and its partials in u = (e_max, e_min, M, m);
+    z_y <= 1/2.
+
+    With ``hess`` the third result is a :class:`_SeriesHessian`, which sums the second
+    partials of the points with given weights (no points x 4 x 4 array is formed: the
+    fits only need weighted sums)."""
     my = big + y
     sy = small + y
     z = (big - small) / my
@@ -172,34 +182,60 @@ def _log_s(e_max, e_min, big, small, y, grad, hess=False):
     if not grad:
         return value, None, None
     lb, lc, lz = dg
-    z2 = sy / my**2  # dz/dM
-    z3 = -1.0 / my   # dz/dm
-    d = (-log_my + lb + lc, -log_sy + lc, -e_max / my + lz * z2, (1.0 - e_min) / sy + lz * z3)
+    inv_my = 1.0 / my
+    inv_sy = 1.0 / sy
+    z2 = sy * inv_my * inv_my  # dz/dM
+    z3 = -inv_my               # dz/dm
+    d = (-log_my + lb + lc, -log_sy + lc, -e_max * inv_my + lz * z2, (1.0 - e_min) * inv_sy + lz * z3)
     if not hess:
         return value, d, None
-    lbb, lbc, lcc, lbz, lcz, lzz = d2g
-    h = np.empty((z.shape[0], 4, 4))
-    h[:, 0, 0] = lbb + 2.0 * lbc + lcc
-    h[:, 0, 1] = lbc + lcc
-    h[:, 1, 1] = lcc
-    h[:, 0, 2] = (lbz + lcz) * z2 - 1.0 / my
-    h[:, 0, 3] = (lbz + lcz) * z3
-    h[:, 1, 2] = lcz * z2
-    h[:, 1, 3] = lcz * z3 - 1.0 / sy
-    h[:, 2, 2] = lzz * z2 * z2 + lz * (-2.0 * sy / my**3) + e_max / my**2
-    h[:, 2, 3] = lzz * z2 * z3 + lz / my**2
-    h[:, 3, 3] = lzz * z3 * z3 - (1.0 - e_min) / sy**2
-    for i in range(4):
-        for j in range(i):
-            h[:, i, j] = h[:, j, i]
-    return value, d, h
+    return value, d, _SeriesHessian(e_max, e_min, inv_my, inv_sy, z2, z3, lz, d2g)
 
 
-def _log_quad(e_max, e_min, big, small, lo, hi, grad):
+class _SeriesHessian:
+    """Second partials of log S in u = (e_max, e_min, M, m) at the series points, kept
+    as per-point factors; :meth:`weighted` returns ``sum_p w_p d2 log S_p`` (4 x 4)."""
+
+    def __init__(self, e_max, e_min, inv_my, inv_sy, z2, z3, lz, d2g):
+        self.parts = (e_max, e_min, inv_my, inv_sy, z2, z3, lz, d2g)
+
+    def weighted(self, w: np.ndarray, sl: slice = slice(None)) -> np.ndarray:
+        e_max, e_min, inv_my, inv_sy, z2, z3, lz = (p[sl] for p in self.parts[:7])
+        lbb, lbc, lcc, lbz, lcz, lzz = (v[sl] for v in self.parts[7])
+        wz2 = w * z2
+        wz3 = w * z3
+        bzcz = lbz + lcz
+        s_bc = _dot(w, lbc)
+        s_cc = _dot(w, lcc)
+        h = np.empty((4, 4))
+        h[0, 0] = _dot(w, lbb) + 2.0 * s_bc + s_cc
+        h[0, 1] = s_bc + s_cc
+        h[1, 1] = s_cc
+        h[0, 2] = _dot(wz2, bzcz) - _dot(w, inv_my)
+        h[0, 3] = _dot(wz3, bzcz)
+        h[1, 2] = _dot(wz2, lcz)
+        h[1, 3] = _dot(wz3, lcz) - _dot(w, inv_sy)
+        w_lz = w * lz
+        inv_my2 = inv_my * inv_my
+        h[2, 2] = _dot(wz2 * z2, lzz) - 2.0 * _dot(w_lz, z2 * inv_my) + _dot(w * e_max, inv_my2)
+        h[2, 3] = _dot(wz2 * z3, lzz) + _dot(w_lz, inv_my2)
+        h[3, 3] = _dot(wz3 * z3, lzz) - _dot(w * (1.0 - e_min), inv_sy * inv_sy)
+        for i in range(4):
+            for j in range(i):
+                h[i, j] = h[j, i]
+        return h
+
+
+def _log_quad(e_max, e_min, big, small, lo, hi, grad, hess=False):
     """log of the integral of f over [lo, hi] (rows where z > 1/2) and its partials.
 
     Integrates ``exp(phi(tau))`` over ``tau = log(m + y)``; ``hi`` is treated as a
     constant when differentiating (the caller's series part uses the same split point).
+    The limits ``lo``, ``hi`` are fixed in ``y``, so the partials of ``log Q`` are
+    weighted means over the nodes of those of ``log f = -e_max log(M + y) - e_min
+    log(m + y)`` (no boundary terms), and the second partials
+    ``E[d2 log f] + E[d log f d log f'] - E[d log f] E[d log f]'``. With ``hess`` the
+    third result is a :class:`_QuadHessian`.
     """
     d = big - small
     log_d = np.log(d)
@@ -241,31 +277,115 @@ def _log_quad(e_max, e_min, big, small, lo, hi, grad):
             step = (fb - level) / dphi(b)
         b = np.where(move, np.maximum(b - step, mode), b)
     half = 0.5 * (b - a)
-    nodes = (0.5 * (a + b))[:, None] + half[:, None] * _GL_X[None, :]
-    ph = phi(nodes, e_max[:, None], k1[:, None], log_d[:, None])
-    wts = _GL_W[None, :] * np.exp(ph - top[:, None])
-    mass = half * wts.sum(axis=1)
-    value = top + np.log(mass)
+    mid = 0.5 * (a + b)
+    n_pts = a.shape[0]
+    value = np.empty(n_pts)
+    first = [np.empty(n_pts) for _ in range(4)] if grad else None
+    # Node moments per point for the Hessian: E[f0 f0], E[f0 f1], E[f1 f1], E[f0 rho],
+    # E[f0 einv], E[f1 rho], E[f1 einv], E[rho], E[einv], E[rho^2], E[einv^2], E[rho einv].
+    mom = np.empty((12, n_pts)) if (grad and hess) else None
+    # Blocks of points: the (points x nodes) temporaries stay small (reused by the
+    # allocator and in the cache instead of fresh pages per array).
+    for lo_ in range(0, n_pts, 2048):
+        sl = slice(lo_, min(lo_ + 2048, n_pts))
+        ld = log_d[sl, None]
+        nodes = mid[sl, None] + half[sl, None] * _GL_X[None, :]
+        # log(D + e^tau) = log D + log1p(e^tau / D): one exp and one log1p per node.
+        ratio = np.exp(nodes - ld)
+        log_dexp = np.log1p(ratio)
+        log_dexp += ld
+        wts = nodes * (-k1[sl, None])
+        wts -= e_max[sl, None] * log_dexp
+        wts -= top[sl, None]
+        np.exp(wts, out=wts)
+        wts *= _GL_W[None, :]
+        wsum = wts.sum(axis=1)
+        value[sl] = top[sl] + np.log(half[sl] * wsum)
+        if not grad:
+            continue
+        wts *= (1.0 / wsum)[:, None]  # normalised node weights
+        # Per-node partials of log f in (e_max, e_min, M, m): (f0, f1, -e_max rho, -e_min einv).
+        f0 = np.negative(log_dexp, out=log_dexp)
+        f1 = np.negative(nodes, out=nodes)
+        ratio += 1.0
+        rho = np.reciprocal(ratio, out=ratio)
+        rho *= np.exp(-ld)                 # 1 / (M + y) = 1 / (D + e^tau)
+        einv = np.exp(f1)                  # 1 / (m + y) = e^-tau
+        first[0][sl] = np.einsum("ij,ij->i", wts, f0)
+        first[1][sl] = np.einsum("ij,ij->i", wts, f1)
+        e_r = np.einsum("ij,ij->i", wts, rho)
+        e_e = np.einsum("ij,ij->i", wts, einv)
+        first[2][sl] = -e_max[sl] * e_r
+        first[3][sl] = -e_min[sl] * e_e
+        if mom is None:
+            continue
+        for row, (u, v) in enumerate(((f0, f0), (f0, f1), (f1, f1), (f0, rho), (f0, einv), (f1, rho), (f1, einv))):
+            mom[row, sl] = np.einsum("ij,ij,ij->i", wts, u, v)
+        mom[7, sl] = e_r
+        mom[8, sl] = e_e
+        mom[9, sl] = np.einsum("ij,ij,ij->i", wts, rho, rho)
+        mom[10, sl] = np.einsum("ij,ij,ij->i", wts, einv, einv)
+        mom[11, sl] = np.einsum("ij,ij,ij->i", wts, rho, einv)
     if not grad:
         return value, None
-    log_dexp = log_d[:, None] + np.log1p(np.exp(nodes - log_d[:, None]))  # log(D + e^tau)
-    inv_dexp = np.exp(-log_dexp)
-    d_emax = -(half * (wts * log_dexp).sum(axis=1)) / mass
-    d_emin = -(half * (wts * nodes).sum(axis=1)) / mass
-    d_big = -(half * (wts * e_max[:, None] * inv_dexp).sum(axis=1)) / mass
-    d_small = (half * (wts * e_max[:, None] * inv_dexp).sum(axis=1)) / mass
-    # Leibniz terms: tau0 and tau1 move with m at fixed y.
-    d_small += (np.exp(phi(tau1) - top) / (small + hi) - np.exp(phi(tau0) - top) / (small + lo)) / mass
-    return value, (d_emax, d_emin, d_big, d_small)
+    if hess:
+        return value, tuple(first), _QuadHessian(mom, e_max, e_min)
+    return value, tuple(first)
 
 
-def pnbd_points(x: np.ndarray, t: np.ndarray, T: np.ndarray) -> dict[str, np.ndarray]:
+class _QuadHessian:
+    """Node moments of the quadrature points; :meth:`moments` returns
+    ``sum_p v_p (E_p[d2 log f] + E_p[d log f d log f'])`` (4 x 4, in (e_max, e_min, M, m))
+    where ``d log f = (f0, f1, -e_max rho, -e_min einv)`` and the second partials of
+    ``log f`` are ``-rho`` at (e_max, M), ``-einv`` at (e_min, m), ``e_max rho^2`` at
+    (M, M) and ``e_min einv^2`` at (m, m)."""
+
+    def __init__(self, mom, e_max, e_min):
+        self.parts = (mom, e_max, e_min)
+
+    def moments(self, v: np.ndarray) -> np.ndarray:
+        mom, e_max, e_min = self.parts
+        m00, m01, m11, m0r, m0e, m1r, m1e, m_r, m_e, m_rr, m_ee, m_re = mom
+        h = np.empty((4, 4))
+        h[0, 0] = _dot(v, m00)
+        h[0, 1] = _dot(v, m01)
+        h[1, 1] = _dot(v, m11)
+        h[0, 2] = -_dot(v * e_max, m0r) - _dot(v, m_r)
+        h[0, 3] = -_dot(v * e_min, m0e)
+        h[1, 2] = -_dot(v * e_max, m1r)
+        h[1, 3] = -_dot(v * e_min, m1e) - _dot(v, m_e)
+        h[2, 2] = _dot(v * (e_max * e_max + e_max), m_rr)
+        h[2, 3] = _dot(v * e_max * e_min, m_re)
+        h[3, 3] = _dot(v * (e_min * e_min + e_min), m_ee)
+        for i in range(4):
+            for j in range(i):
+                h[i, j] = h[j, i]
+        return h
+
+
+def pnbd_points(x: np.ndarray, t: np.ndarray, T: np.ndarray, codes: tuple | None = None) -> dict[str, np.ndarray]:
     """Distinct (x, t_x) and (x, T) pairs of the rows: ``S(y)`` depends on nothing else,
-    so the series is summed once per pair."""
-    from cvm_lib.clv.base import group_rows
+    so the series is summed once per pair. ``codes``: integer codes of the distinct
+    values of x, t and T per row (as from :func:`cvm_lib.clv.base.group_rows_coded`), which
+    spare hashing the float columns again."""
+    from cvm_lib.clv.base import factorize, group_rows
 
-    (xt, yt), _, it = group_rows([x, t])
-    (xT, yT), _, iT = group_rows([x, T])
+    if codes is None or x.shape[0] <= 100_000:
+        (xt, yt), _, it = group_rows([x, t])
+        (xT, yT), _, iT = group_rows([x, T])
+    else:
+        cx, ct, cT = (np.asarray(c, dtype=np.int64) for c in codes)
+
+        def pairs(c, y):
+            inv = factorize(cx * np.int64(int(c.max()) + 1) + c)[0]
+            k = int(inv.max()) + 1
+            ux, uy = np.empty(k), np.empty(k)
+            ux[inv] = x
+            uy[inv] = y
+            return ux, uy, inv
+
+        xt, yt, it = pairs(ct, t)
+        xT, yT, iT = pairs(cT, T)
     px = np.concatenate([xt, xT])
     py = np.concatenate([yt, yT])
     # Sorted by y: z = D / (M + y) then decreases along the array, which lets the series
@@ -279,46 +399,60 @@ def pnbd_points(x: np.ndarray, t: np.ndarray, T: np.ndarray) -> dict[str, np.nda
 def _log_tail(r, alpha, s, beta, px, py, grad, hess=False):
     """log F(y) = log of the integral of f from y to infinity at the points (x, y), y
     sorted ascending; with ``grad`` its partials in (r, alpha, s, beta) (a list of four
-    arrays) and with ``hess`` the second partials (array points x 4 x 4).
+    arrays) and with ``hess`` a function ``w -> sum_p w_p d2 log F_p`` (4 x 4, in
+    (r, alpha, s, beta)).
 
     ``F = S(y) / A`` by the series where ``z_y <= 1/2``; below the split point
     ``y* = |alpha - beta| - min(alpha, beta)``, ``F = Q(y, y*) + S(y*) / A`` with the
-    quadrature ``Q`` (``y*`` held fixed when differentiating both parts). The second
-    partials are analytic for the series points and central differences of the analytic
-    gradient (relative step 1e-6) for the few points below the split.
+    quadrature ``Q`` (``y*`` held fixed when differentiating both parts). ``S(y*)``
+    depends on the frequency only, so it is summed once per distinct frequency below
+    the split. The second partials are analytic for the series points and central
+    differences of the analytic gradient (relative step 1e-6) for the few points below
+    the split.
     """
     hess = hess and grad
     ab = alpha >= beta
     big, small = (alpha, beta) if ab else (beta, alpha)
     split = (big - small) - small
     n_pts = px.shape[0]
-    em = r + px if ab else np.full(n_pts, s + 1.0)
-    en = np.full(n_pts, s + 1.0) if ab else r + px
-    log_a = np.log(em + en - 1.0)
     k = int(np.searchsorted(py, split, side="left"))  # points [0, k) lie below the split
-    ys = np.maximum(py, split)
-    ls, dls, hls = _log_s(em, en, big, small, ys, grad, hess)
-    log_f = ls - log_a
-    dlf = None
+    if k:
+        # Below the split the series is evaluated at y* for each distinct frequency.
+        xk, inv_k = np.unique(px[:k], return_inverse=True)
+        nu = xk.shape[0]
+        sx = np.concatenate([xk, px[k:]])
+        sy = np.concatenate([np.full(nu, split), py[k:]])
+    else:
+        nu, sx, sy = 0, px, py
+    n_s = sx.shape[0]
+    em = r + sx if ab else np.full(n_s, s + 1.0)
+    en = np.full(n_s, s + 1.0) if ab else r + sx
+    log_a = np.log(em + en - 1.0)
+    ls, dls, hls = _log_s(em, en, big, small, sy, grad, hess)
+    log_f_s = ls - log_a
+    dlf_s = None
     if grad:
         inv_a = 1.0 / (em + en - 1.0)
-        dlf = [dls[0] - inv_a, dls[1] - inv_a, dls[2], dls[3]]
-        if hess:
-            inv_a2 = inv_a * inv_a
-            for i in (0, 1):
-                for j in (0, 1):
-                    hls[:, i, j] += inv_a2
+        dlf_s = [dls[0] - inv_a, dls[1] - inv_a, dls[2], dls[3]]
     if k:
+        log_f = np.concatenate([log_f_s[:nu][inv_k], log_f_s[nu:]])
+        dlf = [np.concatenate([v[:nu][inv_k], v[nu:]]) for v in dlf_s] if grad else None
         sl = slice(0, k)
-        lq, dq = _log_quad(em[sl], en[sl], np.full(k, big), np.full(k, small), py[sl], np.full(k, split), grad)
+        q_out = _log_quad(r + px[sl] if ab else np.full(k, s + 1.0), np.full(k, s + 1.0) if ab else r + px[sl],
+                          np.full(k, big), np.full(k, small), py[sl], np.full(k, split), grad, hess)
+        lq, dq = q_out[0], q_out[1]
         top = np.maximum(lq, log_f[sl])
         wq = np.exp(lq - top)
         ws = np.exp(log_f[sl] - top)
         tot = wq + ws
+        pi_q = wq / tot  # shares of the quadrature and the series part in F
+        pi_s = ws / tot
         if grad:
             for j in range(4):
-                dlf[j][sl] = (wq * dq[j] + ws * dlf[j][sl]) / tot
+                dlf[j][sl] = pi_q * dq[j] + pi_s * dlf[j][sl]
         log_f[sl] = top + np.log(tot)
+    else:
+        log_f, dlf = log_f_s, dlf_s
     if not grad:
         return log_f, None, None
     # (e_max, e_min, M, m) -> (r, alpha, s, beta)
@@ -330,20 +464,28 @@ def _log_tail(r, alpha, s, beta, px, py, grad, hess=False):
         return log_f, out, None
     perm = np.empty(4, dtype=np.intp)
     perm[list(order)] = np.arange(4)  # theta index -> u index
-    h = hls[:, perm][:, :, perm]
-    if k:
-        theta = np.array([r, alpha, s, beta])
-        for j in range(4):
-            step = 1e-6 * theta[j]
-            up, down = theta.copy(), theta.copy()
-            up[j] += step
-            down[j] -= step
-            g_up = _log_tail(*up, px[:k], py[:k], True)[1]
-            g_down = _log_tail(*down, px[:k], py[:k], True)[1]
-            for i in range(4):
-                h[:k, i, j] = (g_up[i] - g_down[i]) / (2.0 * step)
-        h[:k] = 0.5 * (h[:k] + np.transpose(h[:k], (0, 2, 1)))
-    return log_f, out, h
+    inv_a2 = (inv_a * inv_a)[nu:]
+    series = slice(nu, n_s)
+
+    def weighted(w: np.ndarray) -> np.ndarray:
+        ws_ = w[k:]
+        hu = hls.weighted(ws_, series)
+        sa = _dot(ws_, inv_a2)
+        hu[:2, :2] += sa
+        if k:
+            # log F = log(Q + S*/A) below the split: sum of pi_j (H_j + g_j g_j') over
+            # both parts minus g g' of the blend.
+            wk = w[:k]
+            hu += q_out[2].moments(wk * pi_q)
+            vs = np.bincount(inv_k, weights=wk * pi_s, minlength=nu)
+            gs = np.stack([v[:nu] for v in dlf_s])
+            hu += hls.weighted(vs, slice(0, nu)) + np.einsum("ip,jp,p->ij", gs, gs, vs)
+            hu[:2, :2] += _dot(vs, (inv_a * inv_a)[:nu])
+            gb = np.stack([v[:k] for v in dlf])
+            hu -= np.einsum("ip,jp,p->ij", gb, gb, wk)
+        return hu[perm][:, perm]
+
+    return log_f, out, weighted
 
 
 def pnbd_loglik(r: float, alpha: float, s: float, beta: float, x: np.ndarray, t: np.ndarray, T: np.ndarray,
@@ -453,22 +595,34 @@ def pnbd_total(r: float, alpha: float, s: float, beta: float, x: np.ndarray, cou
     h[1, 1] = -n * r / alpha**2
     h[2, 3] = n / beta
     h[3, 3] = -n * s / beta**2
-    # E1 terms at the T points
-    e1_outer = np.stack(de1)  # 4 x points
-    h += np.einsum("ip,jp,p->ij", e1_outer, e1_outer, a_T)  # einsum: no BLAS threads
+    # E1 terms at the T points, log s + log F terms at the t points (+) and the T points
+    # (-); sums of 1-d products (no points x 4 x 4 or stacked arrays: the temporaries of
+    # a million points cost more in fresh memory pages than in arithmetic).
+    gf = list(dlf)
+    gf[2] = gf[2] + 1.0 / s
+    for i in range(4):
+        a_e = a_T * de1[i]
+        c_g = c_f * gf[i]
+        for j in range(i, 4):
+            h[i, j] += _dot(a_e, de1[j]) + _dot(c_g, gf[j])
     h[0, 1] -= float(_dot(a_T, inv_apy))
     h[1, 1] += float(_dot(a_T, (r + px) * inv_apy**2))
     h[2, 3] -= float(_dot(a_T, inv_bpy))
     h[3, 3] += float(_dot(a_T, s * inv_bpy**2))
-    # log s + log F terms at the t points (+) and the T points (-)
-    gf = np.stack(dlf)  # 4 x points
-    gf[2] += 1.0 / s
-    h += np.einsum("ip,jp,p->ij", gf, gf, c_f) + np.einsum("p,pij->ij", c_f, hlf)
+    h += hlf(c_f)
     h[2, 2] -= sum_f / s**2
     # minus the outer product of the per-row gradient of the log-bracket
-    row = (w1 / total)[None, :] * e1_outer[:, iT] + (w_t / total)[None, :] * gf[:, it] \
-        - (w_T / total)[None, :] * gf[:, iT]
-    h -= np.einsum("ip,jp,p->ij", row, row, counts)
+    p1, p_t, p_T = w1 / total, w_t / total, w_T / total
+    row = []
+    for i in range(4):
+        v = p1 * de1[i][iT]
+        v += p_t * gf[i][it]
+        v -= p_T * gf[i][iT]
+        row.append(v)
+    for i in range(4):
+        c_r = counts * row[i]
+        for j in range(i, 4):
+            h[i, j] -= _dot(c_r, row[j])
     h = np.triu(h) + np.triu(h, 1).T
     return value, g, h
 

@@ -20,9 +20,12 @@ nothing and repeating it until ``max_iter``). The Newton fits of more than 20,00
 distinct rows start from the optimum of a random subsample of 10,000 of them (3 Newton
 steps on the full data instead of 5-7). Pareto/NBD on more than 20,000 distinct
 rows (continuous recency and T: nearly one row per customer) is started from the
-optimum of a random subsample of 10,000 distinct rows and finished on the full data by
-Newton steps with the subsample's Hessian, refined by BFGS updates (about six full
-gradient evaluations instead of 15-20); if that stalls, L-BFGS-B takes over. Identical
+optimum of a random subsample of 10,000 distinct rows (fitted by L-BFGS-B), takes one
+step on the full data with the subsample's Hessian and is finished by Newton's method
+with the analytic Hessian (one gradient and three Hessian passes, the last Hessian
+giving the standard errors; quasi-Newton steps with the subsample's Hessian converged
+only linearly and needed six gradients and a Hessian); if that stalls, L-BFGS-B takes
+over. Identical
 rows of the input are grouped first and each distinct row is evaluated once, weighted by
 its count (a million customers usually collapse to a few hundred thousand distinct
 (frequency, recency, T) rows), and the expensive special functions are evaluated once
@@ -59,6 +62,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from scipy import optimize
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from cvm_lib.data import CvmDataError
 from cvm_lib.clv.results import summary_table
@@ -115,8 +120,10 @@ class ConvergenceWarning(UserWarning):
     ``converged_`` and ``optimizer_message_``)."""
 
 
-class NotFittedError(ValueError, AttributeError):
-    """A prediction or result was asked of a model that has not been fitted."""
+class NotFittedError(SklearnNotFittedError):
+    """A prediction or result was asked of a model that has not been fitted (a
+    :class:`sklearn.exceptions.NotFittedError`, hence also ``ValueError`` and
+    ``AttributeError``)."""
 
 
 # --------------------------------------------------------------------------- #
@@ -190,11 +197,21 @@ def group_rows(columns: Sequence[np.ndarray], weights: np.ndarray | None = None
     Returns ``(unique_columns, counts, inverse)`` so that ``unique[j][inverse]``
     reproduces ``columns[j]``.
     """
+    unique, counts, codes, _ = group_rows_coded(columns, weights)
+    return unique, counts, codes
+
+
+def group_rows_coded(columns: Sequence[np.ndarray], weights: np.ndarray | None = None):
+    """:func:`group_rows` plus, per column, ``(codes, values)`` of the distinct rows:
+    ``values[codes] == unique_columns[j]`` (the distinct values of each column, which the
+    models need too, without hashing the columns a second time)."""
     n = len(columns[0])
+    col_codes = None
     if n <= 1:
         codes = np.zeros(n, dtype=np.intp)
     elif len(columns) == 1:
-        codes = factorize(columns[0])[0]
+        codes, uniques = factorize(columns[0])
+        col_codes = [(codes, uniques)]
     elif n <= 100_000:
         # Small inputs: a lexicographic sort has less overhead than hashing.
         order = np.lexsort(columns[::-1])
@@ -208,9 +225,16 @@ def group_rows(columns: Sequence[np.ndarray], weights: np.ndarray | None = None
     else:
         # Large inputs: hash each column, combine the codes into one integer key, hash it.
         key = np.zeros(n, dtype=np.int64)
+        size = 1
+        col_codes = []
         for c in columns:
-            col_codes, col_uniques = factorize(c)
-            key = key * np.int64(len(col_uniques)) + col_codes
+            cc, cu = factorize(c)
+            col_codes.append((cc, cu))
+            if size * len(cu) >= 2**62:  # keep the combined key within int64
+                key = factorize(key)[0].astype(np.int64)
+                size = int(key.max()) + 1
+            key = key * np.int64(len(cu)) + cc
+            size *= len(cu)
         codes = factorize(key)[0]
     k = int(codes.max()) + 1 if n else 0
     counts = np.bincount(codes, weights=weights, minlength=k).astype(np.float64)
@@ -219,7 +243,15 @@ def group_rows(columns: Sequence[np.ndarray], weights: np.ndarray | None = None
         u = np.empty(k, dtype=np.float64)
         u[codes] = c
         unique.append(u)
-    return unique, counts, codes
+    per_column = []
+    for j, u in enumerate(unique):
+        if col_codes is None:
+            per_column.append(factorize(u))
+        else:
+            g = np.empty(k, dtype=np.intp)
+            g[codes] = col_codes[j][0]
+            per_column.append((g, col_codes[j][1]))
+    return unique, counts, codes, per_column
 
 
 @dataclass
@@ -231,13 +263,15 @@ class Prepared:
     n: float
     inverse: np.ndarray | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The random subsample that starts the fit (see BaseModel._warm_rows), built once.
+    sub: Any = None
 
 
 # --------------------------------------------------------------------------- #
 # The estimator base
 # --------------------------------------------------------------------------- #
-class BaseModel:
-    """Base of the BTYD estimators (not used directly).
+class BaseModel(BaseEstimator):
+    """Base of the BTYD estimators (not used directly); a scikit-learn estimator.
 
     Parameters
     ----------
@@ -269,23 +303,19 @@ class BaseModel:
         self.initial_params = initial_params
 
     # ---- scikit-learn contract ------------------------------------------------
-    @classmethod
-    def _get_param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters (scikit-learn convention)."""
-        return {name: getattr(self, name) for name in self._get_param_names()}
-
+    # get_params, clone and the HTML representation come from sklearn.base.BaseEstimator
+    # (constructor arguments stored under their own names, nothing else in __init__).
     def set_params(self, **params: Any) -> "BaseModel":
         """Set constructor parameters (scikit-learn convention); returns the model."""
         valid = self._get_param_names()
-        for name, value in params.items():
+        for name in params:
             if name not in valid:
                 raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}")
-            setattr(self, name, value)
-        return self
+        return super().set_params(**params)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """For :func:`sklearn.utils.validation.check_is_fitted`."""
+        return self.is_fitted
 
     def __repr__(self) -> str:
         defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
@@ -432,7 +462,10 @@ class BaseModel:
     def _optimize(self, prep: Prepared, theta0: np.ndarray) -> None:
         model = f"{type(self).__name__} ({self._model_name})"
         phi0 = np.clip(np.log(theta0), -LOG_BOUND + 1, LOG_BOUND - 1)
-        fun0 = self._value(phi0, prep)
+        # Large inputs are checked on the subsample that starts the fit (one pass over the
+        # full data less); the full data are checked where that start is not used.
+        sub = self._warm_rows(prep)
+        fun0 = self._value(phi0, prep if sub is None else sub)
         if not math.isfinite(fun0):
             raise ValueError(f"{model}: the log-likelihood is not finite at the initial parameters "
                              f"{dict(zip(self._param_names, theta0))}; pass other initial_params")
@@ -543,7 +576,7 @@ class BaseModel:
             if prep.counts.shape[0] > 2 * _WARM_ROWS:
                 # Start from a subsample's optimum: Newton on the full data then needs 2-3
                 # steps instead of 5-7 from the data-based guess.
-                sub = self._subsample(prep, _WARM_ROWS)
+                sub = self._warm_rows(prep)
                 if sub is not None:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
@@ -556,6 +589,10 @@ class BaseModel:
             if gmax <= self.tol or n_iter >= max_iter or not math.isfinite(fun):
                 return phi, fun, gmax, n_iter, message, n_iter >= max_iter and not gmax <= self.tol, hess
             hess = None  # Newton stalled: L-BFGS-B takes over from its last point
+        if phi is phi0 and isinstance(prep.sub, Prepared) and not math.isfinite(self._value(phi0, prep)):
+            raise ValueError(f"{type(self).__name__} ({self._model_name}): the log-likelihood is not finite at the "
+                             f"initial parameters {dict(zip(self._param_names, np.exp(phi0)))}; pass other "
+                             "initial_params")
         bounds = [(-LOG_BOUND, LOG_BOUND)] * len(phi)
         res = optimize.minimize(self._objective, phi, args=(prep,), jac=True, method="L-BFGS-B", bounds=bounds,
                                 options={"maxiter": max(max_iter - n_iter, 1), "ftol": 1e-15, "gtol": self.tol,
@@ -583,74 +620,69 @@ class BaseModel:
         supported by the model)."""
         return None
 
+    def _warm_rows(self, prep: Prepared) -> Prepared | None:
+        """The subsample of ``_WARM_ROWS`` distinct rows that starts fits of more than
+        ``2 * _WARM_ROWS`` distinct rows (None: smaller input or not supported); built
+        once per input."""
+        if prep.counts.shape[0] <= 2 * _WARM_ROWS or not self._has_hessian():
+            return None
+        if prep.sub is None:
+            sub = self._subsample(prep, _WARM_ROWS)
+            prep.sub = False if sub is None else sub
+        return prep.sub or None
+
     def _warm_start(self, prep: Prepared, phi0: np.ndarray, max_iter: int):
-        """Quasi-Newton on the full data from the optimum of a subsample.
+        """Newton's method on the full data from the optimum of a subsample.
 
         For models whose likelihood is expensive per distinct row and whose Hessian costs
-        several gradients (Pareto/NBD with continuous recency and T, where nearly every
-        customer is a distinct row): the model is first fitted to ``_WARM_ROWS`` random
-        distinct rows; that optimum is within sampling error of the full one and the
-        subsample's Hessian (of the per-customer objective) is within sampling error of
-        the full Hessian. Newton steps with that Hessian, refined by BFGS updates, then
-        converge on the full data in a few gradient evaluations (L-BFGS-B from the
-        data-based guess needs 15-20). Returns the tuple of :meth:`_minimize` or None
-        when the subsample fit fails (the caller then runs L-BFGS-B on the full data).
+        a few gradients (Pareto/NBD with continuous recency and T, where nearly every
+        customer is a distinct row): the model is first fitted by L-BFGS-B to
+        ``_WARM_ROWS`` random distinct rows, whose optimum is within sampling error of
+        the full one; Newton's method (:meth:`_newton`) then converges on the full data in
+        two or three steps, each evaluating the objective with its analytic Hessian, and
+        the Hessian at the result gives the standard errors. The first step uses the
+        subsample's Hessian instead (see :meth:`_first_step`). (Quasi-Newton steps with
+        the subsample's Hessian converge only linearly, at the rate of its ~3% error: six
+        full gradients and then a Hessian; L-BFGS-B from the data-based guess 15-20
+        gradients.) Returns the tuple of :meth:`_minimize` or None when the subsample fit
+        fails (the caller then runs L-BFGS-B on the full data).
         """
-        sub = self._subsample(prep, _WARM_ROWS)
+        sub = self._warm_rows(prep)
         if sub is None:
             return None
-        phi, fun_s, gmax_s, n_iter, message, hit, hess = self._minimize(sub, phi0)
-        if not (math.isfinite(fun_s) and gmax_s <= max(100 * self.tol, 1e-6)) or hit:
+        phi, fun_s, gmax_s, n_iter, message, hit, _ = self._minimize(sub, phi0)
+        if not (math.isfinite(fun_s) and gmax_s <= max(100 * self.tol, 1e-6)) or hit \
+                or not np.all(np.abs(phi) < LOG_BOUND - 1.0):
             return None
-        h = self._objective_hessian(phi, sub)[2] if hess is None else hess
-        if not np.isfinite(h).all():
-            return None
-        try:
-            np.linalg.cholesky(h)
-        except np.linalg.LinAlgError:
-            return None
-        fun, grad = self._objective(phi, prep)
+        phi = self._first_step(prep, sub, phi)
+        n_iter += 1
+        phi, fun, grad, hess, it, message = self._newton(prep, phi, max(max_iter - n_iter, 1))
         if not math.isfinite(fun):
             return None
-        message = "warm start from a subsample, then quasi-Newton"
-        for _ in range(max(max_iter - n_iter, 0)):
-            gmax = float(np.max(np.abs(grad)))
-            if gmax <= self.tol:
-                break
-            step = -np.linalg.solve(h, grad)
-            big = float(np.max(np.abs(step)))
-            if big > 3.0:
-                step *= 3.0 / big
-            slope = float(np.dot(grad, step))
-            if not slope < 0:
-                message += ": not a descent direction"
-                break
-            noise = _NOISE * max(1.0, abs(fun))
-            t = 1.0
-            accepted = False
-            for _trial in range(30):
-                cand = np.clip(phi + t * step, -LOG_BOUND, LOG_BOUND)
-                if np.array_equal(cand, phi):
-                    break
-                f_c, g_c = self._objective(cand, prep)
-                if math.isfinite(f_c) and (f_c <= fun + 1e-4 * t * slope
-                                           or (-slope <= noise and f_c <= fun + noise
-                                               and float(np.max(np.abs(g_c))) < gmax)):
-                    accepted = True
-                    break
-                t *= 0.5
-            n_iter += 1
-            if not accepted:
-                message += ": the line search found no decrease"
-                break
-            s_vec, y_vec = cand - phi, g_c - grad
-            sy = float(np.dot(s_vec, y_vec))
-            if sy > 1e-12 * float(np.linalg.norm(s_vec) * np.linalg.norm(y_vec)):  # BFGS update of the Hessian
-                hs = h @ s_vec
-                h = h + np.outer(y_vec, y_vec) / sy - np.outer(hs, hs) / float(np.dot(s_vec, hs))
-            phi, fun, grad = cand, f_c, g_c
+        n_iter += it
         gmax = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else math.inf
-        return phi, fun, gmax, n_iter, message, n_iter >= max_iter and not gmax <= self.tol, None
+        return (phi, fun, gmax, n_iter, f"warm start from a subsample, then {message}",
+                n_iter >= max_iter and not gmax <= self.tol, hess)
+
+    def _first_step(self, prep: Prepared, sub: Prepared, phi: np.ndarray) -> np.ndarray:
+        """One Newton step on the full data from the subsample's optimum ``phi`` with the
+        subsample's Hessian (a gradient pass instead of a Hessian pass: from that far,
+        sampling error, the exact Hessian does not take a better first step); ``phi``
+        itself when the step does not decrease the objective."""
+        fun, grad = self._objective(phi, prep)
+        h = self._objective_hessian(phi, sub)[2]
+        if not (math.isfinite(fun) and np.isfinite(h).all()):
+            return phi
+        try:
+            step = -np.linalg.solve(np.linalg.cholesky(h).T, np.linalg.solve(np.linalg.cholesky(h), grad))
+        except np.linalg.LinAlgError:
+            return phi
+        big = float(np.max(np.abs(step)))
+        if not (big < 1.0 and float(np.dot(grad, step)) < 0):  # not a small descent step: Newton decides
+            return phi
+        cand = np.clip(phi + step, -LOG_BOUND, LOG_BOUND)
+        f_c = self._value(cand, prep)
+        return cand if math.isfinite(f_c) and f_c < fun else phi
 
     # ---- analytic-Hessian path -------------------------------------------------------
     #: Optimise with Newton's method when an analytic Hessian exists (False: L-BFGS-B,
@@ -881,13 +913,13 @@ class PurchaseModel(BaseModel):
         if w is not None:
             keep = w > 0
             x, t, T, w = x[keep], t[keep], T[keep], w[keep]
-        (ux, ut, uT), counts, _ = group_rows([x, t, T], w)
-        x_inv, xs = factorize(ux)
+        (ux, ut, uT), counts, _, (cx, ct, cT) = group_rows_coded([x, t, T], w)
+        # (codes, distinct values) of frequency, recency and T over the distinct rows
         return Prepared(arrays={"x": ux, "t": ut, "T": uT}, counts=counts, n=float(counts.sum()),
-                        extra={"x_values": xs, "x_inverse": x_inv})
+                        extra={"x_values": cx[1], "x_inverse": cx[0], "t_coded": ct, "T_coded": cT})
 
     #: Keys of Prepared.extra a subsample can rebuild from (frequency, recency, T) alone.
-    _SUBSAMPLE_EXTRA = frozenset({"x_values", "x_inverse", "x_counts", "points", "uT", "ut", "T_counts", "T_x",
+    _SUBSAMPLE_EXTRA = frozenset({"x_values", "x_inverse", "t_coded", "T_coded", "x_counts", "points", "uT", "ut", "T_counts", "T_x",
                                   "m_T", "m_t", "m_xi", "m_x", "m_c"})
 
     def _subsample(self, prep: Prepared, size: int, seed: int = 0) -> Prepared | None:

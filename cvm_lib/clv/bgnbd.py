@@ -29,7 +29,7 @@ import numpy as np
 from scipy import special
 
 from cvm_lib.clv._special import bgnbd_phi
-from cvm_lib.clv.base import OnePassTotals, Prepared, PurchaseModel, factorize
+from cvm_lib.clv.base import OnePassTotals, Prepared, PurchaseModel
 from cvm_lib.clv.covariates import CovariateMixin
 
 __all__ = ["BetaGeo", "ModifiedBetaGeo"]
@@ -70,8 +70,8 @@ class _BetaGeoFamily(CovariateMixin, OnePassTotals, PurchaseModel):
     def _prepare(self, data, weights=None) -> Prepared:
         prep = super()._prepare(data, weights)
         a, e, c = prep.arrays, prep.extra, prep.counts
-        T_inv, uT = factorize(a["T"])
-        t_inv, ut = factorize(a["t"])
+        T_inv, uT = e["T_coded"]
+        t_inv, ut = e["t_coded"]
         mixed = (a["x"] > 0) if not self._shift else np.ones(a["x"].shape, dtype=bool)
         e.update(
             uT=uT, ut=ut,

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from cvm_lib.clv.base import (BaseModel, OnePassTotals, Prepared, as_frame, check_integer, factorize, group_rows,
+from cvm_lib.clv.base import (BaseModel, OnePassTotals, Prepared, as_frame, check_integer, group_rows_coded,
                               numeric_columns, raise_rows, weights_array)
 
 __all__ = ["GammaGamma"]
@@ -112,8 +112,7 @@ class GammaGamma(OnePassTotals, BaseModel):
         if w is not None:
             keep = w > 0
             x, z, w = x[keep], z[keep], w[keep]
-        (ux, uz), counts, _ = group_rows([x, z], w)
-        x_inv, xs = factorize(ux)
+        (ux, uz), counts, _, ((x_inv, xs), _) = group_rows_coded([x, z], w)
         x_counts = np.bincount(x_inv, weights=counts, minlength=xs.shape[0])
         log_z = np.log(uz)
         # With w as in _totals, log f = log Gamma terms + p x log w + q log(1 - w) - log z.

@@ -73,10 +73,11 @@ class ParetoNBD(CovariateMixin, PurchaseModel):
     integral is computed directly by Gauss-Legendre quadrature on a log scale instead
     (details in :mod:`cvm_lib.clv._special`). Heavy buyers (frequency in the thousands,
     recency = T), very long ages and ``alpha = beta`` are all finite. The gradient and
-    the Hessian are analytic (the Hessian by central differences of the analytic gradient
-    for the few points handled by quadrature); ``fit`` uses L-BFGS-B (on more than 20,000
-    distinct rows: a subsample's optimum and Hessian, then quasi-Newton steps on the full
-    data, see :mod:`cvm_lib.clv.base`), the Hessian gives the standard errors. The tests compare the likelihood with an adaptive quadrature of
+    the Hessian are analytic (for the points handled by quadrature: weighted node moments
+    of the integrand's log-derivatives); ``fit`` uses L-BFGS-B (on more than 20,000
+    distinct rows: a subsample's optimum, then Newton steps on the full data, see
+    :mod:`cvm_lib.clv.base`), the Hessian gives the standard errors. The tests compare
+    the likelihood with an adaptive quadrature of
     the defining integral on random extreme parameters (agreement to 1e-10 relative) and
     show a case where the textbook ``hyp2f1`` evaluation (as in lifetimes) returns NaN.
 
@@ -106,8 +107,8 @@ class ParetoNBD(CovariateMixin, PurchaseModel):
 
     _param_names = ("r", "alpha", "s", "beta")
     _model_name = "Pareto/NBD"
-    # Each analytic Hessian costs several gradients here: L-BFGS-B is faster overall; the
-    # Hessian gives the standard errors.
+    # An analytic Hessian costs about 2.5 gradients here: L-BFGS-B is faster on small
+    # inputs; large ones are finished by Newton's method (BaseModel._warm_start).
     _prefer_newton = False
 
     def __init__(self, penalizer: float = 0.0, *, tol: float = 1e-8, max_iter: int = 1000,
@@ -122,7 +123,9 @@ class ParetoNBD(CovariateMixin, PurchaseModel):
     def _prepare(self, data, weights=None) -> Prepared:
         prep = super()._prepare(data, weights)
         a = prep.arrays
-        prep.extra["points"] = pnbd_points(a["x"], a["t"], a["T"])
+        e = prep.extra
+        prep.extra["points"] = pnbd_points(a["x"], a["t"], a["T"], codes=(e["x_inverse"], e["t_coded"][0],
+                                                                           e["T_coded"][0]))
         return prep
 
     def _total_loglik(self, theta: np.ndarray, prep: Prepared, grad: bool = False):
