@@ -311,52 +311,6 @@ def test_recovers_channel_effects_of_the_retail_simulator():
     assert (base_z.abs() < 3.5).all(), base_z
 
 
-@pytest.mark.slow
-def test_value_chain_study_with_channel_covariate():
-    from cvm_lib.valuechain import study as vc
-
-    case = vc.load_case("retail_demo", n_customers=3000, seed=7)
-    study = vc.clv_study(case, "ParetoNBD", horizon=26, covariates=["acquisition_channel"], interval=0.9,
-                         n_draws=40)
-    effects = vc.covariate_effects_table(study, "en")
-    assert len(effects) == 6 and set(effects["Process"]) == {"purchase rate", "dropout"}
-    promo = effects[(effects["Process"] == "dropout")
-                    & (effects["Covariate"] == "acquisition_channel[price_promotion]")].iloc[0]
-    assert promo["Estimate"] > 0  # promotion-acquired customers drop out faster (as simulated)
-    zh = vc.covariate_effects_table(study, "zh")
-    assert "协变量" in zh.columns
-    pc = study.per_customer
-    assert ((pc["current_value_lower"] <= pc["current_value"]) & (pc["current_value"] <= pc["current_value_upper"])).all()
-    table = vc.clv_interval_table(study, "en")
-    assert table.iloc[0, 1] < table.iloc[0, 0] < table.iloc[0, 2]
-    with pytest.raises(CvmDataError, match="not customer columns"):
-        vc.clv_study(case, covariates=["gender"])
-    plain = vc.clv_study(vc.load_case("cdnow_sample"), interval=None)
-    assert "Covariate" in vc.covariate_effects_table(plain).iloc[0, 0] or len(vc.covariate_effects_table(plain)) == 1
-    assert len(vc.clv_interval_table(plain)) == 1  # the reason it is empty
-
-
-# --------------------------------------------------------------------------- #
-# CLVTools reference: Pareto/NBD with static covariates on its apparel data
-# --------------------------------------------------------------------------- #
-# R CLVTools 0.12.1, pnbd() on apparelTrans / apparelStaticCov (600 customers, 104-week
-# estimation period, Gender and Channel in both processes), as recorded by the
-# neilmurrayee/clvtools oracle fixtures (tests/fixtures/pnbd_staticcov_fit.json, generated
-# by its tools/oracle/generate_fixtures.R). CLVTools' "trans" covariates scale alpha
-# (our "purchase"), its "life" covariates beta (our "dropout"); same signs.
-CLVTOOLS_APPAREL = {
-    "params": {"r": 1.8378432988515905, "alpha": 92.912351594387459, "s": 0.59199845476420776,
-               "beta": 49.622718245389443},
-    "coef": {("purchase", "Gender"): 0.28587397730634528, ("purchase", "Channel"): 0.62412409604889496,
-             ("dropout", "Gender"): -0.64299339401656497, ("dropout", "Channel"): 0.79067896096988322},
-    "se": {"r": 0.34546689075996329, "alpha": 16.966981977285439, "s": 0.26090164326886117,
-           "beta": 36.250930158538054, ("purchase", "Gender"): 0.10414779285500897,
-           ("purchase", "Channel"): 0.1049580986502542, ("dropout", "Gender"): 0.29552602028807129,
-           ("dropout", "Channel"): 0.30585913503369916},
-    "loglik": -5821.0627090922117,
-}
-
-
 @pytest.fixture(scope="module")
 def apparel():
     from pathlib import Path
