@@ -311,6 +311,27 @@ def test_recovers_channel_effects_of_the_retail_simulator():
     assert (base_z.abs() < 3.5).all(), base_z
 
 
+# --------------------------------------------------------------------------- #
+# CLVTools reference: Pareto/NBD with static covariates on its apparel data
+# --------------------------------------------------------------------------- #
+# R CLVTools 0.12.1, pnbd() on apparelTrans / apparelStaticCov (600 customers, 104-week
+# estimation period, Gender and Channel in both processes), as recorded by the
+# neilmurrayee/clvtools oracle fixtures (tests/fixtures/pnbd_staticcov_fit.json, generated
+# by its tools/oracle/generate_fixtures.R). CLVTools' "trans" covariates scale alpha
+# (our "purchase"), its "life" covariates beta (our "dropout"); same signs.
+CLVTOOLS_APPAREL = {
+    "params": {"r": 1.8378432988515905, "alpha": 92.912351594387459, "s": 0.59199845476420776,
+               "beta": 49.622718245389443},
+    "coef": {("purchase", "Gender"): 0.28587397730634528, ("purchase", "Channel"): 0.62412409604889496,
+             ("dropout", "Gender"): -0.64299339401656497, ("dropout", "Channel"): 0.79067896096988322},
+    "se": {"r": 0.34546689075996329, "alpha": 16.966981977285439, "s": 0.26090164326886117,
+           "beta": 36.250930158538054, ("purchase", "Gender"): 0.10414779285500897,
+           ("purchase", "Channel"): 0.1049580986502542, ("dropout", "Gender"): 0.29552602028807129,
+           ("dropout", "Channel"): 0.30585913503369916},
+    "loglik": -5821.0627090922117,
+}
+
+
 @pytest.fixture(scope="module")
 def apparel():
     from pathlib import Path
