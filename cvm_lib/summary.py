@@ -375,21 +375,15 @@ def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return rank[codes], uniques
 
 
-def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarray
-                  ) -> dict[str, np.ndarray]:
-    """First/last purchase day, number of distinct days, total and first-day spend per code.
+def _customer_days(codes: np.ndarray, k: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (customer, day) pairs of a log, sorted by customer then day.
 
-    One key per (customer, day), sorted unless the log already is (a log grouped by
-    customer and dated in order needs no sort); its distinct values are the purchase
-    days, the first and last of each customer's run its first and last day. Customers
-    without rows get ``n_days`` 0 (and first/last the int64 extremes).
+    One key per row, ``code × span + day``, sorted unless the log already is (a log
+    grouped by customer and dated in order needs no sort); its distinct values are the
+    purchase days. Returns ``customer`` and ``day`` (int64 day numbers), one per pair.
     """
-    first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
-    last = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
     if len(codes) == 0:
-        zeros = np.zeros(k)
-        return {"first": first, "last": last, "n_days": np.zeros(k, dtype=np.int64), "total": zeros,
-                "first_spend": zeros.copy()}
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     low = int(days.min())
     span = int(days.max()) - low + 1
     # int32 keys sort about twice as fast when customers × days fit.
@@ -403,12 +397,27 @@ def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarra
     distinct = key[new_day]
     del key, new_day
     customer = distinct // key_type(span)
+    day = (distinct - customer * key_type(span)).astype(np.int64) + low
+    return customer.astype(np.int64), day
+
+
+def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+    """First/last purchase day, number of distinct days, total and first-day spend per code.
+
+    From the sorted distinct (customer, day) pairs (:func:`_customer_days`): the first and
+    last pair of each customer's run are its first and last day. Customers without rows
+    get ``n_days`` 0 (and first/last the int64 extremes).
+    """
+    first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
+    customer, day = _customer_days(codes, k, days)
     n_days = np.bincount(customer, minlength=k)
     ends = np.cumsum(n_days)
     seen = n_days > 0
-    first[seen] = distinct[(ends - n_days)[seen]] - customer[(ends - n_days)[seen]] * span + low
-    last[seen] = distinct[ends[seen] - 1] - customer[ends[seen] - 1] * span + low
-    del distinct, customer
+    first[seen] = day[(ends - n_days)[seen]]
+    last[seen] = day[ends[seen] - 1]
+    del customer, day
     total = np.bincount(codes, weights=amount, minlength=k)
     first_day_spend = np.bincount(codes, weights=np.where(days == first[codes], amount, 0.0), minlength=k)
     return {"first": first, "last": last, "n_days": n_days, "total": total, "first_spend": first_day_spend}
