@@ -36,7 +36,7 @@ import pandas as pd
 
 from cvm_lib.data import CvmDataError
 
-__all__ = ["TIME_UNITS", "unit_days", "check_log", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout",
+__all__ = ["TIME_UNITS", "unit_days", "check_log", "customer_codes", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout",
            "summary_counts", "cohort_table", "activity_by_period", "overview_figures"]
 
 #: Length of each named time unit in days.
@@ -373,6 +373,22 @@ def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank[codes], uniques
+
+
+def customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes 0..k-1 of customer ids in sorted text order, and the sorted ids as text.
+
+    The same as ``pd.factorize(ids.astype("str"), sort=True)``, without hashing or sorting
+    millions of Python strings (see :func:`_labels` for the paths; 10M UUID ids take about
+    a second where the sorted factorize takes several).
+
+    Examples
+    --------
+    >>> codes, ids = customer_codes(pd.Series(["b", "a", "b", "10"]))
+    >>> codes.tolist(), list(ids)
+    ([2, 1, 2, 0], ['10', 'a', 'b'])
+    """
+    return _customer_codes(pd.Series(ids) if not isinstance(ids, pd.Series) else ids)
 
 
 def _customer_days(codes: np.ndarray, k: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

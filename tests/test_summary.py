@@ -301,3 +301,17 @@ def test_customer_codes_of_a_million_rows_hashed_in_threads():
         ref_codes, ref_uniques = _reference_codes(ids)
         assert list(uniques) == ref_uniques
         np.testing.assert_array_equal(codes, ref_codes)
+
+
+@pytest.mark.parametrize("ids", [
+    pd.Series(pd.array(["b", "a", "b", "10", "007", "7"], dtype="str")),
+    pd.Series(np.array([100, 7, 12, 7, -3], dtype=np.int64)),
+    pd.Series(["x", "y", "x"], dtype=object),
+])
+def test_public_customer_codes_equal_a_sorted_factorize(ids):
+    from cvm_lib.summary import customer_codes
+
+    codes, uniques = customer_codes(ids)
+    ref_codes, ref_uniques = pd.factorize(ids.astype("str"), sort=True)
+    np.testing.assert_array_equal(codes, ref_codes)
+    assert list(uniques) == list(ref_uniques)
