@@ -132,11 +132,12 @@ def _string_chunks(ids: pd.Series) -> tuple[Any, list[tuple[np.ndarray, np.ndarr
 def _word(data: np.ndarray, offsets: np.ndarray, j: int) -> np.ndarray:
     """Bytes ``8j .. 8j+7`` of every string as a uint64 in memory (little-endian) byte order,
     zero past the string's end; ``.byteswap()`` gives values that compare as the text."""
-    from numpy.lib.stride_tricks import as_strided
 
     n = len(offsets) - 1
     starts = offsets[:-1] + 8 * j
-    keep = np.clip(offsets[1:] - starts, 0, 8)
+    keep = offsets[1:] - starts
+    np.minimum(keep, 8, out=keep)
+    np.maximum(keep, 0, out=keep)
     width = int(offsets[1] - offsets[0]) if n else 0
     if n and width and int(offsets[-1] - offsets[0]) == width * n and bool((np.diff(offsets) == width).all()):
         # one width: a strided uint64 view of the bytes, no copy (the last row may run
@@ -156,18 +157,33 @@ def _word(data: np.ndarray, offsets: np.ndarray, j: int) -> np.ndarray:
             last[: len(tail)] = tail
             word[r] = last.view("<u8")[0]
         return word & _LOW[keep]
+    # Varying widths: the buffer as aligned little-endian words (zero-padded), and the 8 bytes
+    # at offset s are the high part of word s//8 joined to the low part of the next one.
     total = len(data)
-    word = np.zeros(n, dtype=np.uint64)
-    if total >= 8:  # every 8-byte window of the buffer, without a copy
-        windows = as_strided(data, shape=(total - 7, 8), strides=(1, 1), writeable=False)
-        word = windows[np.minimum(starts, total - 8)].view("<u8").ravel()
-    late = np.flatnonzero((starts > total - 8) & (keep > 0))
-    if len(late):  # strings ending in the last 8 bytes: read a zero-padded copy of the tail
-        base = max(0, total - 16)
-        tail = np.concatenate([data[base:], np.zeros(8, np.uint8)])
-        windows = as_strided(tail, shape=(len(tail) - 7, 8), strides=(1, 1), writeable=False)
-        word[late] = windows[starts[late] - base].view("<u8").ravel()
+    padded = np.zeros(total // 8 + 2, dtype=np.uint64)
+    padded.view(np.uint8)[:total] = data
+    at = np.minimum(starts, total)  # strings that end before byte 8j are masked to 0 below
+    q = at >> 3
+    shift = (at & 7).astype(np.uint64) << np.uint64(3)
+    word = padded[q] >> shift
+    word |= (padded[q + 1] << (np.uint64(63) - shift)) << np.uint64(1)  # no shift by 64 when aligned
     return word & _LOW[keep]
+
+
+def _factorize_keys(key: np.ndarray) -> np.ndarray:
+    """``pd.factorize(key, sort=False)`` codes (int64) of integer keys, hashing only one key
+    per run of equal neighbours when the log is grouped (as logs sorted by customer are)."""
+    n = len(key)
+    change = np.empty(n, dtype=bool)
+    change[:1] = True
+    np.not_equal(key[1:], key[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    del change
+    if 2 * len(starts) <= n:
+        run_codes, _ = pd.factorize(key[starts], sort=False)
+        return np.repeat(run_codes.astype(np.int64, copy=False), np.diff(np.append(starts, n)))
+    codes, _ = pd.factorize(key, sort=False)
+    return codes.astype(np.int64, copy=False)
 
 
 def _first_rows(codes: np.ndarray, k: int) -> np.ndarray:
@@ -205,16 +221,15 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
     with np.errstate(over="ignore"):
         if n_words == 1 and no_nul:  # the word is the id: exact
             key, exact = word(0), True
-            codes, _ = pd.factorize(key * _MIX, sort=False)
+            codes = _factorize_keys(key * _MIX)
         else:
             key, exact = lengths.astype(np.uint64) * _MIX2, False
             for j in range(n_words):
                 key ^= word(j)
                 key *= _MIX
                 key ^= key >> np.uint64(31)
-            codes, _ = pd.factorize(key, sort=False)
+            codes = _factorize_keys(key)
     del key
-    codes = codes.astype(np.int64, copy=False)
     k = int(codes.max()) + 1
     first = _first_rows(codes, k)
     sort_keys = [lengths[first]]
@@ -339,8 +354,7 @@ def _labels(ids: pd.Series) -> tuple[np.ndarray, np.ndarray | None, pd.Index]:
         if run is None:
             with np.errstate(over="ignore"):
                 keys = values.astype(values.dtype.newbyteorder("="), copy=False)
-                codes, _ = pd.factorize(keys.view(f"u{keys.itemsize}").astype(np.uint64) * _MIX, sort=False)
-            codes = codes.astype(np.int64, copy=False)
+                codes = _factorize_keys(keys.view(f"u{keys.itemsize}").astype(np.uint64) * _MIX)
             first = _first_rows(codes, int(codes.max()) + 1)
         else:
             codes, first = run
