@@ -105,6 +105,8 @@ _PROBE = 4096
 #: faster as strings by pandas, as measured at 10M rows).
 _MAX_PACKED_BYTES = 16
 # _LOW[b] keeps the first b bytes in memory of a little-endian 8-byte word.
+#: Rows per block when reading words of variable-width ids.
+_WORD_BLOCK = 1 << 20
 _LOW = np.array([(1 << (8 * b)) - 1 for b in range(9)], dtype=np.uint64)
 
 
@@ -159,15 +161,26 @@ def _word(data: np.ndarray, offsets: np.ndarray, j: int) -> np.ndarray:
         return word & _LOW[keep]
     # Varying widths: the buffer as aligned little-endian words (zero-padded), and the 8 bytes
     # at offset s are the high part of word s//8 joined to the low part of the next one.
+    # Blocks of rows keep the temporaries small (cache-sized, reused) at tens of millions of rows.
     total = len(data)
     padded = np.zeros(total // 8 + 2, dtype=np.uint64)
     padded.view(np.uint8)[:total] = data
-    at = np.minimum(starts, total)  # strings that end before byte 8j are masked to 0 below
-    q = at >> 3
-    shift = (at & 7).astype(np.uint64) << np.uint64(3)
-    word = padded[q] >> shift
-    word |= (padded[q + 1] << (np.uint64(63) - shift)) << np.uint64(1)  # no shift by 64 when aligned
-    return word & _LOW[keep]
+    word = np.empty(n, dtype=np.uint64)
+    for a in range(0, n, _WORD_BLOCK):
+        b = min(n, a + _WORD_BLOCK)
+        at = np.minimum(starts[a:b], total)  # strings that end before byte 8j are masked to 0 below
+        q = at >> 3
+        shift = (at & 7).astype(np.uint64) << np.uint64(3)
+        out = word[a:b]
+        np.right_shift(padded[q], shift, out=out)
+        q += 1
+        high = padded[q]
+        np.subtract(np.uint64(63), shift, out=shift)
+        high <<= shift
+        high <<= np.uint64(1)  # two steps: no shift by 64 when the start is aligned
+        out |= high
+        out &= _LOW[keep[a:b]]
+    return word
 
 
 def _factorize_keys(key: np.ndarray) -> np.ndarray:
