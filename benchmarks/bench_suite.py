@@ -104,6 +104,7 @@ def run_study(study: str | list[str], data: Path, out: Path, extra: list[str]) -
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = {"sum": 0, "max": 0}
+    samples: list[tuple[float, int]] = []  # (epoch seconds, summed RSS) for the per-cell memory
     done = threading.Event()
 
     def poll() -> None:
@@ -111,6 +112,7 @@ def run_study(study: str | list[str], data: Path, out: Path, extra: list[str]) -
             total, largest = _tree_rss(proc.pid)
             peak["sum"] = max(peak["sum"], total)
             peak["max"] = max(peak["max"], largest)
+            samples.append((time.time(), total))
             time.sleep(0.1)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -120,8 +122,42 @@ def run_study(study: str | list[str], data: Path, out: Path, extra: list[str]) -
     done.set()
     poller.join()
     cells = sorted((c for name in names for c in _cell_times(out / "latest" / f"{name}.ipynb")), reverse=True)
+    memory = sorted((c for name in names for c in _cell_memory(out / "latest" / f"{name}.ipynb", samples, name)),
+                    reverse=True)
     return {"study": " + ".join(names), "seconds": seconds, "peak_mb": peak["sum"] / 1e6, "largest_process_mb": peak["max"] / 1e6,
-            "returncode": proc.returncode, "cells": cells, "output": output[-3000:] if proc.returncode else ""}
+            "returncode": proc.returncode, "cells": cells, "memory_cells": memory,
+            "output": output[-3000:] if proc.returncode else ""}
+
+
+def _epoch(stamp: str | None) -> float | None:
+    """Papermill's ISO time stamps (UTC, possibly without a zone) as epoch seconds."""
+    from datetime import datetime, timezone
+
+    if not stamp:
+        return None
+    when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _cell_memory(path: Path, samples: list[tuple[float, int]], study: str) -> list[tuple[float, str]]:
+    """Largest summed RSS (MB) polled while each code cell ran, from papermill's start/end times."""
+    if not path.exists() or not samples:
+        return []
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    times = [t for t, _ in samples]
+    import bisect
+
+    rows = []
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("papermill") or {}
+        start, end = _epoch(meta.get("start_time")), _epoch(meta.get("end_time"))
+        if cell["cell_type"] != "code" or start is None or end is None:
+            continue
+        lo, hi = bisect.bisect_left(times, start), bisect.bisect_right(times, end + 0.1)
+        if hi > lo:
+            first = "".join(cell["source"]).strip().splitlines() or [""]
+            rows.append((max(rss for _, rss in samples[lo:hi]) / 1e6, f"{study}: {first[0][:80]}"))
+    return rows
 
 
 def _cell_times(path: Path) -> list[tuple[float, str]]:
@@ -190,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nslowest cells of {r['study']}:")
         for seconds, text in r["cells"][: args.cells]:
             print(f"  {seconds:8.1f} s  {text}")
+        if r["memory_cells"]:
+            print(f"cells at the highest memory (MB, cvm + kernel while the cell ran) of {r['study']}:")
+            for mb, text in r["memory_cells"][: args.cells]:
+                print(f"  {mb:8.0f} MB  {text}")
         if r["returncode"]:
             print(r["output"])
     ok = total <= TARGET_SECONDS and peak <= TARGET_MB and all(r["returncode"] == 0 for r in results)

@@ -169,8 +169,61 @@ def run_duckdb(tx):
         con.close()
 
 
+#: Calibration end of ``--call holdout``: 18 months of calibration, 6 of holdout.
+CALIBRATION_END = "2025-06-30"
+HOLDOUT_COLUMNS = COLUMNS + ["frequency_holdout", "monetary_value_holdout", "duration_holdout"]
+
+
+def run_ours_holdout(tx):
+    from cvm_lib.summary import calibration_holdout
+
+    return calibration_holdout(tx, calibration_end=CALIBRATION_END, observation_end=END, time_unit="D")
+
+
+DUCKDB_HOLDOUT_SQL = f"""
+WITH daily AS (      -- one row per customer and purchase day, inside the observation window
+    SELECT customer_id, CAST(date AS DATE) AS day, SUM(amount) AS spend
+    FROM tx
+    WHERE CAST(date AS DATE) <= DATE '{END}'
+    GROUP BY customer_id, day
+), cal AS (
+    SELECT customer_id, COUNT(*) AS n, MIN(day) AS first_day, MAX(day) AS last_day,
+           SUM(spend) AS total, arg_min(spend, day) AS first_spend
+    FROM daily WHERE day <= DATE '{CALIBRATION_END}'
+    GROUP BY customer_id
+), hold AS (
+    SELECT customer_id, COUNT(*) AS n_hold, SUM(spend) AS spend_hold
+    FROM daily WHERE day > DATE '{CALIBRATION_END}'
+    GROUP BY customer_id
+)
+SELECT CAST(cal.customer_id AS VARCHAR) AS customer_id,
+       CAST(n - 1 AS DOUBLE) AS frequency,
+       CAST(last_day - first_day AS DOUBLE) AS recency,
+       CAST(DATE '{CALIBRATION_END}' - first_day AS DOUBLE) AS "T",
+       CASE WHEN n > 1 THEN (total - first_spend) / (n - 1) ELSE 0.0 END AS monetary_value,
+       CAST(COALESCE(n_hold, 0) AS DOUBLE) AS frequency_holdout,
+       CASE WHEN n_hold > 0 THEN spend_hold / n_hold ELSE 0.0 END AS monetary_value_holdout,
+       CAST(DATE '{END}' - DATE '{CALIBRATION_END}' AS DOUBLE) AS duration_holdout
+FROM cal LEFT JOIN hold ON cal.customer_id = hold.customer_id
+ORDER BY 1
+"""
+
+
+def run_duckdb_holdout(tx):
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("tx", tx)
+        return con.sql(DUCKDB_HOLDOUT_SQL).df().set_index("customer_id")
+    finally:
+        con.close()
+
+
 RUNNERS: dict[str, Callable] = {"ours": run_ours, "parquet": run_ours, "lifetimes": run_lifetimes, "pandas": run_pandas,
                                 "duckdb": run_duckdb}
+#: ``--call holdout``: calibration_holdout against the same split in DuckDB (the other peers do not take part).
+HOLDOUT_RUNNERS: dict[str, Callable] = {"ours": run_ours_holdout, "duckdb": run_duckdb_holdout}
 
 
 def _preimport(contender: str) -> None:
@@ -276,7 +329,7 @@ def worker(spec: dict) -> None:
     out: dict[str, Any] = {"contender": spec["contender"]}
     try:
         _preimport(spec["contender"])
-        fn = RUNNERS[spec["contender"]]
+        fn = (HOLDOUT_RUNNERS if spec.get("call") == "holdout" else RUNNERS)[spec["contender"]]
         if spec["contender"] == "parquet":  # out of core: the call reads the files itself
             tx = spec["log"]
         else:
@@ -331,23 +384,23 @@ def spawn_worker(spec: dict) -> dict:
 
 # --------------------------------------------------------------------------- checks and output
 
-def same_frame(ours, theirs, *, sort: bool) -> tuple[bool, str]:
-    """Same customer index and the four columns equal within rtol 1e-9."""
+def same_frame(ours, theirs, *, sort: bool, columns: list[str] = COLUMNS) -> tuple[bool, str]:
+    """Same customer index and the columns (default the four of the summary) equal within rtol 1e-9."""
     if not theirs.index.equals(ours.index):  # integer ids: peers keep integers, ours are text
         theirs = theirs.set_axis(theirs.index.astype("str"))
         if sort:
             theirs = theirs.sort_index()
-    missing = [c for c in COLUMNS if c not in theirs.columns]
+    missing = [c for c in columns if c not in theirs.columns]
     if missing:
         return False, f"missing columns {missing}"
     if len(theirs) != len(ours):
         return False, f"{len(theirs)} rows, ours has {len(ours)}"
     if not ours.index.equals(theirs.index):
         return False, "customer index differs"
-    a = ours[COLUMNS].to_numpy(dtype=np.float64)
-    b = theirs[COLUMNS].to_numpy(dtype=np.float64)
+    a = ours[columns].to_numpy(dtype=np.float64)
+    b = theirs[columns].to_numpy(dtype=np.float64)
     if not np.allclose(a, b, rtol=1e-9):
-        bad = [c for i, c in enumerate(COLUMNS) if not np.allclose(a[:, i], b[:, i], rtol=1e-9)]
+        bad = [c for i, c in enumerate(columns) if not np.allclose(a[:, i], b[:, i], rtol=1e-9)]
         return False, f"values differ in {bad}"
     return True, ""
 
@@ -470,6 +523,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--ids", nargs="+", choices=ID_KINDS, default=list(ID_KINDS),
                    help="customer id kinds, one log each: code (C0000001), int, var (digit strings of "
                         "varying width), uuid (default: all four)")
+    p.add_argument("--call", choices=("rfm", "holdout"), default="rfm",
+                   help="rfm: rfm_summary against lifetimes, pandas and DuckDB (default); holdout: "
+                        f"calibration_holdout(calibration_end={CALIBRATION_END}) against the same split in DuckDB")
     p.add_argument("--parquet-rows", type=float, default=None, metavar="N",
                    help="also the out-of-core run: N rows written as Parquet, summarised from the folder")
     p.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS),
@@ -513,11 +569,14 @@ def bench_size(n: int, id_kind: str, orders: list[str], args, tmp: Path, lifetim
     runs = []
     for order in orders:
         label = f"{human(n)} {id_kind} {order}"
-        run: dict[str, Any] = {"n_transactions": n, "n_customers": n_customers, "ids": id_kind, "order": order,
+        run: dict[str, Any] = {"call": args.call, "n_transactions": n, "n_customers": n_customers, "ids": id_kind,
+                               "order": order,
                                "repeat": repeat, "contenders": {}}
         results = {}
         for name in CONTENDERS:
             if name != "ours" and name not in args.contenders:
+                continue
+            if args.call == "holdout" and name not in HOLDOUT_RUNNERS:
                 continue
             if name == "lifetimes" and args.skip_lifetimes:
                 run["contenders"][name] = {"status": "skipped", "reason": "--skip-lifetimes"}
@@ -531,7 +590,7 @@ def bench_size(n: int, id_kind: str, orders: list[str], args, tmp: Path, lifetim
                 run["contenders"][name] = entry
                 continue
             stem = tmp / f"{name}_{n}_{id_kind}_{order}"
-            spec = {"contender": name, "log": str(paths[order]), "repeat": repeat, "label": label,
+            spec = {"contender": name, "log": str(paths[order]), "repeat": repeat, "label": label, "call": args.call,
                     "result": f"{stem}.pkl", "stats": f"{stem}.json",
                     "profile": bool(args.profile and name == "ours")}
             log(f"[{label}] running {name} ...")
@@ -554,7 +613,8 @@ def bench_size(n: int, id_kind: str, orders: list[str], args, tmp: Path, lifetim
             if ours["status"] == "ok" and c["status"] == "ok":
                 c["ratio"] = c["seconds"] / ours["seconds"]
                 if name != "ours":
-                    c["identical"], why = same_frame(results["ours"], results[name], sort=True)
+                    c["identical"], why = same_frame(results["ours"], results[name], sort=True,
+                                                     columns=HOLDOUT_COLUMNS if args.call == "holdout" else COLUMNS)
                     if why:
                         c["mismatch"] = why
             elif ours["status"] == "ok" and c.get("estimate_seconds") is not None:
@@ -629,7 +689,8 @@ def print_run(run: dict) -> None:
     order = "sorted by customer/date" if run["order"] == "sorted" else "shuffled rows"
     ids = {"code": "fixed-width ids C0000001..", "int": "integer ids", "var": "variable-width digit-string ids",
            "uuid": "UUID ids"}[run.get("ids", "code")]
-    print(f"\n== {n:,} transactions ({human(n)}), {k:,} customers, {ids}, {order}; best of {run['repeat']} ==")
+    call = "" if run.get("call", "rfm") == "rfm" else f"calibration_holdout (calibration_end {CALIBRATION_END}), "
+    print(f"\n== {call}{n:,} transactions ({human(n)}), {k:,} customers, {ids}, {order}; best of {run['repeat']} ==")
     for line in render_table(run) + verdict_lines(run):
         print(line)
     sys.stdout.flush()
@@ -666,7 +727,8 @@ def main(argv=None) -> int:
         ["sorted", "shuffled"]
     info = machine_info()
     v = info["versions"]
-    print("rfm_summary benchmark (cvm_lib.summary) —", date.today().isoformat())
+    print(f"{'calibration_holdout' if args.call == 'holdout' else 'rfm_summary'} benchmark (cvm_lib.summary) —",
+          date.today().isoformat())
     ram = f"{info['ram_gib']} GiB RAM" if info["ram_gib"] else "RAM unknown"
     print(f"machine: {info['platform']}, {info['cores']} cores, {ram}")
     print("versions: " + ", ".join(f"{k} {v[k]}" for k in ("python", "pandas", "numpy", "duckdb", "lifetimes",
@@ -677,7 +739,8 @@ def main(argv=None) -> int:
     print("peak MB: extra resident memory of the call on top of the loaded log, measured in a fresh worker "
           "process per contender (peak RSS counter VmHWM reset via /proc/self/clear_refs before the call; "
           "VmHWM after - VmRSS before; MB = 10^6 bytes)")
-    print("identical: same customer index and np.allclose(rtol=1e-9) on frequency, recency, T, monetary_value")
+    print("identical: same customer index and np.allclose(rtol=1e-9) on " +
+          ", ".join(HOLDOUT_COLUMNS if args.call == "holdout" else COLUMNS))
     sys.stdout.flush()
 
     runs: list[dict] = []

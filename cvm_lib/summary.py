@@ -36,7 +36,7 @@ import pandas as pd
 
 from cvm_lib.data import CvmDataError
 
-__all__ = ["TIME_UNITS", "unit_days", "check_log", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout",
+__all__ = ["TIME_UNITS", "unit_days", "check_log", "customer_codes", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout",
            "summary_counts", "cohort_table", "activity_by_period", "overview_figures"]
 
 #: Length of each named time unit in days.
@@ -105,6 +105,8 @@ _PROBE = 4096
 #: faster as strings by pandas, as measured at 10M rows).
 _MAX_PACKED_BYTES = 16
 # _LOW[b] keeps the first b bytes in memory of a little-endian 8-byte word.
+#: Rows per block when reading words of variable-width ids.
+_WORD_BLOCK = 1 << 20
 _LOW = np.array([(1 << (8 * b)) - 1 for b in range(9)], dtype=np.uint64)
 
 
@@ -132,11 +134,12 @@ def _string_chunks(ids: pd.Series) -> tuple[Any, list[tuple[np.ndarray, np.ndarr
 def _word(data: np.ndarray, offsets: np.ndarray, j: int) -> np.ndarray:
     """Bytes ``8j .. 8j+7`` of every string as a uint64 in memory (little-endian) byte order,
     zero past the string's end; ``.byteswap()`` gives values that compare as the text."""
-    from numpy.lib.stride_tricks import as_strided
 
     n = len(offsets) - 1
     starts = offsets[:-1] + 8 * j
-    keep = np.clip(offsets[1:] - starts, 0, 8)
+    keep = offsets[1:] - starts
+    np.minimum(keep, 8, out=keep)
+    np.maximum(keep, 0, out=keep)
     width = int(offsets[1] - offsets[0]) if n else 0
     if n and width and int(offsets[-1] - offsets[0]) == width * n and bool((np.diff(offsets) == width).all()):
         # one width: a strided uint64 view of the bytes, no copy (the last row may run
@@ -156,18 +159,44 @@ def _word(data: np.ndarray, offsets: np.ndarray, j: int) -> np.ndarray:
             last[: len(tail)] = tail
             word[r] = last.view("<u8")[0]
         return word & _LOW[keep]
+    # Varying widths: the buffer as aligned little-endian words (zero-padded), and the 8 bytes
+    # at offset s are the high part of word s//8 joined to the low part of the next one.
+    # Blocks of rows keep the temporaries small (cache-sized, reused) at tens of millions of rows.
     total = len(data)
-    word = np.zeros(n, dtype=np.uint64)
-    if total >= 8:  # every 8-byte window of the buffer, without a copy
-        windows = as_strided(data, shape=(total - 7, 8), strides=(1, 1), writeable=False)
-        word = windows[np.minimum(starts, total - 8)].view("<u8").ravel()
-    late = np.flatnonzero((starts > total - 8) & (keep > 0))
-    if len(late):  # strings ending in the last 8 bytes: read a zero-padded copy of the tail
-        base = max(0, total - 16)
-        tail = np.concatenate([data[base:], np.zeros(8, np.uint8)])
-        windows = as_strided(tail, shape=(len(tail) - 7, 8), strides=(1, 1), writeable=False)
-        word[late] = windows[starts[late] - base].view("<u8").ravel()
-    return word & _LOW[keep]
+    padded = np.zeros(total // 8 + 2, dtype=np.uint64)
+    padded.view(np.uint8)[:total] = data
+    word = np.empty(n, dtype=np.uint64)
+    for a in range(0, n, _WORD_BLOCK):
+        b = min(n, a + _WORD_BLOCK)
+        at = np.minimum(starts[a:b], total)  # strings that end before byte 8j are masked to 0 below
+        q = at >> 3
+        shift = (at & 7).astype(np.uint64) << np.uint64(3)
+        out = word[a:b]
+        np.right_shift(padded[q], shift, out=out)
+        q += 1
+        high = padded[q]
+        np.subtract(np.uint64(63), shift, out=shift)
+        high <<= shift
+        high <<= np.uint64(1)  # two steps: no shift by 64 when the start is aligned
+        out |= high
+        out &= _LOW[keep[a:b]]
+    return word
+
+
+def _factorize_keys(key: np.ndarray) -> np.ndarray:
+    """``pd.factorize(key, sort=False)`` codes (int64) of integer keys, hashing only one key
+    per run of equal neighbours when the log is grouped (as logs sorted by customer are)."""
+    n = len(key)
+    change = np.empty(n, dtype=bool)
+    change[:1] = True
+    np.not_equal(key[1:], key[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    del change
+    if 2 * len(starts) <= n:
+        run_codes, _ = pd.factorize(key[starts], sort=False)
+        return np.repeat(run_codes.astype(np.int64, copy=False), np.diff(np.append(starts, n)))
+    codes, _ = pd.factorize(key, sort=False)
+    return codes.astype(np.int64, copy=False)
 
 
 def _first_rows(codes: np.ndarray, k: int) -> np.ndarray:
@@ -176,8 +205,9 @@ def _first_rows(codes: np.ndarray, k: int) -> np.ndarray:
     return first
 
 
-def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
-    """Codes in sorted id order for Arrow string ids of at most 16 bytes, without string hashing.
+def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
+    """Labels, text order and sorted ids (see :func:`_labels`) for Arrow string ids of at most
+    16 bytes, without string hashing.
 
     Each id is read as big-endian 8-byte words padded with zeros, which compare as the
     text does (the length breaks ties, so NUL bytes are safe). Ids of one word are their
@@ -204,16 +234,15 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     with np.errstate(over="ignore"):
         if n_words == 1 and no_nul:  # the word is the id: exact
             key, exact = word(0), True
-            codes, _ = pd.factorize(key * _MIX, sort=False)
+            codes = _factorize_keys(key * _MIX)
         else:
             key, exact = lengths.astype(np.uint64) * _MIX2, False
             for j in range(n_words):
                 key ^= word(j)
                 key *= _MIX
                 key ^= key >> np.uint64(31)
-            codes, _ = pd.factorize(key, sort=False)
+            codes = _factorize_keys(key)
     del key
-    codes = codes.astype(np.int64, copy=False)
     k = int(codes.max()) + 1
     first = _first_rows(codes, k)
     sort_keys = [lengths[first]]
@@ -227,10 +256,8 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
         sort_keys.append(w[first].byteswap())  # big-endian value: compares as the text
     del rep
     order = np.lexsort([sort_keys[0]] + sort_keys[:0:-1])  # lexsort's last key is primary: first word
-    rank = np.empty(k, dtype=np.int64)
-    rank[order] = np.arange(k)
     uniques = pd.Index(arrow.take(first[order]).to_pandas(), name="customer_id").astype("str")
-    return rank[codes], uniques
+    return codes, order, uniques
 
 
 def _sorted_run_codes(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -247,10 +274,12 @@ def _sorted_run_codes(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _parallel_factorize(ids: pd.Series) -> tuple[np.ndarray, Any]:
-    """``pd.factorize(ids)`` (unsorted), hashing Arrow strings in one thread per core.
+    """``pd.factorize(ids)`` (unsorted; uniques as an Arrow array when the ids are Arrow
+    strings), hashing Arrow strings in one thread per core.
 
-    Arrow's dictionary encoding releases the GIL, so the halves of a long log are encoded
-    at once; their dictionaries are then merged (a pass over the distinct ids only).
+    Arrow's dictionary encoding releases the GIL, so pieces of a long log are encoded
+    at once (zero-copy slices of its chunks); their dictionaries are then merged (a pass
+    over the distinct ids of each piece only).
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
@@ -262,80 +291,176 @@ def _parallel_factorize(ids: pd.Series) -> tuple[np.ndarray, Any]:
         arrow = pa.array(ids.array)
     except (TypeError, pa.ArrowException):
         arrow = None
-    if arrow is None or workers < 2 or n < 1_000_000:
+    if arrow is None or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         codes, uniques = pd.factorize(ids, sort=False)
         return codes.astype(np.int64, copy=False), uniques
-    bounds = np.linspace(0, n, workers + 1).astype(int)
-    pieces = [arrow.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]
-    with ThreadPoolExecutor(workers) as pool:
-        encoded = list(pool.map(lambda piece: pa.chunked_array([piece]).combine_chunks().dictionary_encode(), pieces))
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    step = max(1, -(-n // workers)) if n >= 1_000_000 and workers > 1 else max(1, n)
+    pieces = [chunk.slice(a, step) for chunk in chunks for a in range(0, len(chunk), step)]
+    if len(pieces) == 1:
+        encoded = [pieces[0].dictionary_encode()]
+    else:
+        with ThreadPoolExecutor(min(workers, len(pieces))) as pool:
+            encoded = list(pool.map(lambda piece: piece.dictionary_encode(), pieces))
+    if len(encoded) == 1:
+        return encoded[0].indices.to_numpy().astype(np.int64), encoded[0].dictionary
     merged = pa.concat_arrays([e.dictionary for e in encoded]).dictionary_encode()
     remap = merged.indices.to_numpy().astype(np.int64)
     codes = np.empty(n, dtype=np.int64)
-    dict_start = 0
-    for (a, b), e in zip(zip(bounds[:-1], bounds[1:]), encoded):
-        codes[a:b] = remap[dict_start + e.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+    row = dict_start = 0
+    for e in encoded:
+        codes[row: row + len(e)] = remap[dict_start + e.indices.to_numpy(zero_copy_only=False)]
+        row += len(e)
         dict_start += len(e.dictionary)
-    return codes, merged.dictionary.to_pandas()
+    return codes, merged.dictionary
 
 
-def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes 0..k-1 in sorted id order, and the sorted ids (as text).
+def _argsort_text(uniques: Any) -> np.ndarray:
+    """Order that sorts distinct strings (Arrow array or pandas) as text (code points).
+
+    The first 8 bytes of each string, read as a big-endian word, order all strings whose
+    prefixes differ (one integer argsort); only those sharing a prefix with another are
+    compared as strings.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    series = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([uniques]).cast(pa.large_string()))) \
+        if isinstance(uniques, pa.Array) else pd.Series(pd.Index(uniques).astype("str"))
+    parsed = _string_chunks(series) if sys.byteorder == "little" else None
+    if parsed is None:
+        return np.asarray(pd.Index(series).argsort(), dtype=np.int64)
+    arrow, parts = parsed
+    words = [_word(data, offsets, 0) for data, offsets in parts]
+    head = (words[0] if len(words) == 1 else np.concatenate(words)).byteswap()
+    order = np.argsort(head, kind="stable")
+    ranked = head[order]
+    tie = ranked[1:] == ranked[:-1]
+    if tie.any():
+        tied = np.flatnonzero(np.concatenate(([False], tie)) | np.concatenate((tie, [False])))
+        members = order[tied]
+        within = pc.sort_indices(arrow.take(pa.array(members))).to_numpy()
+        order[tied] = members[within]
+    return order.astype(np.int64, copy=False)
+
+
+def _labels(ids: pd.Series) -> tuple[np.ndarray, np.ndarray | None, pd.Index]:
+    """Customer labels 0..k-1, the text order of the labels, and the sorted ids (as text).
+
+    ``uniques[i]`` is the customer labelled ``order[i]`` (``order`` is None when the
+    labels already number customers in sorted order). Per-customer aggregates are
+    computed on the labels (in first-appearance order, so that a log grouped by customer
+    stays grouped) and put in id order by indexing them with ``order``: a pass over the
+    k customers instead of a pass over the rows.
 
     Paths, fastest first: integer ids (hashed as integers, then only the distinct ids
     are turned into text and ranked), logs already sorted by customer (one vectorised
     comparison), string ids up to 16 bytes (packed into words, see :func:`_packed_codes`),
-    anything else (pandas factorize, then the distinct ids sorted).
+    anything else (Arrow's hashing in threads, then the distinct ids sorted).
     """
     n = len(ids)
     if n == 0:
-        return np.empty(0, dtype=np.int64), pd.Index([], dtype="str", name="customer_id")
+        return np.empty(0, dtype=np.int64), None, pd.Index([], dtype="str", name="customer_id")
     if pd.api.types.is_integer_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
         values = ids.to_numpy()
         run = _sorted_run_codes(values)
         if run is None:
             with np.errstate(over="ignore"):
                 keys = values.astype(values.dtype.newbyteorder("="), copy=False)
-                codes, _ = pd.factorize(keys.view(f"u{keys.itemsize}").astype(np.uint64) * _MIX, sort=False)
-            codes = codes.astype(np.int64, copy=False)
+                codes = _factorize_keys(keys.view(f"u{keys.itemsize}").astype(np.uint64) * _MIX)
             first = _first_rows(codes, int(codes.max()) + 1)
         else:
             codes, first = run
         text = pd.Series(values[first]).astype("str")
-        rank, uniques = _customer_codes(text)  # the k distinct ids, ranked as text
-        return rank[codes], uniques
+        _, order, uniques = _labels(text)  # the k distinct ids, ordered as text
+        return codes, order, uniques
     ids = ids.astype("str")
     values = ids.array
     run = _sorted_run_codes(values)
     if run is not None:
         codes, starts = run
-        return codes, pd.Index(values.take(starts), name="customer_id")
+        return codes, None, pd.Index(values.take(starts), name="customer_id")
     packed = _packed_codes(ids)
     if packed is not None:
         return packed
     codes, uniques = _parallel_factorize(ids)
-    order = pd.Index(uniques).argsort()
+    order = _argsort_text(uniques)
+    import pyarrow as pa
+
+    taken = uniques.take(pa.array(order)).to_pandas() if isinstance(uniques, pa.Array) \
+        else pd.Index(uniques).take(order)
+    return codes, order, pd.Index(taken, name="customer_id").astype("str")
+
+
+def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes 0..k-1 in sorted id order, and the sorted ids (as text); see :func:`_labels`."""
+    codes, order, uniques = _labels(ids)
+    if order is None:
+        return codes, uniques
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return rank[codes], pd.Index(pd.Index(uniques).take(order), name="customer_id").astype("str")
+    return rank[codes], uniques
+
+
+def customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes 0..k-1 of customer ids in sorted text order, and the sorted ids as text.
+
+    The same as ``pd.factorize(ids.astype("str"), sort=True)``, without hashing or sorting
+    millions of Python strings (see :func:`_labels` for the paths; 10M UUID ids take about
+    a second where the sorted factorize takes several).
+
+    Examples
+    --------
+    >>> codes, ids = customer_codes(pd.Series(["b", "a", "b", "10"]))
+    >>> codes.tolist(), list(ids)
+    ([2, 1, 2, 0], ['10', 'a', 'b'])
+    """
+    return _customer_codes(pd.Series(ids) if not isinstance(ids, pd.Series) else ids)
+
+
+def _customer_days(codes: np.ndarray, k: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (customer, day) pairs of a log, sorted by customer then day.
+
+    One key per row, ``code × span + day``, sorted unless the log already is (a log
+    grouped by customer and dated in order needs no sort); its distinct values are the
+    purchase days. Returns ``customer`` and ``day`` (int64 day numbers), one per pair.
+    """
+    if len(codes) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    low = int(days.min())
+    span = int(days.max()) - low + 1
+    # int32 keys sort about twice as fast when customers × days fit.
+    key_type = np.int32 if k * span < np.iinfo(np.int32).max else np.int64
+    key = codes.astype(key_type) * key_type(span) + (days - low).astype(key_type)
+    if not (key[1:] >= key[:-1]).all():
+        key = np.sort(key)
+    new_day = np.empty(len(key), dtype=bool)
+    new_day[0] = True
+    np.not_equal(key[1:], key[:-1], out=new_day[1:])
+    distinct = key[new_day]
+    del key, new_day
+    customer = distinct // key_type(span)
+    day = (distinct - customer * key_type(span)).astype(np.int64) + low
+    return customer.astype(np.int64), day
 
 
 def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarray
                   ) -> dict[str, np.ndarray]:
-    """First/last purchase day, number of distinct days, total and first-day spend per code."""
+    """First/last purchase day, number of distinct days, total and first-day spend per code.
+
+    From the sorted distinct (customer, day) pairs (:func:`_customer_days`): the first and
+    last pair of each customer's run are its first and last day. Customers without rows
+    get ``n_days`` 0 (and first/last the int64 extremes).
+    """
     first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(first, codes, days)
-    np.maximum.at(last, codes, days)
-    # One key per (customer, day); its distinct values are the purchase days.
-    span = int(days.max() - days.min()) + 1
-    # int32 keys sort about twice as fast when customers × days fit.
-    key_type = np.int32 if k * span < np.iinfo(np.int32).max else np.int64
-    key = codes.astype(key_type) * key_type(span) + (days - days.min()).astype(key_type)
-    if not (key[1:] >= key[:-1]).all():
-        key = np.sort(key)
-    new_day = np.concatenate(([True], key[1:] != key[:-1]))
-    n_days = np.bincount(key[new_day] // span, minlength=k)
+    customer, day = _customer_days(codes, k, days)
+    n_days = np.bincount(customer, minlength=k)
+    ends = np.cumsum(n_days)
+    seen = n_days > 0
+    first[seen] = day[(ends - n_days)[seen]]
+    last[seen] = day[ends[seen] - 1]
+    del customer, day
     total = np.bincount(codes, weights=amount, minlength=k)
     first_day_spend = np.bincount(codes, weights=np.where(days == first[codes], amount, 0.0), minlength=k)
     return {"first": first, "last": last, "n_days": n_days, "total": total, "first_spend": first_day_spend}
@@ -406,8 +531,13 @@ def encode_log(tx: pd.DataFrame, *, observation_end: Any = None) -> EncodedLog:
     return EncodedLog(tx, codes, ids, days, tx["amount"].to_numpy(dtype=np.float64), end_day)
 
 
-def _summary_frame(codes, ids, days, amount, end_day, unit):
-    stats = _per_customer(codes, len(ids), days, amount)
+def _in_id_order(stats: dict[str, np.ndarray], order: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Per-label aggregates in sorted id order (see :func:`_labels`)."""
+    return stats if order is None else {name: values[order] for name, values in stats.items()}
+
+
+def _summary_frame(codes, ids, days, amount, end_day, unit, order=None):
+    stats = _in_id_order(_per_customer(codes, len(ids), days, amount), order)
     frequency = (stats["n_days"] - 1).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, (stats["total"] - stats["first_spend"]) / frequency, 0.0)
@@ -512,9 +642,9 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
     if backend is not None:  # Parquet / DuckDB / Spark: aggregated where the data are
         return _engine_rfm(backend, tx, end_day, unit, time_unit)[0]
     tx, days, end_day = _window(tx, end_day)
-    codes, ids = _customer_codes(tx["customer_id"])
+    codes, order, ids = _labels(tx["customer_id"])
     amount = tx["amount"].to_numpy(dtype=np.float64)
-    summary, _ = _summary_frame(codes, ids, days, amount, end_day, unit)
+    summary, _ = _summary_frame(codes, ids, days, amount, end_day, unit, order)
     summary.attrs.update(observation_end=str(np.datetime64(end_day, "D")), time_unit=time_unit)
     return summary
 
@@ -575,7 +705,7 @@ def calibration_holdout(tx: pd.DataFrame, *, calibration_end: Any, observation_e
         return _engine_calibration_holdout(backend, tx, cal_day, end_day, unit, time_unit)
     tx, days, end_day = _window(tx, end_day)
     _check_holdout(cal_day, end_day)
-    codes, ids = _customer_codes(tx["customer_id"])
+    codes, order, ids = _labels(tx["customer_id"])
     amount = tx["amount"].to_numpy(dtype=np.float64)
     k = len(ids)
     in_cal = days <= cal_day
@@ -584,11 +714,11 @@ def calibration_holdout(tx: pd.DataFrame, *, calibration_end: Any, observation_e
                            f"({np.datetime64(int(days.min()), 'D')}): the calibration window is empty; "
                            "choose a later calibration_end", source="<DataFrame>", column="date",
                            option="calibration_end")
-    summary, stats = _summary_frame(codes[in_cal], ids, days[in_cal], amount[in_cal], cal_day, unit)
+    summary, stats = _summary_frame(codes[in_cal], ids, days[in_cal], amount[in_cal], cal_day, unit, order)
     seen = stats["n_days"] > 0  # customers whose first purchase is in the calibration period
     hold = ~in_cal
     if hold.any():
-        hold_stats = _per_customer(codes[hold], k, days[hold], amount[hold])
+        hold_stats = _in_id_order(_per_customer(codes[hold], k, days[hold], amount[hold]), order)
         n_hold, spend_hold = hold_stats["n_days"], hold_stats["total"]
     else:
         n_hold, spend_hold = np.zeros(k, dtype=np.int64), np.zeros(k)

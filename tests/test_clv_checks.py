@@ -159,3 +159,61 @@ def test_frequency_recency_grid(bg, cal):
 def test_unsupported_model_raises():
     with pytest.raises(TypeError, match="not available"):
         checks.count_probabilities(object(), [1.0], 3)
+
+
+def _reference_tracking_days(tx, cal_day, end_day):
+    """Independent: distinct (id as text, day) by pandas groupby, first day per id, repeat days."""
+    days = tx["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    keep = days <= end_day
+    frame = pd.DataFrame({"id": tx["customer_id"].astype("str").to_numpy()[keep], "day": days[keep]})
+    frame = frame.drop_duplicates()
+    first = frame.groupby("id")["day"].transform("min").to_numpy()
+    cohort = first <= cal_day
+    first_cohort = np.sort(frame.loc[cohort].groupby("id")["day"].min().to_numpy())
+    repeat = np.sort(frame["day"].to_numpy()[cohort & (frame["day"].to_numpy() > first)])
+    return first_cohort, repeat
+
+
+class _Linear:
+    """E[X(t)] = 0.3 t: the expected curve then depends only on the cohort's first days."""
+
+    def expected_purchases_new(self, t):
+        return 0.3 * np.asarray(t, dtype=float)
+
+
+@pytest.mark.parametrize("kind", ["text", "int", "uuid", "mixed_width"])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_tracking_matches_a_groupby_of_the_ids(kind, shuffle):
+    import uuid
+
+    rng = np.random.default_rng(3)
+    n, k = 4000, 300
+    who = np.sort(rng.integers(0, k, n))
+    if kind == "int":
+        ids = (who * 7919 % 1000).astype(np.int64) + 5  # distinct per customer, not sorted
+    elif kind == "uuid":
+        pool = [str(uuid.UUID(bytes=rng.bytes(16))) for _ in range(k)]
+        ids = pd.array([pool[i] for i in who], dtype="str")
+    elif kind == "mixed_width":
+        ids = pd.array([str(i * 37) for i in who], dtype="str")
+    else:
+        ids = pd.array([f"C{i:04d}" for i in who], dtype="str")
+    tx = pd.DataFrame({"customer_id": ids,
+                       "date": (np.datetime64("2024-01-01") + rng.integers(0, 200, n).astype("timedelta64[D]"))
+                       .astype("datetime64[ns]") + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s"),
+                       "amount": 1.0})
+    if shuffle:
+        tx = tx.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    cal, end = "2024-04-15", "2024-07-01"
+    tr = checks.tracking(_Linear(), tx, cal, end, "W")
+    cal_day = int(np.datetime64(cal, "D").astype(np.int64))
+    end_day = int(np.datetime64(end, "D").astype(np.int64))
+    first_cohort, repeat = _reference_tracking_days(tx, cal_day, end_day)
+    assert tr.totals["customers"] == len(first_cohort)
+    assert tr.totals["actual_cumulative"] == len(repeat)
+    assert tr.totals["actual_calibration"] == int((repeat <= cal_day).sum())
+    ends = np.floor(tr.table["end"].to_numpy().astype("datetime64[D]").astype(np.int64))
+    np.testing.assert_array_equal(tr.table["actual_cumulative"].to_numpy(),
+                                  np.searchsorted(repeat, ends, side="right"))
+    expected_end = 0.3 * np.clip((end_day - first_cohort) / 7.0, 0, None).sum()
+    assert tr.totals["expected_cumulative"] == pytest.approx(expected_end, rel=1e-12)

@@ -301,3 +301,37 @@ def test_customer_codes_of_a_million_rows_hashed_in_threads():
         ref_codes, ref_uniques = _reference_codes(ids)
         assert list(uniques) == ref_uniques
         np.testing.assert_array_equal(codes, ref_codes)
+
+
+@pytest.mark.parametrize("ids", [
+    pd.Series(pd.array(["b", "a", "b", "10", "007", "7"], dtype="str")),
+    pd.Series(np.array([100, 7, 12, 7, -3], dtype=np.int64)),
+    pd.Series(["x", "y", "x"], dtype=object),
+])
+def test_public_customer_codes_equal_a_sorted_factorize(ids):
+    from cvm_lib.summary import customer_codes
+
+    codes, uniques = customer_codes(ids)
+    ref_codes, ref_uniques = pd.factorize(ids.astype("str"), sort=True)
+    np.testing.assert_array_equal(codes, ref_codes)
+    assert list(uniques) == list(ref_uniques)
+
+
+def test_words_of_strings_equal_their_bytes():
+    """_word (aligned words joined by shifts) against the bytes of each string, zero-padded."""
+    import pyarrow as pa
+
+    from cvm_lib.summary import _factorize_keys, _string_chunks, _word
+
+    rng = np.random.default_rng(13)
+    texts = ["".join(rng.choice(list("ab\x00Z9é中"), size=rng.integers(0, 30))) for _ in range(500)]
+    arrow = pa.array(["pad", *texts], pa.large_string()).slice(1)  # offsets not starting at 0
+    _, parts = _string_chunks(pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arrow]))))
+    (data, offsets), = parts
+    for j in range(5):
+        expected = [int.from_bytes(t.encode("utf-8")[8 * j: 8 * j + 8].ljust(8, b"\0"), "little") for t in texts]
+        assert _word(data, offsets, j).tolist() == expected
+    key = np.repeat(rng.integers(0, 50, 300).astype(np.uint64), rng.integers(1, 4, 300))
+    np.testing.assert_array_equal(_factorize_keys(key), pd.factorize(key)[0])
+    shuffled = rng.permutation(key)
+    np.testing.assert_array_equal(_factorize_keys(shuffled), pd.factorize(shuffled)[0])

@@ -204,3 +204,36 @@ def test_spark_equals_pandas_and_duckdb(spark, data):
     counts = summary_counts(cd, observation_end="1998-06-30", time_unit="W")
     pd.testing.assert_frame_equal(counts, summary_counts(logs["cdnow"], observation_end="1998-06-30", time_unit="W"))
     assert counts["weights"].sum() == logs["cdnow"]["customer_id"].nunique()
+
+
+# ----------------------------------------------------------------- automatic engine choice for large sources
+
+def test_summary_source_hands_large_parquet_sources_to_duckdb(data, monkeypatch, tmp_path):
+    """summary_source(path, tx) is the path (DuckDB) from the row threshold on, tx below it,
+    for filtered logs and for sources that are not Parquet; the summaries agree either way."""
+    from cvm_lib.datasets import load_dataset, summary_source
+    from cvm_lib.engines import DUCKDB_MIN_ROWS, duckdb_min_rows
+    from cvm_lib.report.snapshot import write_snapshot
+
+    assert duckdb_min_rows() == DUCKDB_MIN_ROWS
+    snapshot = tmp_path / "run" / "data" / "transactions.parquet"
+    write_snapshot(cdnow(), snapshot, source={"source": "cdnow"})
+    tx = load_dataset(snapshot)
+    assert summary_source(snapshot, tx) is tx  # 69,659 rows: far below 20M
+    monkeypatch.setenv("CVM_DUCKDB_MIN_ROWS", str(len(tx)))
+    source = summary_source(snapshot, tx)
+    assert source == str(snapshot)
+    assert_same(rfm_summary(source, time_unit="W"), rfm_summary(tx, time_unit="W"))
+    assert_same(calibration_holdout(source, calibration_end="1997-09-30", time_unit="W"),
+                calibration_holdout(tx, calibration_end="1997-09-30", time_unit="W"))
+    assert isinstance(summary_source(snapshot, tx.iloc[1:]), pd.DataFrame)  # filtered: the file no longer says
+    _, _, parts = data
+    assert summary_source(parts, tx) == str(parts)  # a folder of files with as many rows
+    assert summary_source("cdnow", tx) is tx and summary_source(tx, tx) is tx
+    csv = tmp_path / "tx.csv"
+    csv.write_text("customer_id,date,amount\na,2024-01-01,1\n")
+    monkeypatch.setenv("CVM_DUCKDB_MIN_ROWS", "1")
+    small = load_dataset(csv)
+    assert summary_source(csv, small) is small
+    monkeypatch.setenv("CVM_DUCKDB_MIN_ROWS", str(len(tx) + 1))
+    assert summary_source(snapshot, tx) is tx

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from cvm_lib.summary import _day_numbers, _to_day, check_log, unit_days
+from cvm_lib.summary import _customer_days, _day_numbers, _labels, _to_day, check_log, unit_days
 
 __all__ = ["HoldoutComparison", "PeriodHistogram", "FrequencyRecencyGrid", "Tracking", "holdout_comparison",
            "period_histogram", "count_probabilities", "frequency_recency_grid", "tracking", "frequency_bins"]
@@ -432,15 +432,20 @@ def tracking(model: Any, tx: pd.DataFrame, calibration_end: Any, observation_end
     if end_day <= cal_day:
         raise ValueError("observation_end must be after calibration_end")
     keep = days <= end_day
-    ids = tx["customer_id"].astype("str").to_numpy()[keep]
+    ids = tx["customer_id"] if keep.all() else tx["customer_id"][keep]
     days = days[keep]
-    frame = pd.DataFrame({"id": ids, "day": days}).drop_duplicates()
-    first = frame.groupby("id")["day"].transform("min").to_numpy()
+    # Distinct purchase days per customer on integer labels (no string grouping: at 10M
+    # rows this is a sort of int keys, not a groupby of the ids per call).
+    codes, _, uniques = _labels(ids)
+    customer, day = _customer_days(codes, len(uniques), days)
+    starts = np.flatnonzero(np.concatenate(([True], customer[1:] != customer[:-1])))
+    first_per = day[starts]  # each customer's first purchase day
+    first = np.repeat(first_per, np.diff(np.append(starts, len(day))))
     cohort = first <= cal_day
-    first_cohort = frame.loc[cohort].groupby("id")["day"].min().to_numpy()
+    first_cohort = first_per[first_per <= cal_day]
     if first_cohort.size == 0:
         raise ValueError("no customer made a first purchase on or before calibration_end")
-    repeat_days = np.sort(frame["day"].to_numpy()[cohort & (frame["day"].to_numpy() > first)])
+    repeat_days = np.sort(day[cohort & (day > first)])
     start = int(first_cohort.min())
     ends = start + unit * np.arange(1, int(np.floor((end_day - start) / unit)) + 1)
     ends = ends[ends < end_day]

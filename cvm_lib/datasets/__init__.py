@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from cvm_lib.data import load_transactions
 from cvm_lib.paths import project_root
 
-__all__ = ["data_dir", "raw_path", "load_dataset", "BUNDLED", "cdnow", "donations", "sbg_retention", "simulate_retail", "RetailData"]
+__all__ = ["data_dir", "raw_path", "load_dataset", "summary_source", "BUNDLED", "cdnow", "donations", "sbg_retention", "simulate_retail", "RetailData"]
 
 
 def data_dir() -> Path:
@@ -142,6 +143,37 @@ def load_dataset(data: str | os.PathLike | pd.DataFrame, **options) -> pd.DataFr
     if isinstance(data, str) and not Path(data).suffix and not Path(data).exists():
         raise ValueError(f"data={data!r} is neither a bundled data set ({', '.join(BUNDLED)}) nor an existing file")
     return load_transactions(data, **options)
+
+
+def summary_source(data: Any, tx: pd.DataFrame) -> Any:
+    """What to hand the summaries: the Parquet source ``data`` when it is large, else ``tx``.
+
+    ``tx`` is the log :func:`load_dataset` read from ``data``. When ``data`` is a Parquet
+    file, folder or glob (such as a run's validated snapshot) of at least
+    :data:`cvm_lib.engines.DUCKDB_MIN_ROWS` rows (20M; ``$CVM_DUCKDB_MIN_ROWS``), the path is
+    returned, so that :func:`~cvm_lib.summary.rfm_summary`,
+    :func:`~cvm_lib.summary.calibration_holdout`, :func:`~cvm_lib.summary.summary_counts`
+    and :func:`~cvm_lib.summary.cohort_table` aggregate it in DuckDB, out of core, with
+    identical results. Otherwise (smaller sources, bundled names, CSV and Excel files,
+    database sources, DataFrames) ``tx`` itself is returned and summarised in memory.
+    ``tx`` must be the log as loaded: when its number of rows differs from the source's
+    (it was filtered), ``tx`` is returned, as the file no longer describes it.
+
+    Examples
+    --------
+    >>> tx = load_dataset("cdnow_sample")
+    >>> summary_source("cdnow_sample", tx) is tx
+    True
+    """
+    from cvm_lib.engines import duckdb_min_rows, parquet_rows
+
+    if isinstance(data, pd.DataFrame) or not isinstance(data, (str, os.PathLike)) or \
+            (isinstance(data, str) and data in BUNDLED):
+        return tx
+    rows = parquet_rows(data)
+    if rows is None or rows < duckdb_min_rows() or rows != len(tx):
+        return tx
+    return os.fspath(data)
 
 
 def __getattr__(name: str):

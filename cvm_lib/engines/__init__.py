@@ -27,7 +27,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["engine_for", "configure_duckdb"]
+__all__ = ["engine_for", "configure_duckdb", "DUCKDB_MIN_ROWS", "parquet_rows"]
+
+#: Row count from which :func:`cvm_lib.datasets.summary_source` hands a Parquet source to
+#: DuckDB instead of the in-memory log: below it the NumPy path is faster (measured at 10M
+#: and 50M rows, ``benchmarks/bench_summary.py``) and the log is in memory anyway; from it
+#: on, the summaries no longer add their intermediates (0.4-0.9 GB per 10M rows) to the log
+#: held in memory, and DuckDB stays within its ``memory_limit``. ``CVM_DUCKDB_MIN_ROWS``
+#: overrides it.
+DUCKDB_MIN_ROWS = 20_000_000
 
 
 def _is_spark(obj: Any) -> bool:
@@ -71,3 +79,49 @@ def configure_duckdb(**settings: Any) -> dict[str, Any]:
     from cvm_lib.engines import duckdb as backend
 
     return backend.configure(**settings)
+
+
+def duckdb_min_rows() -> int:
+    """:data:`DUCKDB_MIN_ROWS`, or ``$CVM_DUCKDB_MIN_ROWS`` when set."""
+    import os
+
+    text = os.environ.get("CVM_DUCKDB_MIN_ROWS")
+    if not text:
+        return DUCKDB_MIN_ROWS
+    try:
+        return int(float(text))
+    except ValueError:
+        raise ValueError(f"CVM_DUCKDB_MIN_ROWS={text!r} is not a number of rows") from None
+
+
+def parquet_rows(source: Any) -> int | None:
+    """Rows of a Parquet file, folder (``**/*.parquet``) or glob, read from the file footers only;
+    ``None`` when ``source`` is not a readable Parquet source.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> path = Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> pd.DataFrame({"x": [1, 2, 3]}).to_parquet(path)
+    >>> parquet_rows(path), parquet_rows(path.parent / "missing.parquet")
+    (3, None)
+    """
+    import glob
+
+    import pyarrow.parquet as pq
+
+    if not isinstance(source, (str, Path)) or str(source).startswith("duckdb:"):
+        return None
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(path.rglob("*.parquet"))
+    elif any(ch in str(source) for ch in "*?["):
+        files = [Path(f) for f in sorted(glob.glob(str(source), recursive=True))]
+    else:
+        files = [path] if path.is_file() else []
+    if not files:
+        return None
+    try:
+        return sum(pq.read_metadata(f).num_rows for f in files)
+    except (OSError, ValueError):  # not Parquet
+        return None
