@@ -252,7 +252,7 @@ def _error_block(err: Mapping[str, Any], lang: str) -> str:
         where.append(label("cell", lang, context="report", cell=err["cell"]))
     if err.get("line"):
         where.append(label("line", lang, context="report", line=err["line"]))
-    head = ", ".join(where) + (f": {err['cell_source']}" if err.get("cell_source") else "")
+    head = ("，" if lang == "zh" else ", ").join(where) + (f": {err['cell_source']}" if err.get("cell_source") else "")
     text = (head + "\n" if head else "") + f"{err.get('ename')}: {err.get('evalue')}"
     return f'<pre class="err">{html.escape(text)}</pre>'
 
@@ -283,6 +283,7 @@ def write_index(run_dir: Path, manifest: dict[str, Any], *, lang: str = "en",
     def t(key: str, **fields: Any) -> str:
         return html.escape(label(key, lang, context="report", **fields))
 
+    colon = "：" if lang == "zh" else ": "
     since = ""
     if previous is not None:
         since = str(previous[1].get("started") or "")[:10] or previous[1].get("run_id", "")
@@ -300,7 +301,7 @@ def write_index(run_dir: Path, manifest: dict[str, Any], *, lang: str = "en",
                 continue
             change, css = change_text(fig, old.get(fig.get("name")), lang, since, currency) if previous else ("", "")
             note = _text(fig.get("assumption"), lang)
-            note_html = f'<div class="assumption">{t("assumption")}: {html.escape(note)}</div>' if note else ""
+            note_html = f'<div class="assumption">{t("assumption")}{colon}{html.escape(note)}</div>' if note else ""
             rows.append(f'<tr><td class="txt">{html.escape(_text(fig.get("label") or fig.get("name"), lang))}'
                         f'{note_html}</td><td class="num">{html.escape(figure_value(fig, lang, currency))}</td>'
                         + (f'<td class="txt {css}">{html.escape(change)}</td>' if previous else "") + "</tr>")
@@ -315,14 +316,15 @@ def write_index(run_dir: Path, manifest: dict[str, Any], *, lang: str = "en",
         links = [f'<a href="{html.escape(info[k])}">{text}</a>' for k, text in
                  (("html", "HTML"), ("notebook", "ipynb"), ("results", "JSON")) if (run_dir / info[k]).exists()]
         data_line = _data_line(name, info, manifest, lang)
-        data_html = f'<div class="data">{t("data")}: {html.escape(data_line)}</div>' if data_line else ""
+        data_html = f'<div class="data">{t("data")}{colon}{html.escape(data_line)}</div>' if data_line else ""
         error = _error_block(info["error"], lang) if info.get("error") else ""
         title = html.escape(info.get("title") or "")
+        seconds = t("seconds", seconds=f"{info['duration_seconds']:.1f}")
         sections.append(
             f'<section class="study"><h2>{html.escape(name)}{" — " + title if title else ""}'
             f'<span class="status {info["status"]}">{t(info["status"])}</span>'
-            f'<span class="dur">{t("seconds", seconds=f"{info["duration_seconds"]:.1f}")}</span></h2>'
-            f'{data_html}{error}{figures}<div class="links">{t("files")}: {" · ".join(links)}</div></section>')
+            f'<span class="dur">{seconds}</span></h2>'
+            f'{data_html}{error}{figures}<div class="links">{t("files")}{colon}{" · ".join(links)}</div></section>')
     git = manifest.get("git") or {}
     commit = (git.get("commit") or "—")[:12] + (f" ({label('dirty', lang, context='report')})"
                                                if git.get("dirty") else "")
