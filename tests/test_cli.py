@@ -246,3 +246,55 @@ def test_bare_run_is_the_suite_and_cases_run_when_named():
     cases = names("cases")
     assert len(cases) == 6 and all(n.startswith("cases/") for n in cases)
     assert names("cases/brewer", "01_segmentation") == ["cases/brewer", "01_segmentation"]
+
+
+def test_config_lang_sets_the_report_language_and_the_studies_lang(workspace, tmp_path):
+    from cvm_lib.cli import UsageError, build_parser, resolve_run
+    from cvm_lib.report.params import discover_studies
+
+    _, books, _ = workspace
+    available = discover_studies(books)
+    parse = build_parser().parse_args
+    config = tmp_path / "zh.yaml"
+    for text in ("lang: zh\nstudies: [tiny]\n", "parameters:\n  lang: zh\nstudies: [tiny]\n"):
+        config.write_text(text, encoding="utf-8")
+        args = parse(["run", "--config", str(config)])
+        _, resolved = resolve_run(args, available)
+        assert args.report_lang == "zh" and resolved["tiny"]["lang"] == "zh"
+        args = parse(["run", "--config", str(config), "--lang", "en"])  # --lang wins
+        _, resolved = resolve_run(args, available)
+        assert args.report_lang == "en" and resolved["tiny"]["lang"] == "en"
+    args = parse(["run", "tiny"])
+    resolve_run(args, available)
+    assert args.report_lang == "en"
+    config.write_text("lang: fr\nstudies: [tiny]\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="lang 'fr' is not a report language; use en or zh"):
+        resolve_run(parse(["run", "--config", str(config)]), available)
+    config.write_text("lang: zh\nparameters:\n  lang: en\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="lang is given twice"):
+        resolve_run(parse(["run", "--config", str(config)]), available)
+
+
+def test_check_data_speaks_the_report_language(workspace, capsys):
+    tmp, books, _ = workspace
+    data = tmp / "会员.csv"
+    data.write_text("会员卡号,日期,金额\nA1,2024-01-01,5\nA1,2024-02-01,0\nB2,2024-01-03,30\n", encoding="utf-8")
+    columns = ["--column", "customer=会员卡号", "--column", "date=日期", "--column", "amount=金额"]
+    assert cvm(books, "check-data", str(data), *columns, "--lang", "zh") == 0
+    text = capsys.readouterr().out
+    for word in ("数据源：", "列映射：", "数据质量：", "读取行数", "零金额 [金额]", "on_zero=keep → 已保留", "结论：可以使用",
+                 "共 3 行，2 位客户"):
+        assert word in text, word
+    assert "rows read" not in text and "RESULT" not in text and "data quality" not in text
+    config = tmp / "zh.yaml"
+    config.write_text(f"lang: zh\ndata:\n  source: {data}\n  columns: {{customer: 会员卡号, date: 日期, amount: 金额}}\n",
+                      encoding="utf-8")
+    assert cvm(books, "check-data", "--config", str(config)) == 0
+    assert "数据质量：" in capsys.readouterr().out
+    assert cvm(books, "check-data", str(data), *columns) == 0
+    english = capsys.readouterr().out
+    assert "data quality:" in english and "zero amount [金额]" in english and "RESULT: ok" in english
+    bad = tmp / "bad.csv"
+    bad.write_text("customer,date,amount\na,2024-01-01,-5\n", encoding="utf-8")
+    assert cvm(books, "check-data", str(bad), "--lang", "zh") == 2
+    assert "结论：数据按当前设置无法使用" in capsys.readouterr().out

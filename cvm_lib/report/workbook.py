@@ -70,12 +70,12 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
     >>> sheet_name("01 rfm/segments: by [value]", taken)
     '01 rfm_segments_ by _value_'
     >>> sheet_name("02 a very long table name that goes on", taken), sheet_name("02 a very long table name that goes on!", taken)
-    ('02 a very long table name that ', '02 a very long table name th~2')
+    ('02 a very long table name that', '02 a very long table name tha~2')
     >>> sheet_name("history", taken)
     'history~2'
     """
     base = _UNSAFE_SHEET.sub("_", str(wanted)).strip().strip("'") or "sheet"
-    base = base[:31]
+    base = base[:31].rstrip()
     lower = {t.lower() for t in taken} | {"history"}
     name, n = base, 1
     while name.lower() in lower:
