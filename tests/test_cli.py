@@ -70,6 +70,7 @@ def test_list_shows_parameters_with_types_defaults_and_help(workspace, capsys):
     assert "label_suffix" in out and "str | None" in out
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_success_writes_the_whole_run_and_points_latest(workspace, capsys):
     tmp, books, data = workspace
     out = tmp / "reports"
@@ -92,6 +93,7 @@ def test_success_writes_the_whole_run_and_points_latest(workspace, capsys):
     assert (run / "run.log").read_text(encoding="utf-8").count(" ok in ") == 2
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_manifest_records_parameters_hashes_versions_and_status(workspace):
     tmp, books, data = workspace
     out = tmp / "reports"
@@ -116,6 +118,7 @@ def test_manifest_records_parameters_hashes_versions_and_status(workspace):
     assert manifest["started"] <= manifest["ended"]
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_reruns_give_byte_identical_results(workspace):
     tmp, books, data = workspace
     out = tmp / "reports"
@@ -127,6 +130,7 @@ def test_reruns_give_byte_identical_results(workspace):
         assert path.read_bytes() == (second / "results" / path.name).read_bytes(), path.name
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_failing_study_exits_1_keeps_partial_notebook_and_latest(workspace, capsys):
     tmp, books, data = workspace
     out = tmp / "reports"
@@ -163,6 +167,7 @@ def test_bad_parameters_exit_2_before_any_kernel_starts(workspace, capsys, args,
     assert not out.exists()  # nothing was started, nothing written
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_config_files_set_parameters_and_reject_unknown_keys(workspace, capsys):
     tmp, books, data = workspace
     config = tmp / "suite.yaml"
@@ -180,6 +185,7 @@ def test_config_files_set_parameters_and_reject_unknown_keys(workspace, capsys):
     assert "has no parameter 'thresholds'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_sigterm_interrupts_cleanly_without_touching_latest(workspace):
     tmp, books, data = workspace
     out = tmp / "reports"
@@ -216,6 +222,7 @@ def test_parameter_cell_parsing_rejects_non_literal_defaults():
         parse_parameters("data = load()")
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_path_parameters_are_checked_and_hashed_as_inputs(workspace, capsys):
     tmp, books, data = workspace
     make_notebook(books / "withfile.ipynb", "print(open(extra_path).read())",

@@ -1,13 +1,24 @@
-"""HTML output renders Chinese anywhere: the CJK glyphs a page uses are embedded in it."""
+"""HTML output renders Chinese anywhere: the CJK glyphs a page uses are embedded in it; the study
+pages keep one language; the index page is in the report language.
+
+Subsetting the CJK font takes seconds: those tests are marked slow, the others replace the font
+by nothing (``no_font``) and check the content.
+"""
 
 import base64
 import io
 import json
 import re
 
+import pytest
 from fontTools.ttLib import TTFont
 
-from cvm_lib.report.fonts import cjk_characters, embedded_font_css
+from cvm_lib.report.fonts import cjk_characters, embedded_font_css, font_stack_css
+
+
+@pytest.fixture
+def no_font(monkeypatch):
+    monkeypatch.setattr("cvm_lib.report.html.embedded_font_css", lambda text: "")
 from cvm_lib.report.html import write_index
 
 
@@ -22,6 +33,7 @@ def test_cjk_characters_are_found_sorted_and_unique():
     assert cjk_characters("plain English") == ""
 
 
+@pytest.mark.slow
 def test_embedded_font_covers_every_cjk_character_of_the_text():
     text = "客户价值管理研究报告 · 重要价值客户（九宫格）"
     css = embedded_font_css(text)
@@ -30,12 +42,14 @@ def test_embedded_font_covers_every_cjk_character_of_the_text():
     assert embedded_font_css("no Chinese here") == ""
 
 
+@pytest.mark.slow
 def test_embedded_subset_is_small_and_deterministic():
     css = embedded_font_css("数据概览")
     assert len(css) < 40_000
     assert css == embedded_font_css("数据概览")
 
 
+@pytest.mark.slow
 def test_index_page_in_chinese_embeds_its_glyphs(tmp_path):
     manifest = {"run_id": "20260101-000000", "status": "ok", "started": "2026-01-01T00:00:00+00:00",
                 "git": {"commit": "abc", "dirty": False},
@@ -69,7 +83,7 @@ def test_key_figures_are_formatted_by_unit_in_the_report_language():
 # -- every element, monospace included -------------------------------------------------------------
 
 def test_the_cjk_face_comes_first_for_text_and_monospace_elements():
-    css = embedded_font_css("客户")
+    css = font_stack_css()
     rules = {k.strip(): v for k, v in re.findall(r"([^{}]+)\{font-family:([^;]+);\}", css)}
     mono = next(v for k, v in rules.items() if "pre" in k.split(","))
     sans = next(v for k, v in rules.items() if "*" in k.split(","))
@@ -95,7 +109,7 @@ def executed_notebook(path):
     return path
 
 
-def test_study_page_keeps_one_language_and_embeds_the_glyphs_of_its_tracebacks(tmp_path):
+def test_study_page_keeps_one_language(tmp_path, no_font):
     from cvm_lib.report.html import write_study_html
 
     notebook = executed_notebook(tmp_path / "s.ipynb")
@@ -106,11 +120,20 @@ def test_study_page_keeps_one_language_and_embeds_the_glyphs_of_its_tracebacks(t
     assert "客户细分" in zh and "Customer segments" not in zh and '<html lang="zh-CN">' in zh
     assert "Customer segments" in en and "客户细分" not in en
     assert "数据概览" in en and "数据概览" in zh  # untagged: in both
+    assert "table.cvm-table" in zh and "td.num" in zh
+
+
+@pytest.mark.slow
+def test_study_page_embeds_the_glyphs_of_its_tracebacks(tmp_path):
+    from cvm_lib.report.html import write_study_html
+
+    write_study_html(executed_notebook(tmp_path / "s.ipynb"), tmp_path / "zh.html", lang="zh")
+    zh = (tmp_path / "zh.html").read_text(encoding="utf-8")
     visible = re.sub(r"<style.*?</style>", "", zh, flags=re.S)
     assert "列“金额”缺失（第 3 行）" in visible and "读取了 3 行" in visible
     face = zh[zh.index("@font-face"):]
     assert {ord(c) for c in cjk_characters(visible)} <= embedded_cmap(face)
-    assert "table.cvm-table" in zh
+    assert face.index("}") < face.index(font_stack_css())  # the face, then the stack on every element
 
 
 # -- the index page ---------------------------------------------------------------------------------
@@ -133,7 +156,7 @@ def _figure(name, value, unit, en, zh, **extra):
     return {"name": name, "value": value, "unit": unit, "label": {"en": en, "zh": zh}, "headline": True, **extra}
 
 
-def test_index_shows_units_assumptions_and_changes_since_the_previous_run(tmp_path):
+def test_index_shows_units_assumptions_and_changes_since_the_previous_run(tmp_path, no_font):
     from cvm_lib.report.html import previous_run, write_index
 
     out = tmp_path / "out"
