@@ -592,13 +592,26 @@ def _word_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
 
 
+def _quality_label(word: Any, lang: str) -> str | None:
+    """The text of a quality-table word (a column, a check, an action) in ``lang``, or None.
+
+    The overview study's labels come first (``overview.<id>``: the same words as its data
+    quality table), then the report's own (``report.quality.<words>``).
+    """
+    from cvm_lib.labels import has_label, label
+
+    key = _word_key(word)
+    for name in (f"overview.{key}", f"report.quality.{key}"):
+        if has_label(name):
+            return label(name, lang)
+    return None
+
+
 def _quality_word(text: Any, lang: str) -> Any:
     """A word of the quality table (a check, an action) in ``lang``; other text unchanged.
 
     ``"zero amount [amount]"`` keeps its column in brackets, ``"drop → dropped"`` its policy.
     """
-    from cvm_lib.labels import has_label, label
-
     if not isinstance(text, str):
         return text
     if " → " in text:
@@ -606,15 +619,15 @@ def _quality_word(text: Any, lang: str) -> Any:
         return f"{policy} → {_quality_word(action, lang)}"
     match = re.fullmatch(r"(.*?)( \[[^\]]*\])", text)
     word, column = (match.group(1), match.group(2)) if match else (text, "")
-    key = f"quality.{_word_key(word)}"
-    return (label(key, lang, context="report") + column) if has_label(key, "report") else text
+    shown = _quality_label(word, lang)
+    return text if shown is None else shown + column
 
 
 def quality_report(tx: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """:func:`cvm_lib.data.quality_table` for reading in ``lang``: headers, checks and actions
-    translated with the ``report`` labels (:mod:`cvm_lib.labels.report`), values as they are."""
+    translated through the label catalogue, values as they are."""
     from cvm_lib.data import quality_table
-    from cvm_lib.labels import check_lang, label
+    from cvm_lib.labels import check_lang
 
     check_lang(lang)
     table = quality_table(tx)
@@ -622,7 +635,7 @@ def quality_report(tx: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     for column in table.columns:
         if _word_key(column) in ("item", "check", "action", "policy"):
             out[column] = table[column].map(lambda v: _quality_word(v, lang))
-    out.columns = [label(f"quality.{_word_key(c)}", lang, context="report", default=str(c)) for c in table.columns]
+    out.columns = [_quality_label(c, lang) or str(c) for c in table.columns]
     return out
 
 

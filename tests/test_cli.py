@@ -289,10 +289,11 @@ def test_check_data_speaks_the_report_language(workspace, capsys):
     columns = ["--column", "customer=会员卡号", "--column", "date=日期", "--column", "amount=金额"]
     assert cvm(books, "check-data", str(data), *columns, "--lang", "zh") == 0
     text = capsys.readouterr().out
-    for word in ("数据源：", "列映射：", "数据质量：", "读取行数", "零金额 [金额]", "on_zero=keep → 已保留", "结论：可以使用",
+    for word in ("数据源：", "列映射：", "数据质量：", "读取行数", "零金额", "on_zero=keep", "已保留", "结论：可以使用",
                  "共 3 行，2 位客户"):
         assert word in text, word
-    assert "rows read" not in text and "RESULT" not in text and "data quality" not in text
+    assert "rows read" not in text.lower() and "rows_read" not in text and "RESULT" not in text
+    assert "data quality" not in text and "zero amount" not in text.lower() and "kept" not in text
     config = tmp / "zh.yaml"
     config.write_text(f"lang: zh\ndata:\n  source: {data}\n  columns: {{customer: 会员卡号, date: 日期, amount: 金额}}\n",
                       encoding="utf-8")
@@ -300,7 +301,7 @@ def test_check_data_speaks_the_report_language(workspace, capsys):
     assert "数据质量：" in capsys.readouterr().out
     assert cvm(books, "check-data", str(data), *columns) == 0
     english = capsys.readouterr().out
-    assert "data quality:" in english and "zero amount [金额]" in english and "RESULT: ok" in english
+    assert "data quality:" in english and "zero amount" in english.lower() and "RESULT: ok" in english
     bad = tmp / "bad.csv"
     bad.write_text("customer,date,amount\na,2024-01-01,-5\n", encoding="utf-8")
     assert cvm(books, "check-data", str(bad), "--lang", "zh") == 2
