@@ -35,10 +35,10 @@ def test_cjk_characters_are_found_sorted_and_unique():
 
 @pytest.mark.slow
 def test_embedded_font_covers_every_cjk_character_of_the_text():
-    text = "客户价值管理研究报告 · 重要价值客户（九宫格）"
+    text = "客户价值管理研究报告 · 重要价值客户（九宫格） 较 2026-11-01 ▲ 3.2 个百分点 &#25968;"
     css = embedded_font_css(text)
     assert css.startswith("@font-face") and "font/woff" in css
-    assert {ord(c) for c in cjk_characters(text)} <= embedded_cmap(css)
+    assert {ord(c) for c in cjk_characters(text)} | {ord("▲"), ord("数")} <= embedded_cmap(css)
     assert embedded_font_css("no Chinese here") == ""
 
 
@@ -185,13 +185,17 @@ def test_index_shows_units_assumptions_and_changes_since_the_previous_run(tmp_pa
     assert "较 2026-11-01 ▲ 0.5 周" in page and "30.5 周" in page
     assert "较 2026-11-01 之后新增" not in page and "2026-11-01 之后新增" in page  # a figure the old run lacked
     assert "假设：盈利能力按 30% 毛利率假设" in page
-    assert "retail_demo（内置数据集）" in page or "retail_demo (内置数据集)" in page
+    assert "数据：retail_demo（内置数据集） · 观察期截至 2026-10-31" in page
     assert "观察期截至 2026-10-31" in page and "与上一次成功运行 20261101-020000" in page
     assert "隐藏" not in page and "Revenue" not in page
     write_index(run, manifest, lang="en", previous=previous)
     page = (run / "index.html").read_text(encoding="utf-8")
     assert "▲ 3.2 pts since 2026-11-01" in page and "▼ 5.0% since 2026-11-01" in page
     assert "Assumption: profitability assumes a 30% margin" in page and "¥950,000" in page  # retail_demo is in ¥
+    # The parameters a study ran with, its notebook's defaults included, decide the data line and currency.
+    write_index(run, manifest, lang="zh", previous=previous, parameters={"s": {"data": "cdnow", "lang": "zh"}})
+    page = (run / "index.html").read_text(encoding="utf-8")
+    assert "数据：cdnow（内置数据集）" in page and "$950,000" in page and "观察期截至" not in page
 
 
 def test_previous_run_is_only_a_complete_successful_one(tmp_path):

@@ -41,7 +41,7 @@ FIGURES = '''record_figures([
     key_figure("customers", int(tx["customer_id"].nunique()), "customers", context="report", headline=True),
     key_figure("revenue", float(tx["amount"].sum()), "currency", context="report", headline=True),
     key_figure("value_share", float(by_period["value_share"].iloc[-1]), "share", context="report", headline=True,
-               assumption="report.bundled"),
+               assumption="report.bundled", fields={"name": "demo"}),
     key_figure("purchases", len(tx), "transactions", context="report"),
 ])'''
 
@@ -115,7 +115,7 @@ def test_index_page_is_in_the_report_language(runs):
     page = (runs["zh_first"] / "index.html").read_text(encoding="utf-8")
     visible = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
     assert "关键指标" in visible or "指标" in visible
-    for text in ("客户数", "销售额", "价值占比", "¥1,288", "4 位客户", "假设", "内置数据集", "成功"):
+    for text in ("客户数", "销售额", "价值占比", "¥1,288", "4 位客户", "假设：demo（内置数据集）", "成功"):
         assert text in visible, text
     assert "Customers" not in visible and "Key figures" not in visible
     assert "此文件夹中没有更早的成功运行" in visible  # the first run in its folder: no changes

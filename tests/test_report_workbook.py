@@ -20,7 +20,8 @@ def run(tmp_path, monkeypatch):
     table = pd.DataFrame({"customer_id": ["007", "012", "100", "101", "102"], "customers": [1200, 35, 7, 0, 3],
                           "value_share": [0.8123, 0.1877, 0.0, 0.5, 0.25], "revenue": [1234.5, -3.25, 0.0, 1.0, 2.0],
                           "p_value": [0.0001, 0.2, 0.5, 0.04, 1.0], "channel": HOSTILE,
-                          "store_17": [1.5, 2.5, None, 3.0, 4.0], "unlabelled": [1, 2, 3, 4, 5]})
+                          "store_17": [1.5, 2.5, None, 3.0, 4.0], "unlabelled": [1, 2, 3, 4, 5],
+                          "mixed": ["x.csv", "12", "0.5", "007", None]})
     results.record_table("segments: by [value] and channel, q1", table, index=False,
                          info={"context": "segmentation", "fields": {}, "kinds": {"channel": "category"},
                                "raw_columns": ["store_17"]})
@@ -46,7 +47,7 @@ def test_sheets_headers_numbers_formats_and_formula_safety(run):
     assert len({n.lower() for n in names}) == len(names)
     sheet = book[names[2]]
     headers = [c.value for c in sheet[1]]
-    assert headers == ["客户", "客户数", "价值占比", "销售额", "p 值", "channel", "store_17", "unlabelled"]
+    assert headers == ["客户", "客户数", "价值占比", "销售额", "p 值", "channel", "store_17", "unlabelled", "mixed"]
     rows = list(sheet.iter_rows(min_row=2))
     ids = [r[0] for r in rows]
     assert [c.value for c in ids] == ["007", "012", "100", "101", "102"] and ids[0].data_type == "s"
@@ -59,6 +60,7 @@ def test_sheets_headers_numbers_formats_and_formula_safety(run):
     assert [c.value for c in channel] == ["'" + HOSTILE[0], "'" + HOSTILE[1], "'" + HOSTILE[2], "'-2+3", "web"]
     assert rows[2][6].value is None and rows[0][6].value == 1.5  # missing stays empty, not "nan"
     assert rows[0][7].value == 1
+    assert [r[8].value for r in rows] == ["x.csv", 12, 0.5, "007", None]  # numbers where they are numbers
     figures = book["关键指标"]
     table = [[c.value for c in r] for r in figures.iter_rows(min_row=1)]
     assert table[0] == ["研究", "name", "指标", "数值", "单位", "假设", "核心指标"]

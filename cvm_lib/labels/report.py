@@ -29,7 +29,7 @@ LABELS = {
     "report.data": ("Data", "数据"),
     "report.data_rows": ("{rows} transactions, {customers} customers", "{rows} 笔交易，{customers} 位客户"),
     "report.observation_end": ("observed up to {date}", "观察期截至 {date}"),
-    "report.bundled": ("bundled data set", "内置数据集"),
+    "report.bundled": ("{name} (bundled data set)", "{name}（内置数据集）"),
     "report.no_figures": ("no key figures recorded", "未记录关键指标"),
     "report.assumption": ("Assumption", "假设"),
     "report.previous": ("Compared with the previous successful run {run} ({date}).",

@@ -20,6 +20,11 @@ FAMILY = "CVM CJK"
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
+# Arrows and geometric shapes (→ ▲ ▼ on the index page): embedded too when a page has CJK text,
+# so the change column does not depend on a system font either.
+_SYMBOLS = re.compile(r"[\u2190-\u21ff\u25a0-\u25ff]")
+
+
 def cjk_characters(text: str) -> str:
     """The distinct CJK characters of ``text``, sorted (so the subset is deterministic)."""
     return "".join(sorted(set(_CJK.findall(text))))
@@ -28,9 +33,11 @@ def cjk_characters(text: str) -> str:
 def embedded_font_css(text: str) -> str:
     """An ``@font-face`` rule embedding the CJK glyphs of ``text``; empty when there are none
     or no CJK font is installed."""
-    characters = cjk_characters(html.unescape(text))
+    text = html.unescape(text)
+    characters = cjk_characters(text)
     if not characters:
         return ""
+    characters += "".join(sorted(set(_SYMBOLS.findall(text))))
     from fontTools import subset
     from matplotlib import font_manager
 

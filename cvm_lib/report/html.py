@@ -223,10 +223,9 @@ def change_text(figure: Mapping[str, Any], previous: Mapping[str, Any] | None, l
 
 # --------------------------------------------------------------------------- the index page
 
-def _data_line(name: str, info: Mapping[str, Any], manifest: Mapping[str, Any], lang: str) -> str:
+def _data_line(name: str, params: Mapping[str, Any], manifest: Mapping[str, Any], lang: str) -> str:
     from cvm_lib.labels import label
 
-    params = info.get("parameters") or {}
     data = manifest.get("data") or {}
     parts = []
     if name in (data.get("studies") or []):
@@ -238,7 +237,7 @@ def _data_line(name: str, info: Mapping[str, Any], manifest: Mapping[str, Any], 
         from cvm_lib.studies import BUNDLED_CURRENCY
 
         given = str(params["data"])
-        parts.append(f"{given} ({label('bundled', lang, context='report')})" if given in BUNDLED_CURRENCY else given)
+        parts.append(label("bundled", lang, context="report", name=given) if given in BUNDLED_CURRENCY else given)
     if params.get("observation_end"):
         parts.append(label("observation_end", lang, context="report", date=str(params["observation_end"])))
     return " · ".join(p for p in parts if p)
@@ -273,9 +272,14 @@ def previous_run(out: Path, current: str | None = None) -> tuple[Path, dict[str,
 
 
 def write_index(run_dir: Path, manifest: dict[str, Any], *, lang: str = "en",
-                previous: tuple[Path, dict[str, Any]] | None = None) -> None:
+                previous: tuple[Path, dict[str, Any]] | None = None,
+                parameters: Mapping[str, Mapping[str, Any]] | None = None) -> None:
     """``index.html`` in ``lang``: every study with status, data, headline figures (and their change since
-    ``previous``, a run folder and its manifest, see :func:`previous_run`) and links."""
+    ``previous``, a run folder and its manifest, see :func:`previous_run`) and links.
+
+    ``parameters``: per study, the parameters it ran with including its notebook's defaults
+    (default: those of the manifest, the ones given).
+    """
     from cvm_lib.labels import check_lang, label
 
     check_lang(lang)
@@ -294,7 +298,8 @@ def write_index(run_dir: Path, manifest: dict[str, Any], *, lang: str = "en",
         if previous is not None and name in (previous[1].get("studies") or {}):
             old_payload = _results(previous[0] / previous[1]["studies"][name]["results"])
             old = {r.get("name"): r for r in old_payload.get("results", [])}
-        currency = study_currency(info.get("parameters") or {}, lang)
+        ran_with = (parameters or {}).get(name) or info.get("parameters") or {}
+        currency = study_currency(ran_with, lang)
         rows = []
         for fig in payload.get("results", []):
             if not fig.get("headline"):
@@ -315,7 +320,7 @@ def write_index(run_dir: Path, manifest: dict[str, Any], *, lang: str = "en",
             figures = ""
         links = [f'<a href="{html.escape(info[k])}">{text}</a>' for k, text in
                  (("html", "HTML"), ("notebook", "ipynb"), ("results", "JSON")) if (run_dir / info[k]).exists()]
-        data_line = _data_line(name, info, manifest, lang)
+        data_line = _data_line(name, ran_with, manifest, lang)
         data_html = f'<div class="data">{t("data")}{colon}{html.escape(data_line)}</div>' if data_line else ""
         error = _error_block(info["error"], lang) if info.get("error") else ""
         title = html.escape(info.get("title") or "")

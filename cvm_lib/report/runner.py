@@ -497,8 +497,11 @@ def run_suite(studies: list[Study], parameters: dict[str, dict[str, Any]], *, ou
                 _record_data(manifest, data, (out / run_id).resolve())
             (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                                 encoding="utf-8")
-            write_workbook(work, manifest, lang=lang)
-            write_index(work, manifest, lang=lang, previous=previous_run(out, run_id))
+            # What each study ran with, its notebook's defaults included (the currency and the data shown).
+            effective = {r.name: {**{p.name: p.default for p in by_name[r.name].parameters.values()},
+                                  **manifest["studies"][r.name]["parameters"]} for r in runs}
+            write_workbook(work, manifest, lang=lang, parameters=effective)
+            write_index(work, manifest, lang=lang, previous=previous_run(out, run_id), parameters=effective)
         except Exception as exc:  # noqa: BLE001
             status, problem = "failed", problem or exc
             log.error("run %s: writing the manifest or index failed: %s\n%s", run_id, exc, traceback.format_exc())

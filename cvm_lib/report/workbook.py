@@ -125,6 +125,12 @@ def _column(series: pd.Series, kind: str | None, lang: str, context: str | None)
             if kind is None:
                 kind = "count" if (numbers.dropna() % 1 == 0).all() else "number"
             return numbers.astype("float64").where(present), kind
+        if kind is None:  # a column of mixed values (a quality table's "value"): numbers where they are numbers
+            plain = numbers.notna() & ~series.str.match(r"^[+-]?0\d")  # "007" is an identifier, not 7
+            if plain.any():
+                mixed = series.map(lambda v: value_label(v, lang, context=context)).astype(object)
+                mixed[plain] = numbers[plain].astype(object)
+                return mixed.where(present), "mixed"
     if kind == "date":
         dates = pd.to_datetime(series.where(present), errors="coerce")
         if not (dates.isna() & present).any():
@@ -150,7 +156,8 @@ def _sheet_frame(path: Path, info: Mapping[str, Any], lang: str, currency: str) 
             header += " "
         headers.append(header)
         columns[header] = values
-        formats.append(number_format(kind, currency) if kind in NUMBER_FORMATS else "@")
+        formats.append(number_format(kind, currency) if kind in NUMBER_FORMATS else
+                       "General" if kind == "mixed" else "@")
     return pd.DataFrame(columns, columns=headers), formats, total
 
 
@@ -215,8 +222,13 @@ def _figure_rows(study: str, payload: Mapping[str, Any], lang: str, currency: st
     return rows
 
 
-def write_workbook(run_dir: Path, manifest: Mapping[str, Any], *, lang: str = "en") -> Path:
-    """Write ``<run_dir>/results.xlsx`` from the run's recorded results (module docstring); returns its path."""
+def write_workbook(run_dir: Path, manifest: Mapping[str, Any], *, lang: str = "en",
+                   parameters: Mapping[str, Mapping[str, Any]] | None = None) -> Path:
+    """Write ``<run_dir>/results.xlsx`` from the run's recorded results (module docstring); returns its path.
+
+    ``parameters``: per study, the parameters it ran with including its notebook's defaults
+    (they decide the currency of money columns; default: those of the manifest).
+    """
     from openpyxl import Workbook
 
     from cvm_lib.labels import check_lang, label
@@ -238,7 +250,7 @@ def write_workbook(run_dir: Path, manifest: Mapping[str, Any], *, lang: str = "e
         if not results_file.exists():
             continue
         payload = json.loads(results_file.read_text(encoding="utf-8"))
-        currency = study_currency(info.get("parameters") or {}, lang)
+        currency = study_currency((parameters or {}).get(study) or info.get("parameters") or {}, lang)
         figure_rows += _figure_rows(study, payload, lang, currency)
         table_info = payload.get("table_info") or {}
         for table, file_name in (payload.get("tables") or {}).items():
