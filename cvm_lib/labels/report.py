@@ -51,8 +51,7 @@ LABELS = {
     "report.file": ("File", "文件"),
     "report.unit": ("Unit", "单位"),
     "report.headline": ("Headline", "核心指标"),
-    "report.truncated": ("first {rows} rows (Excel's limit); the CSV has all {total}",
-                         "仅前 {rows} 行（Excel 上限）；CSV 文件包含全部 {total} 行"),
+    "report.truncated": ("first {rows} rows; the CSV has all {total}", "仅前 {rows} 行；CSV 文件包含全部 {total} 行"),
     "report.yes": ("yes", "是"),
     "report.no": ("no", "否"),
     # ------------------------------------------------------------ cvm check-data

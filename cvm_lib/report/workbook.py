@@ -14,7 +14,9 @@ folder that is published atomically (a failed run never touches the last good on
   percent for shares, thousands for counts, the currency for money), dates as dates,
   stable category values translated; text that a spreadsheet would run as a formula is
   neutralised (:func:`cvm_lib.results.neutralise_formulas`) and every text cell is stored
-  as text. A table longer than Excel's 1,048,575 rows is cut, the contents sheet says so.
+  as text. A sheet holds at most :data:`SHEET_MAX_ROWS` rows (100,000: a spreadsheet is for
+  reading, and openpyxl writes some 10,000–25,000 cells a second); a longer table is cut and
+  the contents sheet says so — its CSV has every row.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["write_workbook", "sheet_name", "number_format", "NUMBER_FORMATS", "WORKBOOK", "EXCEL_MAX_ROWS"]
+__all__ = ["write_workbook", "sheet_name", "number_format", "NUMBER_FORMATS", "WORKBOOK", "SHEET_MAX_ROWS"]
 
 WORKBOOK = "results.xlsx"
-EXCEL_MAX_ROWS = 1_048_575  # plus the header row
+#: Rows of a table written to its sheet (Excel's own limit is 1,048,575 plus the header).
+SHEET_MAX_ROWS = 100_000
 
 #: Excel number format by column kind (:data:`cvm_lib.labels.KINDS`); money is given its currency.
 NUMBER_FORMATS = {
@@ -128,7 +131,7 @@ def _column(series: pd.Series, kind: str | None, lang: str, context: str | None)
         if kind is None:  # a column of mixed values (a quality table's "value"): numbers where they are numbers
             plain = numbers.notna() & ~series.str.match(r"^[+-]?0\d")  # "007" is an identifier, not 7
             if plain.any():
-                mixed = series.map(lambda v: value_label(v, lang, context=context)).astype(object)
+                mixed = series.map({v: value_label(v, lang, context=context) for v in series.unique()}).astype(object)
                 mixed[plain] = numbers[plain].astype(object)
                 return mixed.where(present), "mixed"
     if kind == "date":
@@ -137,15 +140,16 @@ def _column(series: pd.Series, kind: str | None, lang: str, context: str | None)
             return dates, kind
     if kind == "flag":
         return series.map({"True": True, "False": False, "": None}).where(present), kind
-    text = series.map(lambda v: value_label(v, lang, context=context) if kind in (None, "category") else v)
-    return text.where(present), "text"
+    if kind in (None, "category"):  # stable category values translated (once per distinct value)
+        series = series.map({v: value_label(v, lang, context=context) for v in series.unique()})
+    return series.where(present), "text"
 
 
 def _sheet_frame(path: Path, info: Mapping[str, Any], lang: str, currency: str) -> tuple[pd.DataFrame, list[str], int]:
     """The table as it goes into the sheet (translated headers), each column's number format, and its full length."""
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     total = len(raw)
-    raw = raw.iloc[:EXCEL_MAX_ROWS]
+    raw = raw.iloc[:SHEET_MAX_ROWS]
     context = info.get("context")
     kinds = info.get("kinds") or {}
     columns, formats, headers = {}, [], []
