@@ -136,6 +136,7 @@ def test_failing_study_exits_1_keeps_partial_notebook_and_latest(workspace, caps
     out = tmp / "reports"
     assert cvm(books, "run", "tiny", "--data", str(data), "--out", str(out), "--quiet") == 0
     good = (out / "latest").resolve()
+    good_files = {p.name: p.read_bytes() for p in (good / "results.xlsx", good / "index.html")}
     make_notebook(books / "broken.ipynb", 'x = 1\nraise ValueError("planted failure")')
     capsys.readouterr()
     assert cvm(books, "run", "tiny", "broken", "--data", str(data), "--out", str(out), "--quiet") == 1
@@ -143,6 +144,7 @@ def test_failing_study_exits_1_keeps_partial_notebook_and_latest(workspace, caps
     assert "broken" in err and "broken.ipynb" in err and "ValueError" in err and "planted failure" in err
     assert "cell 3, line 2: raise ValueError(\"planted failure\")" in err  # the failing line, not the first
     assert (out / "latest").resolve() == good
+    assert {name: (good / name).read_bytes() for name in good_files} == good_files  # the last good report
     failed = next(p for p in run_dirs(out) if p != good)
     assert (failed / "broken.ipynb").exists() and (failed / "broken.html").exists()
     manifest = json.loads((failed / "manifest.json").read_text(encoding="utf-8"))

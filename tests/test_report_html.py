@@ -109,6 +109,7 @@ def executed_notebook(path):
     return path
 
 
+@pytest.mark.slow  # nbconvert's HTML export
 def test_study_page_keeps_one_language(tmp_path, no_font):
     from cvm_lib.report.html import write_study_html
 

@@ -54,7 +54,11 @@ def bilingual_notebook(path: Path) -> Path:
     zh.metadata["tags"] = ["lang-zh"]
     en = nbformat.v4.new_markdown_cell("## Revenue by month\n\nSummed per month.")
     en.metadata["tags"] = ["lang-en"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Bilingual study · 双语研究"), params, zh, en,
+    title_zh = nbformat.v4.new_markdown_cell("# 双语研究")
+    title_zh.metadata["tags"] = ["lang-zh"]
+    title_en = nbformat.v4.new_markdown_cell("# Bilingual study")
+    title_en.metadata["tags"] = ["lang-en"]
+    nb.cells = [title_zh, title_en, params, zh, en,
                 nbformat.v4.new_code_cell(BODY), nbformat.v4.new_markdown_cell("Both languages · 两种语言"),
                 nbformat.v4.new_code_cell(FIGURES)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -118,9 +122,11 @@ def test_index_page_is_in_the_report_language(runs):
     for text in ("客户数", "销售额", "价值占比", "¥1,288", "4 位客户", "假设：demo（内置数据集）", "成功"):
         assert text in visible, text
     assert "Customers" not in visible and "Key figures" not in visible
+    assert "bi — 双语研究" in visible and "Bilingual study" not in visible
     assert "此文件夹中没有更早的成功运行" in visible  # the first run in its folder: no changes
     english = (runs["en"] / "index.html").read_text(encoding="utf-8")
     assert "$1,288" in english and "4 customers" in english and "Share of value" in english
+    assert "bi — Bilingual study" in english and "双语研究" not in english
 
 
 def test_index_shows_the_change_since_the_previous_run(runs):

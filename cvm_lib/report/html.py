@@ -323,7 +323,7 @@ def write_index(run_dir: Path, manifest: dict[str, Any], *, lang: str = "en",
         data_line = _data_line(name, ran_with, manifest, lang)
         data_html = f'<div class="data">{t("data")}{colon}{html.escape(data_line)}</div>' if data_line else ""
         error = _error_block(info["error"], lang) if info.get("error") else ""
-        title = html.escape(info.get("title") or "")
+        title = html.escape((info.get("titles") or {}).get(lang) or info.get("title") or "")
         seconds = t("seconds", seconds=f"{info['duration_seconds']:.1f}")
         sections.append(
             f'<section class="study"><h2>{html.escape(name)}{" — " + title if title else ""}'
