@@ -91,3 +91,15 @@ def test_table_names_that_share_a_file_are_refused(run):
     with pytest.raises(ValueError, match="tables 'by value' and 'by value[?]' would both be written to "
                                          "01_segmentation__by_value.csv"):
         results.record_table("by value?", pd.DataFrame({"n": [2]}))
+
+
+def test_header_fields_are_translated(run):
+    from cvm_lib.report.workbook import _field, _header
+
+    assert _field(["unit", "W"], "zh") == "周" and _field(["label", "customers"], "en") == "Customers"
+    assert _field("x", "zh") == "x"
+    assert _header("recency_mean", "zh", {"fields": {"unit": ["unit", "W"]}}, "¥") == "recency_mean"  # no label
+    assert _header("value", "zh", {"context": "segmentation", "fields": {}}, "¥") == "价值"
+    # a header with a {field}: filled with the field in the report language
+    assert _header("seconds", "zh", {"context": "report", "fields": {"seconds": ["unit", "W"]}}, "¥") == "周 秒"
+    assert _header("seconds", "en", {"context": "report", "fields": {"seconds": ["unit", "W"]}}, "$") == "weeks s"
