@@ -50,8 +50,10 @@ report: $(STAMP)
 test: $(STAMP) pg-server
 	$(BIN)/python -m pytest tests cvm_lib --nbval-lax notebooks -p no:cacheprovider
 
-test-fast: $(STAMP) pg-server
-	$(BIN)/python -m pytest tests cvm_lib -m "not slow" -p no:cacheprovider
+# Under 2 minutes on 2 cores: everything but the tests marked slow (pyproject.toml, [tool.pytest.ini_options]
+# markers: end-to-end runs, notebooks, wheel, PostgreSQL, Spark, glyph rendering); the 20 slowest are listed.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests cvm_lib -m "not slow" -p no:cacheprovider --durations=20
 
 # The same tests on Python 3.13 (3.11 is the main environment; 3.11-3.13 are declared).
 # Needs a python3.13 on PATH (Debian 12 has none; e.g. pyenv, or PY313=/path/to/python3.13).

@@ -21,6 +21,10 @@ notebook's defaults, the config's ``parameters``, the config's ``study_parameter
 readable line (what, where, what to do); a traceback goes to the run's ``run.log``
 (or, before a run folder exists, to a log file in the temporary folder, named in the message).
 
+A config's ``lang: zh`` (or ``parameters: lang: zh``) gives every study and the run's own
+pages (index, ``results.xlsx``) in Chinese, as ``--lang zh`` does; ``--lang`` wins over it.
+The recorded results (``results/*.json``, ``*.csv``) are the same in every language.
+
 Config files are YAML mappings of at most 1 MiB with at most 50 aliases, expanding to at
 most 100,000 values (an "alias bomb" is refused, not expanded).
 """
@@ -45,7 +49,7 @@ from cvm_lib.sources import CHECK_HINT, DataSource
 
 __all__ = ["main", "project_root"]
 
-_CONFIG_KEYS = {"description", "studies", "data", "parameters", "study_parameters"}
+_CONFIG_KEYS = {"description", "studies", "data", "lang", "parameters", "study_parameters"}
 CONFIG_MAX_BYTES = 1 << 20
 CONFIG_MAX_ALIASES = 50
 CONFIG_MAX_VALUES = 100_000
@@ -157,6 +161,14 @@ def resolve_run(args: argparse.Namespace, available: dict[str, Study]) -> tuple[
             raise UsageError(f"config study_parameters names unknown study {name!r}; studies: {', '.join(available)}")
 
     suite: dict[str, Any] = dict(config.get("parameters") or {})
+    if config.get("lang") is not None:
+        if "lang" in suite and suite["lang"] != config["lang"]:
+            raise UsageError(f"config file {args.config}: lang is given twice (lang: {config['lang']} and "
+                             f"parameters: lang: {suite['lang']}); keep one")
+        if any("lang" in s.parameters for s in studies):  # the run's own pages follow it in any case
+            suite["lang"] = config["lang"]
+    args.report_lang = report_language(args.lang, config.get("lang", suite.get("lang")),
+                                       where=f"config file {args.config}")
     cli_text: dict[str, Any] = {}
     if args.lang is not None:
         cli_text["lang"] = args.lang
@@ -186,6 +198,19 @@ def resolve_run(args: argparse.Namespace, available: dict[str, Study]) -> tuple[
         for name in args.data_studies:
             resolved[name]["data"] = source.source
     return studies, resolved
+
+
+def report_language(given: str | None, configured: Any = None, *, where: str = "config") -> str:
+    """The language of the run's own pages (index, results.xlsx): ``--lang``, else the config's
+    ``lang:`` (or ``parameters: lang:``), else English.
+
+    >>> report_language(None, "zh"), report_language("en", "zh"), report_language(None)
+    ('zh', 'en', 'en')
+    """
+    lang = given if given is not None else configured if configured is not None else "en"
+    if lang not in ("en", "zh"):
+        raise UsageError(f"{where}: lang {lang!r} is not a report language; use en or zh")
+    return str(lang)
 
 
 def data_source(args: argparse.Namespace, config: dict[str, Any], suite_data: Any = None,
@@ -292,7 +317,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         result = run_suite(studies, resolved, out=Path(args.out), project_root=project_root(), jobs=args.jobs,
                            show_code=args.show_code, quiet=args.quiet, cell_timeout=args.timeout,
-                           lang=args.lang or "en", inputs=inputs,
+                           lang=args.report_lang, inputs=inputs,
                            command=["cvm", "run", *(args.studies or [])],
                            config_file=Path(args.config).resolve() if args.config else None, notices=notices,
                            data=prepared)
@@ -327,7 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", metavar="FILE.yaml", help="named parameter set (see studies/*.yaml)")
     run.add_argument("--out", default="reports", help="output folder (default: reports)")
     run.add_argument("--jobs", type=int, default=1, help="run up to N studies at once, in separate processes")
-    run.add_argument("--lang", choices=("en", "zh"), help="language of labels, headings and figures")
+    run.add_argument("--lang", choices=("en", "zh"), help="language of the report: labels, headings, figures, "
+                     "index page and results.xlsx (default: the config's lang:, else en); the files in results/ "
+                     "do not depend on it")
     run.add_argument("--show-code", action="store_true", help="show code cells in the HTML")
     run.add_argument("--quiet", action="store_true", help="no progress bars (for cron)")
     run.add_argument("--timeout", type=float, default=1800, help="seconds allowed per cell (default 1800)")
@@ -337,7 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="FILE.yaml", help="take the data: block from this config")
     _add_source_arguments(check, positional=True)
     check.add_argument("--rows", type=int, default=10, help="first rows to show (default 10)")
-    check.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the quality table")
+    check.add_argument("--lang", choices=("en", "zh"), help="language of the report (default: the config's lang:, "
+                       "else en)")
     return parser
 
 
@@ -362,7 +390,9 @@ def cmd_check_data(args: argparse.Namespace) -> int:
     source = data_source(args, config, (config.get("parameters") or {}).get("data"))
     if source is None:
         raise UsageError("check-data needs a SOURCE (or --config with a data: block)")
-    text, ok = check_report(source, rows=args.rows, lang=args.lang)
+    lang = report_language(args.lang, config.get("lang", (config.get("parameters") or {}).get("lang")),
+                           where=f"config file {args.config}")
+    text, ok = check_report(source, rows=args.rows, lang=lang)
     print(text)
     return 0 if ok else 2
 

@@ -188,6 +188,10 @@ def record_table(name: str, table: pd.DataFrame, *, index: bool = True,
         table = pd.DataFrame(table)
     target = _target()
     file_name = f"{_slug(target[1]) if target else 'study'}__{_slug(name)}.csv"
+    clash = next((other for other, file in _TABLES.items() if file == file_name and other != str(name)), None)
+    if clash is not None:
+        raise ValueError(f"tables {clash!r} and {name!r} would both be written to {file_name}; "
+                         f"give one of them another name")
     _TABLES[str(name)] = file_name
     if info is not None:
         _TABLE_INFO[str(name)] = _plain(info, name)

@@ -43,6 +43,7 @@ import hashlib
 import inspect
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -587,22 +588,85 @@ def _raw_columns(ds: DataSource, report: dict[str, Any], raw: pd.DataFrame | Non
     return None
 
 
+def _word_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+
+
+def _quality_label(word: Any, lang: str) -> str | None:
+    """The text of a quality-table word (a column, a check, an action) in ``lang``, or None.
+
+    The overview study's labels come first (``overview.<id>``: the same words as its data
+    quality table), then the report's own (``report.quality.<words>``).
+    """
+    from cvm_lib.labels import has_label, label
+
+    key = _word_key(word)
+    for name in (f"overview.{key}", f"report.quality.{key}"):
+        if has_label(name):
+            return label(name, lang)
+    return None
+
+
+def _quality_word(text: Any, lang: str) -> Any:
+    """A word of the quality table (a check, an action) in ``lang``; other text unchanged.
+
+    ``"zero amount [amount]"`` keeps its column in brackets, ``"drop → dropped"`` its policy.
+    """
+    if not isinstance(text, str):
+        return text
+    if " → " in text:
+        policy, _, action = text.partition(" → ")
+        return f"{policy} → {_quality_word(action, lang)}"
+    match = re.fullmatch(r"(.*?)( \[[^\]]*\])", text)
+    word, column = (match.group(1), match.group(2)) if match else (text, "")
+    shown = _quality_label(word, lang)
+    return text if shown is None else shown + column
+
+
+def quality_report(tx: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """:func:`cvm_lib.data.quality_table` for reading in ``lang``: headers, checks and actions
+    translated through the label catalogue, values as they are."""
+    from cvm_lib.data import quality_table
+    from cvm_lib.labels import check_lang
+
+    check_lang(lang)
+    table = quality_table(tx)
+    out = table.copy()
+    for column in table.columns:
+        if _word_key(column) in ("item", "check", "action", "policy"):
+            out[column] = table[column].map(lambda v: _quality_word(v, lang))
+    out.columns = [_quality_label(c, lang) or str(c) for c in table.columns]
+    return out
+
+
 def check_report(ds: DataSource, *, rows: int = 10, lang: str = "en") -> tuple[str, bool]:
     """The text of ``cvm check-data``: how the source is read, its problems, first rows; and whether it loads.
 
-    Never raises for bad data: a :class:`CvmDataError` becomes the report's verdict.
+    In ``lang`` (``"en"`` or ``"zh"``, labels of context ``report``); the data's own names and
+    values are shown as they are. Never raises for bad data: a :class:`CvmDataError` becomes the
+    report's verdict.
     """
-    from cvm_lib.data import quality_table
+    from cvm_lib.labels import check_lang, label
+
+    check_lang(lang)
+
+    def t(key: str, width: int = 0, **fields: Any) -> str:
+        text = label(f"check.{key}", lang, context="report", **fields)
+        if not width:
+            return text
+        text += "：" if lang == "zh" else ":"
+        shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)  # CJK: two columns
+        return text + " " * max(width - shown, 0) + " "
 
     given = {**{name: default for name, (_, default) in POLICIES.items()},
              **{k: v for k, v in ds.options.items() if k in POLICIES}}
-    lines = [f"source:     {ds.display}  ({ds.kind})"]
+    lines = [f"{t('source', 11)}{ds.display}  ({ds.kind})"]
     if ds.columns:
-        lines.append("columns given: " + ", ".join(f"{k}={v}" for k, v in ds.columns.items()))
+        lines.append(t("columns_given", 1) + ", ".join(f"{k}={v}" for k, v in ds.columns.items()))
     other = {k: v for k, v in ds.options.items() if k not in POLICIES}
     if other:
-        lines.append("options given: " + ", ".join(f"{k}={v!r}" for k, v in other.items()))
-    lines.append("policies:   " + ", ".join(f"{k}={v}" for k, v in given.items()))
+        lines.append(t("options_given", 1) + ", ".join(f"{k}={v!r}" for k, v in other.items()))
+    lines.append(t("policies", 11) + ", ".join(f"{k}={v}" for k, v in given.items()))
     raw = None
     try:
         if ds.kind in ("postgresql", "duckdb"):
@@ -611,28 +675,27 @@ def check_report(ds: DataSource, *, rows: int = 10, lang: str = "en") -> tuple[s
         else:
             tx = ds.load()
     except CvmDataError as exc:
-        lines += ["", f"RESULT: the data cannot be used as given: {exc}"]
-        lines.append("        names of your columns: --column customer=... date=... amount=...; "
-                     "load options: --option NAME=VALUE")
+        lines += ["", t("failed", error=exc), t("failed_hint")]
         return "\n".join(lines), False
     report = tx.attrs.get("load_report", {})
     if report.get("encoding"):
-        lines.append(f"encoding:   {report['encoding']}")
+        lines.append(f"{t('encoding', 11)}{report['encoding']}")
     if report.get("header_row") is not None:
-        lines.append(f"header row: {report['header_row']}")
+        lines.append(f"{t('header_row', 11)}{report['header_row']}")
     if report.get("sheet") is not None:
-        lines.append(f"sheet:      {report['sheet']}")
+        lines.append(f"{t('sheet', 11)}{report['sheet']}")
     mapping = report.get("columns", {})
-    lines.append("mapping:    " + ", ".join(f"{canon} <- {user!r}" for canon, user in mapping.items()))
+    lines.append(t("mapping", 11) + ", ".join(f"{canon} <- {user!r}" for canon, user in mapping.items()))
     columns = _raw_columns(ds, report, raw)
     if columns is not None:
         used = set(map(str, mapping.values()))
-        lines.append("recognised: " + (", ".join(c for c in columns if c in used) or "(none)"))
-        lines.append("not used:   " + (", ".join(c for c in columns if c not in used) or "(none)"))
-    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 60):
-        lines += ["", "data quality:", quality_table(tx, lang=lang).to_string(index=False), "",
-                  f"first {min(rows, len(tx))} rows as loaded ({len(tx):,} rows, "
-                  f"{tx['customer_id'].nunique():,} customers):", tx.head(rows).to_string()]
-    lines += ["", "RESULT: ok — run it with:  cvm run --data ... (the same --column/--option), "
-              "or put these settings in a config's data: block"]
+        lines.append(t("recognised", 11) + (", ".join(c for c in columns if c in used) or t("none")))
+        lines.append(t("not_used", 11) + (", ".join(c for c in columns if c not in used) or t("none")))
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 60,
+                           "display.unicode.east_asian_width", lang == "zh"):
+        lines += ["", t("quality") + ("：" if lang == "zh" else ":"), quality_report(tx, lang).to_string(index=False), "",
+                  t("first_rows", shown=min(rows, len(tx)), rows=f"{len(tx):,}",
+                    customers=f"{tx['customer_id'].nunique():,}") + ("：" if lang == "zh" else ":"),
+                  tx.head(rows).to_string()]
+    lines += ["", t("ok")]
     return "\n".join(lines), True

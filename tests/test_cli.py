@@ -70,6 +70,7 @@ def test_list_shows_parameters_with_types_defaults_and_help(workspace, capsys):
     assert "label_suffix" in out and "str | None" in out
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_success_writes_the_whole_run_and_points_latest(workspace, capsys):
     tmp, books, data = workspace
     out = tmp / "reports"
@@ -92,6 +93,7 @@ def test_success_writes_the_whole_run_and_points_latest(workspace, capsys):
     assert (run / "run.log").read_text(encoding="utf-8").count(" ok in ") == 2
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_manifest_records_parameters_hashes_versions_and_status(workspace):
     tmp, books, data = workspace
     out = tmp / "reports"
@@ -116,6 +118,7 @@ def test_manifest_records_parameters_hashes_versions_and_status(workspace):
     assert manifest["started"] <= manifest["ended"]
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_reruns_give_byte_identical_results(workspace):
     tmp, books, data = workspace
     out = tmp / "reports"
@@ -127,11 +130,13 @@ def test_reruns_give_byte_identical_results(workspace):
         assert path.read_bytes() == (second / "results" / path.name).read_bytes(), path.name
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_failing_study_exits_1_keeps_partial_notebook_and_latest(workspace, capsys):
     tmp, books, data = workspace
     out = tmp / "reports"
     assert cvm(books, "run", "tiny", "--data", str(data), "--out", str(out), "--quiet") == 0
     good = (out / "latest").resolve()
+    good_files = {p.name: p.read_bytes() for p in (good / "results.xlsx", good / "index.html")}
     make_notebook(books / "broken.ipynb", 'x = 1\nraise ValueError("planted failure")')
     capsys.readouterr()
     assert cvm(books, "run", "tiny", "broken", "--data", str(data), "--out", str(out), "--quiet") == 1
@@ -139,6 +144,7 @@ def test_failing_study_exits_1_keeps_partial_notebook_and_latest(workspace, caps
     assert "broken" in err and "broken.ipynb" in err and "ValueError" in err and "planted failure" in err
     assert "cell 3, line 2: raise ValueError(\"planted failure\")" in err  # the failing line, not the first
     assert (out / "latest").resolve() == good
+    assert {name: (good / name).read_bytes() for name in good_files} == good_files  # the last good report
     failed = next(p for p in run_dirs(out) if p != good)
     assert (failed / "broken.ipynb").exists() and (failed / "broken.html").exists()
     manifest = json.loads((failed / "manifest.json").read_text(encoding="utf-8"))
@@ -163,6 +169,7 @@ def test_bad_parameters_exit_2_before_any_kernel_starts(workspace, capsys, args,
     assert not out.exists()  # nothing was started, nothing written
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_config_files_set_parameters_and_reject_unknown_keys(workspace, capsys):
     tmp, books, data = workspace
     config = tmp / "suite.yaml"
@@ -180,6 +187,7 @@ def test_config_files_set_parameters_and_reject_unknown_keys(workspace, capsys):
     assert "has no parameter 'thresholds'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_sigterm_interrupts_cleanly_without_touching_latest(workspace):
     tmp, books, data = workspace
     out = tmp / "reports"
@@ -216,6 +224,7 @@ def test_parameter_cell_parsing_rejects_non_literal_defaults():
         parse_parameters("data = load()")
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_path_parameters_are_checked_and_hashed_as_inputs(workspace, capsys):
     tmp, books, data = workspace
     make_notebook(books / "withfile.ipynb", "print(open(extra_path).read())",
@@ -246,3 +255,56 @@ def test_bare_run_is_the_suite_and_cases_run_when_named():
     cases = names("cases")
     assert len(cases) == 6 and all(n.startswith("cases/") for n in cases)
     assert names("cases/brewer", "01_segmentation") == ["cases/brewer", "01_segmentation"]
+
+
+def test_config_lang_sets_the_report_language_and_the_studies_lang(workspace, tmp_path):
+    from cvm_lib.cli import UsageError, build_parser, resolve_run
+    from cvm_lib.report.params import discover_studies
+
+    _, books, _ = workspace
+    available = discover_studies(books)
+    parse = build_parser().parse_args
+    config = tmp_path / "zh.yaml"
+    for text in ("lang: zh\nstudies: [tiny]\n", "parameters:\n  lang: zh\nstudies: [tiny]\n"):
+        config.write_text(text, encoding="utf-8")
+        args = parse(["run", "--config", str(config)])
+        _, resolved = resolve_run(args, available)
+        assert args.report_lang == "zh" and resolved["tiny"]["lang"] == "zh"
+        args = parse(["run", "--config", str(config), "--lang", "en"])  # --lang wins
+        _, resolved = resolve_run(args, available)
+        assert args.report_lang == "en" and resolved["tiny"]["lang"] == "en"
+    args = parse(["run", "tiny"])
+    resolve_run(args, available)
+    assert args.report_lang == "en"
+    config.write_text("lang: fr\nstudies: [tiny]\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="lang 'fr' is not a report language; use en or zh"):
+        resolve_run(parse(["run", "--config", str(config)]), available)
+    config.write_text("lang: zh\nparameters:\n  lang: en\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="lang is given twice"):
+        resolve_run(parse(["run", "--config", str(config)]), available)
+
+
+def test_check_data_speaks_the_report_language(workspace, capsys):
+    tmp, books, _ = workspace
+    data = tmp / "会员.csv"
+    data.write_text("会员卡号,日期,金额\nA1,2024-01-01,5\nA1,2024-02-01,0\nB2,2024-01-03,30\n", encoding="utf-8")
+    columns = ["--column", "customer=会员卡号", "--column", "date=日期", "--column", "amount=金额"]
+    assert cvm(books, "check-data", str(data), *columns, "--lang", "zh") == 0
+    text = capsys.readouterr().out
+    for word in ("数据源：", "列映射：", "数据质量：", "读取行数", "零金额", "on_zero=keep", "已保留", "结论：可以使用",
+                 "共 3 行，2 位客户"):
+        assert word in text, word
+    assert "rows read" not in text.lower() and "rows_read" not in text and "RESULT" not in text
+    assert "data quality" not in text and "zero amount" not in text.lower() and "kept" not in text
+    config = tmp / "zh.yaml"
+    config.write_text(f"lang: zh\ndata:\n  source: {data}\n  columns: {{customer: 会员卡号, date: 日期, amount: 金额}}\n",
+                      encoding="utf-8")
+    assert cvm(books, "check-data", "--config", str(config)) == 0
+    assert "数据质量：" in capsys.readouterr().out
+    assert cvm(books, "check-data", str(data), *columns) == 0
+    english = capsys.readouterr().out
+    assert "data quality:" in english and "zero amount" in english.lower() and "RESULT: ok" in english
+    bad = tmp / "bad.csv"
+    bad.write_text("customer,date,amount\na,2024-01-01,-5\n", encoding="utf-8")
+    assert cvm(books, "check-data", str(bad), "--lang", "zh") == 2
+    assert "结论：数据按当前设置无法使用" in capsys.readouterr().out

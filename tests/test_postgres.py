@@ -26,6 +26,8 @@ import pytest
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is a runtime dependency: run `make setup`")
 
+pytestmark = pytest.mark.slow  # starts a PostgreSQL server: `make test` runs these, `make test-fast` does not
+
 from cvm_lib.data import CvmDataError  # noqa: E402
 from cvm_lib.datasets import cdnow  # noqa: E402
 from cvm_lib.sources import DataSource  # noqa: E402

@@ -92,6 +92,7 @@ def test_latest_as_a_real_folder_is_refused_and_kept(books, tmp_path, capsys):
     assert not list(out.glob(".incomplete-*")) and not run_dirs(out)[1:]
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_read_only_out_exits_2_and_keeps_latest(books, tmp_path, capsys):
     out = tmp_path / "ro"
     with tmpfs(out, "20m"):
@@ -104,6 +105,7 @@ def test_read_only_out_exits_2_and_keeps_latest(books, tmp_path, capsys):
         assert_latest_intact(out, good)
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_full_disk_fails_with_one_line_and_keeps_latest(books, tmp_path, capsys):
     out = tmp_path / "small"
     with tmpfs(out, "6m"):
@@ -157,6 +159,7 @@ def test_cell_timeout_when_the_kernel_ignores_interrupts(books, tmp_path, capsys
     assert not kernel_folders()
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_dead_kernel_names_notebook_and_cell(books, tmp_path, capsys):
     out = tmp_path / "reports"
     good = good_run(books, out, capsys)
@@ -172,6 +175,7 @@ def test_dead_kernel_names_notebook_and_cell(books, tmp_path, capsys):
     assert not kernel_folders()
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_failing_call_is_named_not_the_first_line(books, tmp_path, capsys):
     out = tmp_path / "reports"
     make_notebook(books / "bad.ipynb", "import math\ny = 2\nz = math.sqrt(-y)\nprint(z)", params=PARAMS)
@@ -218,6 +222,7 @@ def test_sigkill_then_rerun_recovers_the_stale_folder(books, tmp_path):
     assert not list(Path(tempfile.gettempdir()).glob(f"cvm-kernel-{proc.pid}-*"))  # its kernel files removed
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_a_live_incomplete_run_is_left_alone(books, tmp_path):
     out = tmp_path / "reports"
     live = out / ".incomplete-20990101-000000"
@@ -229,6 +234,7 @@ def test_a_live_incomplete_run_is_left_alone(books, tmp_path):
     assert live.is_dir()
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_kernel_files_are_removed_on_success_and_failure(books, tmp_path):
     out = tmp_path / "reports"
     runtime = Path(os.environ.get("JUPYTER_RUNTIME_DIR", Path.home() / ".local/share/jupyter/runtime"))
@@ -300,6 +306,7 @@ def test_oversized_config_is_refused(books, tmp_path, capsys):
     assert "the limit is 1,048,576" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 @pytest.mark.parametrize("kind", ["fifo-data", "dev-zero-data", "fifo-config", "dev-zero-config"])
 def test_special_files_are_refused_without_blocking(tmp_path, kind):
     books = tmp_path / "notebooks"
@@ -323,6 +330,7 @@ HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+cmd|' /C calc'!A0"
            "\t=1+1", "\r=1+1", "-12.5", "+7", "web", "1e3"]
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_exported_csv_neutralises_formulas(books, tmp_path):
     out = tmp_path / "reports"
     body = ("import pandas as pd\nfrom cvm_lib.results import record_table\n"
@@ -345,6 +353,7 @@ def test_exported_csv_neutralises_formulas(books, tmp_path):
     assert header[0] == "'@ch" and first[0] == "'" + HOSTILE[0] and first[6] == "-12.5"
 
 
+@pytest.mark.slow  # runs cvm end to end (Jupyter kernels or a new Python process)
 def test_manifest_is_relative_redacted_and_has_no_argv(books, tmp_path, monkeypatch):
     monkeypatch.setenv("CVM_PROJECT_ROOT", str(tmp_path))
     out = tmp_path / "reports"

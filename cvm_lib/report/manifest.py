@@ -158,6 +158,7 @@ def build_manifest(*, run_id: str, status: str, runs: list, started: datetime, e
         "studies": {
             r.name: {
                 "title": studies[r.name].title,
+                "titles": dict(getattr(studies[r.name], "titles", {}) or {}),
                 "status": r.status,
                 "duration_seconds": r.duration_seconds,
                 "parameters": {k: plain(k, v) for k, v in r.parameters.items()},

@@ -124,10 +124,13 @@ def check_allowed(param: Parameter, value: Any) -> None:
 
 @dataclass(frozen=True)
 class Study:
+    """A study notebook: its name, file, title (English), parameters and title per report language."""
+
     name: str
     path: Path
     title: str
     parameters: dict[str, Parameter] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 def _annotation_types(node: ast.expr | None, default: Any) -> tuple[str, ...]:
@@ -172,13 +175,32 @@ def parse_parameters(source: str, where: str = "<parameters cell>") -> dict[str,
     return params
 
 
-def _title(cells: list[dict]) -> str:
+_LANG_TAGS = {"lang-en": "en", "lang-zh": "zh"}
+
+
+def _titles(cells: list[dict]) -> dict[str, str]:
+    """The first line of the first markdown cell shown in each report language (a cell tagged
+    ``lang-zh``/``lang-en`` is shown in that language only, an untagged one in both).
+
+    >>> md = lambda text, *tags: {"cell_type": "markdown", "source": text, "metadata": {"tags": list(tags)}}
+    >>> _titles([md("# 数据概览", "lang-zh"), md("# Data overview", "lang-en"), md("## More")])
+    {'zh': '数据概览', 'en': 'Data overview'}
+    >>> _titles([md("# 数据概览 · Data overview")])
+    {'en': '数据概览 · Data overview', 'zh': '数据概览 · Data overview'}
+    """
+    found: dict[str, str] = {}
     for cell in cells:
-        if cell.get("cell_type") == "markdown":
-            for line in "".join(cell.get("source", "")).splitlines():
-                if line.strip():
-                    return line.lstrip("# ").strip()
-    return ""
+        if cell.get("cell_type") != "markdown":
+            continue
+        line = next((x for x in "".join(cell.get("source", "")).splitlines() if x.strip()), None)
+        if line is None:
+            continue
+        tagged = [_LANG_TAGS[t] for t in (cell.get("metadata", {}).get("tags") or []) if t in _LANG_TAGS]
+        for lang in tagged or ["en", "zh"]:
+            found.setdefault(lang, line.lstrip("# ").strip())
+        if len(found) == 2:
+            break
+    return found
 
 
 def load_study(path: Path, root: Path) -> Study:
@@ -189,7 +211,9 @@ def load_study(path: Path, root: Path) -> Study:
     if len(tagged) != 1:
         raise ParameterError(f"{path}: a study needs exactly one code cell tagged 'parameters' "
                              f"(found {len(tagged)})")
-    return Study(name, path, _title(nb["cells"]), parse_parameters("".join(tagged[0]["source"]), str(path)))
+    titles = _titles(nb["cells"])
+    return Study(name, path, titles.get("en") or titles.get("zh", ""),
+                 parse_parameters("".join(tagged[0]["source"]), str(path)), titles)
 
 
 def discover_studies(root: Path) -> dict[str, Study]:

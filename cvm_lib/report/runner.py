@@ -1,8 +1,10 @@
 """Run studies with papermill into a dated, self-describing, atomically published run folder.
 
 Layout of ``<out>/<run-id>/``: the executed ``<study>.ipynb``, ``<study>.html``,
-``results/<study>.json`` (+ CSV tables), ``manifest.json``, ``index.html`` and
-``run.log``. The run is assembled in ``<out>/.incomplete-<run-id>/`` and renamed into
+``results/<study>.json`` (+ CSV tables), ``results.xlsx`` (every table, headers in the
+report language: :mod:`cvm_lib.report.workbook`), ``manifest.json``, ``index.html``
+(with the change of each headline figure since the previous successful run, the one
+``latest`` pointed to when this run started) and ``run.log``. The run is assembled in ``<out>/.incomplete-<run-id>/`` and renamed into
 place when it ends, whatever the outcome, so a folder named by a run id is never
 half-written; ``<out>/latest`` is switched (atomically) only when every requested
 study succeeded. A failed or interrupted run keeps its partial notebooks for
@@ -363,6 +365,17 @@ def execute_study(study_path: str, output: str, parameters: dict[str, Any], resu
     return outcome
 
 
+def study_language(study: Study, parameters: dict[str, Any], default: str = "en") -> str:
+    """The language a study's page is in: its ``lang`` parameter as run (else the notebook's default),
+    else the run's language."""
+    if "lang" in parameters:
+        return str(parameters["lang"])
+    declared = study.parameters.get("lang")
+    if declared is not None and declared.default in ("en", "zh"):
+        return str(declared.default)
+    return default
+
+
 class _Interrupted(Exception):
     pass
 
@@ -385,7 +398,8 @@ def run_suite(studies: list[Study], parameters: dict[str, dict[str, Any]], *, ou
     validated by the caller) is written into the run folder first; its studies get the
     snapshot's path as ``data``.
     """
-    from cvm_lib.report.html import write_index, write_study_html
+    from cvm_lib.report.html import previous_run, write_index, write_study_html
+    from cvm_lib.report.workbook import write_workbook
 
     check_output_folder(out)
     _clean_stale_kernel_folders()
@@ -433,7 +447,8 @@ def run_suite(studies: list[Study], parameters: dict[str, dict[str, Any]], *, ou
             if outcome.get("traceback"):
                 log.error("traceback:\n%s", outcome["traceback"])
         if notebook.exists():
-            write_study_html(notebook, work / f"{run.file_stem}.html", show_code=show_code)
+            write_study_html(notebook, work / f"{run.file_stem}.html", show_code=show_code,
+                             lang=study_language(by_name[run.name], run.parameters, lang))
 
     try:
         from tqdm.auto import tqdm
@@ -482,7 +497,11 @@ def run_suite(studies: list[Study], parameters: dict[str, dict[str, Any]], *, ou
                 _record_data(manifest, data, (out / run_id).resolve())
             (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                                 encoding="utf-8")
-            write_index(work, manifest, lang=lang)
+            # What each study ran with, its notebook's defaults included (the currency and the data shown).
+            effective = {r.name: {**{p.name: p.default for p in by_name[r.name].parameters.values()},
+                                  **manifest["studies"][r.name]["parameters"]} for r in runs}
+            write_workbook(work, manifest, lang=lang, parameters=effective)
+            write_index(work, manifest, lang=lang, previous=previous_run(out, run_id), parameters=effective)
         except Exception as exc:  # noqa: BLE001
             status, problem = "failed", problem or exc
             log.error("run %s: writing the manifest or index failed: %s\n%s", run_id, exc, traceback.format_exc())
