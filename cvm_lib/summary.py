@@ -37,7 +37,7 @@ import pandas as pd
 from cvm_lib.data import CvmDataError
 
 __all__ = ["TIME_UNITS", "unit_days", "check_log", "customer_codes", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout",
-           "summary_counts", "cohort_table", "activity_by_period", "overview_figures"]
+           "summary_counts", "cohort_table", "activity_by_period"]
 
 #: Length of each named time unit in days.
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
@@ -916,41 +916,3 @@ def activity_by_period(tx: pd.DataFrame, *, period: str = "M", observation_end: 
     table = table.reindex(full).fillna(0)
     return table.astype({"purchases": "int64", "revenue": "float64", "active_customers": "int64",
                          "new_customers": "int64"})
-
-
-def overview_figures(tx: pd.DataFrame, summary: pd.DataFrame, *, lang: str = "en") -> list[dict[str, Any]]:
-    """Key figures of a transaction log and its :func:`rfm_summary`, ready for
-    :func:`cvm_lib.results.record_many`.
-
-    Examples
-    --------
-    >>> from cvm_lib.datasets import cdnow
-    >>> tx = cdnow(sample=True)
-    >>> figures = {f["name"]: f["value"] for f in overview_figures(tx, rfm_summary(tx, time_unit="W"))}
-    >>> figures["customers"], figures["transactions"], figures["repeat_customer_share"]
-    (2357, 6919, 0.5...)
-    """
-    from cvm_lib.labels import label
-
-    names = {
-        "customers": ("Customers", "客户数"), "transactions": ("Transaction lines", "交易笔数"),
-        "revenue": ("Revenue", "销售额"), "first_date": ("First purchase", "首笔交易日期"),
-        "last_date": ("Last purchase", "末笔交易日期"),
-        "repeat_customer_share": ("Share of customers who bought again", "重复购买客户占比"),
-        "mean_frequency": ("Mean repeat purchase days per customer", "人均重复购买天数"),
-        "mean_repeat_spend": ("Mean spend per repeat purchase day", "重复购买日均消费金额"),
-    }
-    repeat = summary["frequency"] > 0
-    values = [
-        ("customers", len(summary), "", True),
-        ("transactions", len(tx), "", True),
-        ("revenue", round(float(tx["amount"].sum()), 2), "", True),
-        ("first_date", tx["date"].min().date().isoformat(), "", False),
-        ("last_date", tx["date"].max().date().isoformat(), "", False),
-        ("repeat_customer_share", float(repeat.mean()), "share", True),
-        ("mean_frequency", float(summary["frequency"].mean()), "purchase days", False),
-        ("mean_repeat_spend", float(summary.loc[repeat, "monetary_value"].mean()) if repeat.any() else 0.0, "", False),
-    ]
-    index = 1 if lang == "zh" else 0
-    label(next(iter(names)), lang)  # validates lang
-    return [{"name": n, "value": v, "unit": u, "label": names[n][index], "headline": h} for n, v, u, h in values]

@@ -5,6 +5,7 @@ import pytest
 from openpyxl import load_workbook
 
 from cvm_lib import results
+from cvm_lib.labels import label
 from cvm_lib.report.workbook import SHEET_MAX_ROWS, write_workbook
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3", "web"]
@@ -99,7 +100,7 @@ def test_header_fields_are_translated(run):
     assert _field(["unit", "W"], "zh") == "周" and _field(["label", "customers"], "en") == "Customers"
     assert _field("x", "zh") == "x"
     assert _header("recency_mean", "zh", {"fields": {"unit": ["unit", "W"]}}, "¥") == "recency_mean"  # no label
-    assert _header("value", "zh", {"context": "segmentation", "fields": {}}, "¥") == "价值"
+    assert _header("value", "zh", {"context": "segmentation", "fields": {}}, "¥") == label("value", "zh", context="segmentation")
     # a header with a {field}: filled with the field in the report language
     assert _header("seconds", "zh", {"context": "report", "fields": {"seconds": ["unit", "W"]}}, "¥") == "周 秒"
     assert _header("seconds", "en", {"context": "report", "fields": {"seconds": ["unit", "W"]}}, "$") == "weeks s"
