@@ -357,9 +357,11 @@ def churn_study(case: RetentionCase, definition: str = "inactivity", *, inactivi
                               observation_end=end)
         if definition == "p_alive":
             from cvm_lib.clv import BetaGeo
+            from cvm_lib.datasets import summary_source
             from cvm_lib.summary import rfm_summary
 
-            summary = rfm_summary(case.transactions, observation_end=end, time_unit=time_unit)
+            summary = rfm_summary(summary_source(case.name, case.transactions), observation_end=end,
+                                  time_unit=time_unit)
             model = BetaGeo().fit(summary)
             labels = churn_labels(summary, definition="p_alive", model=model, threshold=threshold,
                                   observation_end=end)

@@ -64,6 +64,7 @@ from cvm_lib.labels import label, unit_label, value_label
 from cvm_lib.studies._base import (UNIT_KINDS, Case, Narrative, Sentence, Skipped, key_figure, load_case, q, say,
                                    show)
 from cvm_lib.studies._table import Table, display_settings, format_table, format_value
+from cvm_lib.datasets import summary_source
 from cvm_lib.summary import calibration_holdout, rfm_summary
 from cvm_lib.valuechain import (AcquisitionPayback, ValueChainStages, ValueDecomposition, WhaleCurve,
                                 acquisition_payback, annual_to_period_rate, clv_waterfall, customer_profitability,
@@ -172,8 +173,10 @@ def prepare(case: Case, *, calibration_end: Any = None, time_unit: str | float =
     if not case.start <= cal_end < end:
         raise ValueError(f"calibration_end {cal_end.date()} must lie between the first purchase "
                          f"{case.start.date()} and the observation end {end.date()} (parameter calibration_end)")
-    cal = calibration_holdout(tx, calibration_end=cal_end, observation_end=end, time_unit=time_unit)
-    summary = rfm_summary(tx, observation_end=end, time_unit=time_unit)
+    # A large Parquet source (a big run's snapshot) is summarised out of core by DuckDB.
+    source = summary_source(case.name, tx)
+    cal = calibration_holdout(source, calibration_end=cal_end, observation_end=end, time_unit=time_unit)
+    summary = rfm_summary(source, observation_end=end, time_unit=time_unit)
     customers = case.customers
     return ValueChainData(case, cal_end, time_unit, cal, summary, has_cogs="cost" in tx.columns,
                           has_acquisition_cost="acquisition_cost" in customers.columns,
