@@ -635,6 +635,7 @@ def test_chinese_tables_read_cleanly(case, evaluation, system, table):
 
 # --------------------------------------------------------------------------- figures
 
+@pytest.mark.slow
 def test_study_figures_render_in_both_languages(case, evaluation, system, tmp_path):
     for lang in ("en", "zh"):
         set_display(lang)

@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 from cvm_lib import plots  # noqa: E402
 
 
+@pytest.mark.slow
 def test_generic_study_figures_render_in_both_languages(tmp_path):
     # heatmap, share bars and Lorenz curve also in tests/test_plots_segmentation.py
     import numpy as np

@@ -76,6 +76,7 @@ def test_answer_bars_highlight_and_note():
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.slow
 def test_the_figures_render_without_missing_glyphs(units, lang, tmp_path):
     plots.set_theme(lang)
     with warnings.catch_warnings():

@@ -36,6 +36,7 @@ def test_a_cjk_font_is_available_after_setup():
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.slow
 def test_every_overview_figure_renders_without_missing_glyphs(tables, lang, tmp_path):
     activity, summary = tables
     set_display(lang, "$")

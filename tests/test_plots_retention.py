@@ -127,6 +127,7 @@ def test_forest_plot_reads_the_terms_by_name(results):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.slow
 def test_every_study_figure_renders_without_missing_glyphs(results, lang, tmp_path):
     plots.set_theme(lang)
     set_display(lang)

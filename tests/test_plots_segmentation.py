@@ -42,6 +42,7 @@ def _texts(fig: plt.Figure) -> str:
     return " ".join(parts)
 
 
+@pytest.mark.slow
 def test_study_figures_render_in_both_languages_without_missing_glyphs(study, tmp_path):
     scores = study["scores"]
     try:
@@ -138,6 +139,7 @@ def test_generic_figures_name_a_missing_column():
     plt.close(fig)
 
 
+@pytest.mark.slow
 def test_the_generic_figures_segmentation_uses_render_chinese_text(tmp_path):
     """plot_heatmap, plot_share_bars and plot_lorenz (cvm_lib.plots) with Chinese text: no missing glyph."""
     rng = np.random.default_rng(0)

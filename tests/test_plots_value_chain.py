@@ -69,6 +69,7 @@ def test_stacked_bars_total_is_the_sum_of_the_parts():
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.slow
 def test_no_missing_glyphs(lang, tmp_path):
     plots.set_theme(lang)
     text = "客户占比" if lang == "zh" else "Share of customers"

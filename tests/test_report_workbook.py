@@ -95,7 +95,8 @@ def test_table_names_that_share_a_file_are_refused(run):
 
 
 def test_header_fields_are_translated(run):
-    from cvm_lib.report.workbook import _field, _header
+    from cvm_lib.report.workbook import _header
+    from cvm_lib.studies._table import header_field as _field
 
     assert _field(["unit", "W"], "zh") == "周" and _field(["label", "customers"], "en") == "Customers"
     assert _field("x", "zh") == "x"

@@ -399,6 +399,7 @@ def test_zh_tables_read_cleanly(case, fits, checks, clv):
 # --------------------------------------------------------------------------- study figures
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.slow
 def test_study_figures_render(case, checks, clv, lang, tmp_path, retail, retail_clv):
     import warnings
 

@@ -105,18 +105,9 @@ def _kind(column: str, context: str | None, kinds: Mapping[str, str]) -> str | N
     return None
 
 
-def _field(value: Any, lang: str) -> Any:
-    """A recorded header field in ``lang``: ``["unit", "W"]`` → the unit's name, ``["label", key]`` → its label
-    (as :class:`cvm_lib.studies.Table` shows them), anything else as it is."""
-    from cvm_lib.labels import label, unit_label
-
-    if isinstance(value, (list, tuple)) and len(value) == 2 and value[0] in ("unit", "label"):
-        return unit_label(value[1], lang) if value[0] == "unit" else label(value[1], lang, default=value[1])
-    return value
-
-
 def _header(column: str, lang: str, info: Mapping[str, Any], currency: str) -> str:
     from cvm_lib.labels import label
+    from cvm_lib.studies._table import header_field as _field
 
     if column in (info.get("raw_columns") or []):
         return column

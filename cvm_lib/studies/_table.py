@@ -179,7 +179,7 @@ def _tidy(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return frame.reset_index(names="name") if "name" not in frame.columns else frame.reset_index()
 
 
-def _field(value: Any, lang: str) -> Any:
+def header_field(value: Any, lang: str) -> Any:
     """A header field in ``lang``: ``("unit", u)`` → the unit's name, ``("label", key)`` → its label."""
     if isinstance(value, (tuple, list)) and len(value) == 2 and value[0] in ("unit", "label"):
         if value[0] == "unit":
@@ -201,12 +201,12 @@ def format_table(table: pd.DataFrame, *, context: str | None = None, lang: str =
     or ``("label", key)`` is translated into ``lang`` (a header "Median ({unit})" reads
     "Median (weeks)" / "中位数（周）").
 
-    >>> _field(("unit", "W"), "zh"), _field(("unit", "W"), "en"), _field(("label", "customers"), "zh")
+    >>> header_field(("unit", "W"), "zh"), header_field(("unit", "W"), "en"), header_field(("label", "customers"), "zh")
     ('周', 'weeks', '客户数')
     """
     check_lang(lang)
     frame = _tidy(table)
-    fields = {key: _field(value, lang) for key, value in dict(fields or {}).items()}
+    fields = {key: header_field(value, lang) for key, value in dict(fields or {}).items()}
     fields.setdefault("currency", currency or label("currency", lang))
     out = {}
     for column in frame.columns:
