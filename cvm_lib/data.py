@@ -52,6 +52,7 @@ import pandas as pd
 
 __all__ = [
     "CvmDataError",
+    "as_day",
     "POLICIES",
     "load_transactions",
     "validate_transactions",
@@ -300,6 +301,32 @@ def _check_timezone(timezone: str) -> str:
         raise ValueError(f"timezone={timezone!r} is not a time zone name; use e.g. 'UTC' or 'Asia/Shanghai'") \
             from None
     return str(timezone)
+
+
+def as_day(value: Any, name: str = "date") -> pd.Timestamp:
+    """A date given as a parameter (``observation_end="1998-06-30"``) as a calendar day.
+
+    The one coercion of a date parameter in the project: text, ``datetime``, ``date`` or
+    Timestamp; the time of day is dropped and a time zone is removed (its local day kept).
+    Anything else is a ``ValueError`` naming the parameter.
+
+    Examples
+    --------
+    >>> as_day("1998-06-30 17:45"), as_day(pd.Timestamp("2024-03-07", tz="Asia/Shanghai"))
+    (Timestamp('1998-06-30 00:00:00'), Timestamp('2024-03-07 00:00:00'))
+    >>> as_day("soon", "observation_end")
+    Traceback (most recent call last):
+    ValueError: observation_end='soon' is not a date; give it as YYYY-MM-DD
+    """
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} is not a date; give it as YYYY-MM-DD") from None
+    if pd.isna(stamp):
+        raise ValueError(f"{name}={value!r} is not a date; give it as YYYY-MM-DD")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()
 
 
 def parse_dates(values: pd.Series, date_format: str | None = None, *, timezone: str = DEFAULT_TIMEZONE,

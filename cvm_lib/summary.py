@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cvm_lib.data import CvmDataError
+from cvm_lib.data import CvmDataError, as_day
 
 __all__ = ["TIME_UNITS", "unit_days", "check_log", "customer_codes", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout",
            "summary_counts", "cohort_table", "activity_by_period"]
@@ -89,11 +89,7 @@ def _day_numbers(dates: pd.Series) -> np.ndarray:
 
 
 def _to_day(value: Any, name: str) -> int:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}={value!r} is not a date") from exc
-    return int(np.datetime64(stamp.date(), "D").astype(np.int64))
+    return int(np.datetime64(as_day(value, name).date(), "D").astype(np.int64))
 
 
 # Odd multipliers: bijections on uint64 that spread the bits of id keys whose low bytes

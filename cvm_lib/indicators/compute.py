@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cvm_lib.data import as_day
 from cvm_lib.summary import check_log
 
 from cvm_lib.indicators.system import IndicatorSystem, load_indicator_system
@@ -155,8 +156,8 @@ def transaction_indicators(transactions: pd.DataFrame, unit: str | None = "store
         slot_labels = pd.period_range(first_period, last_period, freq=first_period.freq)
         slots = np.arange(len(slot_labels))
     else:
-        end = pd.Timestamp(period_end).normalize() if period_end is not None else frame["date"].max()
-        start = pd.Timestamp(period_start).normalize() if period_start is not None else \
+        end = as_day(period_end, "period_end") if period_end is not None else frame["date"].max()
+        start = as_day(period_start, "period_start") if period_start is not None else \
             end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
         if start > end:
             raise ValueError(f"period_start {start.date()} is after period_end {end.date()}")

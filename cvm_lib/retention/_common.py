@@ -266,10 +266,6 @@ def check_design(design: pd.DataFrame) -> None:
 
 
 def day_stamp(value: Any, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}={value!r} is not a date") from exc
-    if stamp is pd.NaT:
-        raise ValueError(f"{name} is missing (NaT)")
-    return stamp.normalize()
+    from cvm_lib.data import as_day
+
+    return as_day(value, name)

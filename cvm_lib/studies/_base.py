@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from cvm_lib.data import as_day
 from cvm_lib.labels import has_label, label, unit_label, value_label
 from cvm_lib.studies._table import Table, display_settings, format_value, set_display
 
@@ -89,13 +90,7 @@ class Case:
 
 
 def _day(value: Any, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r} is not a date; give it as YYYY-MM-DD") from None
-    if pd.isna(stamp):
-        raise ValueError(f"{name}={value!r} is not a date; give it as YYYY-MM-DD")
-    return stamp.tz_localize(None).normalize() if stamp.tzinfo is not None else stamp.normalize()
+    return as_day(value, name)
 
 
 def load_case(data: Any = "cdnow", *, seed: int = 2024, observation_end: Any = None, n_customers: int = 20_000,

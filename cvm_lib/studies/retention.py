@@ -55,6 +55,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from cvm_lib.data import as_day
+
 from cvm_lib.labels import has_label, label, unit_label, value_label
 from cvm_lib.retention import (CohortRetention, CoxResult, KaplanMeier, LogrankResult, ProgrammeEffect,
                                RetentionEconomics, churn_features, churn_labels, churn_model, cohort_retention,
@@ -913,13 +915,7 @@ class PredictionStudy:
 
 
 def _day(value: Any, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r} is not a date; give it as YYYY-MM-DD") from None
-    if pd.isna(stamp):
-        raise ValueError(f"{name}={value!r} is not a date; give it as YYYY-MM-DD")
-    return stamp.normalize()
+    return as_day(value, name)
 
 
 def churn_prediction(case: RetentionCase, *, calibration_end: Any = None, inactivity_days: float = 180,

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_lib import plots
+from cvm_lib.data import as_day
 from cvm_lib.labels import label, unit_label
 from cvm_lib.plots import segmentation as seg_plots
 from cvm_lib.segmentation import (CLUSTER_SAMPLE, CN8_MAP, CN8_SEGMENTS, ENTRY_STATE, EXIT_STATE, RF10_MAP,
@@ -565,7 +566,7 @@ def value_grid(data: Case | pd.DataFrame, *, window: str = "6M", observation_end
     """
     tx, end = _log(data, observation_end)
     offset, _, _ = window_length(window)
-    last = pd.Timestamp(tx["date"].max()).normalize() if end is None else pd.Timestamp(end).normalize()
+    last = pd.Timestamp(tx["date"].max()).normalize() if end is None else as_day(end, "observation_end")
     if pd.Timestamp(tx["date"].min()).normalize() > last + pd.Timedelta(days=1) - offset - offset:
         return Skipped("nine_grid", "skipped_grid", CONTEXT, {"window": window})
     spend = window_spend(tx, window=window, observation_end=end)

@@ -64,6 +64,7 @@ from cvm_lib.labels import label, unit_label, value_label
 from cvm_lib.studies._base import (UNIT_KINDS, Case, Narrative, Sentence, Skipped, key_figure, load_case, q, say,
                                    show)
 from cvm_lib.studies._table import Table, display_settings, format_table, format_value
+from cvm_lib.data import as_day
 from cvm_lib.datasets import summary_source
 from cvm_lib.summary import calibration_holdout, rfm_summary
 from cvm_lib.valuechain import (AcquisitionPayback, ValueChainStages, ValueDecomposition, WhaleCurve,
@@ -166,10 +167,7 @@ def prepare(case: Case, *, calibration_end: Any = None, time_unit: str | float =
             start = case.start
             cal_end = (start + (end - start) / 2).normalize()
     else:
-        try:
-            cal_end = pd.Timestamp(calibration_end).normalize()
-        except (TypeError, ValueError):
-            raise ValueError(f"calibration_end={calibration_end!r} is not a date; give it as YYYY-MM-DD") from None
+        cal_end = as_day(calibration_end, "calibration_end")
     if not case.start <= cal_end < end:
         raise ValueError(f"calibration_end {cal_end.date()} must lie between the first purchase "
                          f"{case.start.date()} and the observation end {end.date()} (parameter calibration_end)")
