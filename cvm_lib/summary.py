@@ -36,11 +36,16 @@ import pandas as pd
 
 from cvm_lib.data import CvmDataError, as_day
 
-__all__ = ["TIME_UNITS", "unit_days", "check_log", "customer_codes", "encode_log", "EncodedLog", "rfm_summary", "calibration_holdout",
+__all__ = ["PERIOD_DAYS", "TIME_UNITS", "unit_days", "check_log", "customer_codes", "encode_log", "EncodedLog",
+           "rfm_summary", "calibration_holdout",
            "summary_counts", "cohort_table", "activity_by_period"]
 
-#: Length of each named time unit in days.
-TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
+#: Length of each calendar period in days: the one period table of the project (a year
+#: of 365.25 days, a month of a twelfth of it, a quarter of a fourth).
+PERIOD_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Q": 365.25 / 4, "Y": 365.25}
+
+#: The time units of the customer summaries (recency, T): the periods but the quarter.
+TIME_UNITS: dict[str, float] = {k: v for k, v in PERIOD_DAYS.items() if k != "Q"}
 
 _REQUIRED = ("customer_id", "date", "amount")
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from cvm_lib.data import CvmDataError
 from cvm_lib.retention._common import Result, check_frame, require_log, day_stamp, require_columns
-from cvm_lib.summary import cohort_table
+from cvm_lib.summary import PERIOD_DAYS, cohort_table
 
 __all__ = ["CohortRetention", "cohort_retention", "contract_survival", "customer_attribute"]
 
@@ -262,7 +262,7 @@ def _assemble(tables: dict, *, by: str | None, period: str, end: pd.Timestamp, p
                            observation_end=end, partial_last_period=partial)
 
 
-_PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Q": 365.25 / 4, "Y": 365.25}
+_PERIOD_DAYS = PERIOD_DAYS
 
 
 def contract_survival(customers: pd.DataFrame, *, start: str = "acquisition_date", end: str = "dropout_date",

@@ -29,12 +29,13 @@ import pandas as pd
 from cvm_lib.data import CvmDataError
 from cvm_lib.retention._common import Result, check_frame, require_log
 from cvm_lib.retention.cohorts import cohort_retention
+from cvm_lib.summary import PERIOD_DAYS
 
 __all__ = ["retention_value", "reichheld_table", "RetentionEconomics", "retention_economics"]
 
 #: Reichheld's range of profit increases from 5 points more retention, in percent.
 REICHHELD_RANGE = (25.0, 95.0)
-_PERIODS_PER_YEAR = {"D": 365.25, "W": 365.25 / 7, "M": 12.0, "Q": 4.0, "Y": 1.0}
+_PERIODS_PER_YEAR = {k: PERIOD_DAYS["Y"] / v for k, v in PERIOD_DAYS.items()}
 
 
 def _geometric_sum(q: np.ndarray, horizon: float) -> np.ndarray:

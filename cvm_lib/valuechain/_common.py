@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from cvm_lib.data import CvmDataError
-from cvm_lib.summary import check_log
+from cvm_lib.summary import PERIOD_DAYS, check_log
 
 #: Length of a month in days (as in :data:`cvm_lib.summary.TIME_UNITS`).
-MONTH_DAYS = 365.25 / 12
-YEAR_DAYS = 365.25
+MONTH_DAYS = PERIOD_DAYS["M"]
+YEAR_DAYS = PERIOD_DAYS["Y"]
 
 def summary_html(frame: pd.DataFrame, title: str) -> str:
     """HTML of a result's summary table (for ``_repr_html_``)."""
