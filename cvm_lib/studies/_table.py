@@ -213,9 +213,43 @@ def format_table(table: pd.DataFrame, *, context: str | None = None, lang: str =
         series = frame[column]
         kind = _kind(column, series, context, kinds)
         header = str(column) if column in raw_columns else label(column, lang, context=context, **fields)
-        out[header] = [format_value(v, kind, lang, currency=fields["currency"], context=context)
-                       for v in series.tolist()]
+        decimals = _column_decimals(series) if kind == "number" else None
+        if decimals is not None:
+            out[header] = [MISSING_TEXT if _missing(v) else f"{float(v):,.{decimals}f}" for v in series.tolist()]
+        else:
+            out[header] = [format_value(v, kind, lang, currency=fields["currency"], context=context)
+                           for v in series.tolist()]
     return pd.DataFrame(out, columns=list(out))
+
+
+def _column_decimals(series: pd.Series) -> int | None:
+    """One number of decimals for a measurement column, from its typical (median) size.
+
+    A column reads best with the same decimals in every row (8.58 beside 171.00, not 171):
+    0 from 1,000 up or for whole numbers, 1 from 100, 2 from 1, 3 below; None (cell by
+    cell) for non-numeric columns and for values below 0.001, which need more digits.
+
+    >>> _column_decimals(pd.Series([8.58, 171.0, 0.0])), _column_decimals(pd.Series([2.0, 3.0]))
+    (2, 0)
+    """
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    if np.all(values == np.round(values)):
+        return 0
+    typical = float(np.median(np.abs(values[values != 0]))) if np.any(values != 0) else 0.0
+    if typical >= 1000:
+        return 0
+    if typical >= 100:
+        return 1
+    if typical >= 1:
+        return 2
+    if typical >= 0.001:
+        return 3
+    return None
 
 
 _NUMERIC_KINDS = {"count", "money", "share", "percent", "points", "pvalue", "number", "ratio", "duration", "days",
