@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_lib.data import CvmDataError
-from cvm_lib.summary import _day_numbers, _to_day, check_log, unit_days
+from cvm_lib.summary import _day_numbers, _to_day, check_log, customer_codes, unit_days
 from cvm_lib.valuechain._common import (MONTH_DAYS, YEAR_DAYS, as_series, check_number, customer_frame,
                                         line_costs, nonnegative_column, summary_html)
 
@@ -76,7 +76,11 @@ def _base(tx: pd.DataFrame, customers: pd.DataFrame, *, channel_col: str | None,
     lines = line_costs(tx, cust, cogs_col=cogs_col, default_margin=default_margin,
                        cost_to_serve_rate=cost_to_serve_rate, cost_per_order=cost_per_order)
     # Integer codes once (string ids hashed once per customer, not per line and lookup).
-    line_ids, uniq = pd.factorize(lines["customer_id"], sort=True)
+    ids = lines["customer_id"]
+    if pd.api.types.is_string_dtype(ids.dtype) and pd.api.types.is_string_dtype(cust.index.dtype):
+        line_ids, uniq = customer_codes(ids)  # text ids (the log contract) without sorting Python strings
+    else:
+        line_ids, uniq = pd.factorize(ids, sort=True)
     uniq = pd.Index(uniq)
     position = cust.index.get_indexer(uniq)
     absent = uniq[position < 0]
