@@ -14,6 +14,9 @@ run — the change of each figure since that run (:func:`change_text`):
 * money and counts (``currency``, ``customers``, ``transactions``, ``units``) change
   relative to the previous value: "▼ 4.1%" (absolute when the previous value was 0);
 * every other number changes by its difference, formatted like the figure: "▲ 0.3 weeks".
+
+Arrows are coloured by direction only (blue up, amber down), never as good or bad: more
+hidden churn is an increase too.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ h1{font-weight:600;margin-bottom:.2rem} h2{font-size:1.15rem;margin:1.6rem 0 .3r
 .status{font-size:.9rem;margin-left:.6rem} .dur{color:#666;font-size:.85rem;margin-left:.4rem;font-weight:400}
 pre.err{font-size:.85rem;color:#c62828;background:#fdf3f3;padding:.5rem .7rem;white-space:pre-wrap;margin:.4rem 0}
 .data,.links{font-size:.9rem;color:#444;margin:.2rem 0} .assumption{color:#8a5a00;font-size:.82rem}
-.up{color:#1a7f37} .down{color:#c62828} .same,.new{color:#888} a{color:#0b57d0}
+.up{color:#0b57d0} .down{color:#9a5b00} .same,.new{color:#888} a{color:#0b57d0}
 """
 
 
