@@ -665,7 +665,7 @@ def _engine_calibration_holdout(backend, tx, cal_day, end_day, unit, time_unit):
     def build(name, last_day, n):
         state["end"] = end = _engine_end(name, last_day, end_day)
         _check_holdout(cal_day, end)
-        return [sql.calibration_holdout(_day_text(cal_day), _day_text(end), unit, dialect)]
+        return [sql.calibration_holdout_query(_day_text(cal_day), _day_text(end), unit, dialect)]
 
     (result,) = backend.query(tx, build)
     summary = _engine_frame(result)

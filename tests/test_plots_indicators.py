@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from cvm_lib import plots  # noqa: E402
-from cvm_lib.plots.indicators import plot_answer_bars, plot_grouped_bars, plot_ranked_bars, plot_stacked_bars  # noqa: E402
+from cvm_lib.plots.indicators import plot_answer_bars, plot_side_by_side_bars, plot_ranked_bars, plot_share_stack  # noqa: E402
 
 
 @pytest.fixture()
@@ -48,7 +48,7 @@ def test_ranked_bars_colour_by_group_with_translated_legend(units):
 
 def test_stacked_bars_stack_the_parts_and_draw_on_a_given_axes(units):
     fig, (left, right) = plt.subplots(1, 2)
-    ax = plot_stacked_bars(units, parts=["a", "b", "c"], part_labels=["很满意", "一般", "不满意"], name="unit",
+    ax = plot_share_stack(units, parts=["a", "b", "c"], part_labels=["很满意", "一般", "不满意"], name="unit",
                            annotation="note", separate_last=True, ax=right)
     assert ax is right and not left.patches
     widths = np.array([p.get_width() for p in ax.patches]).reshape(3, 3)  # parts × rows
@@ -60,7 +60,7 @@ def test_stacked_bars_stack_the_parts_and_draw_on_a_given_axes(units):
 
 
 def test_grouped_bars_put_the_values_side_by_side(units):
-    ax = plot_grouped_bars(units, values=["a", "b"], value_labels=["AHP", "熵权"], name="unit", title="权重")
+    ax = plot_side_by_side_bars(units, values=["a", "b"], value_labels=["AHP", "熵权"], name="unit", title="权重")
     assert len(ax.patches) == 6 and [t.get_text() for t in ax.get_legend().get_texts()] == ["AHP", "熵权"]
     plt.close(ax.figure)
 
@@ -82,8 +82,8 @@ def test_the_figures_render_without_missing_glyphs(units, lang, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for ax in (plot_ranked_bars(units, value="closeness", name="unit", title="综合权重"),
-                   plot_stacked_bars(units, parts=["a", "b", "c"], name="unit", title="模糊综合评价"),
-                   plot_grouped_bars(units, values=["a", "b", "c"], name="unit", title="客户维度"),
+                   plot_share_stack(units, parts=["a", "b", "c"], name="unit", title="模糊综合评价"),
+                   plot_side_by_side_bars(units, values=["a", "b", "c"], name="unit", title="客户维度"),
                    plot_answer_bars(units, category="unit", share="a", title="会员卡")):
             ax.figure.savefig(tmp_path / "f.png")
             plt.close(ax.figure)

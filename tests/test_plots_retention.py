@@ -64,7 +64,7 @@ def test_roc_calibration_and_bars_follow_the_groups():
     assert rp.plot_calibration(cal, group="m", title="c").get_title() == "c"
     bars = pd.DataFrame({"f": pd.Categorical(["y", "x", "y", "x"], categories=["y", "x"]), "g": ["a", "a", "b", "b"],
                          "v": [.3, .1, .2, .05], "s": [.01, .02, .01, 0.0]})
-    ax = rp.plot_grouped_bars(bars, category="f", value="v", error="s", group="g")
+    ax = rp.plot_bars_with_errors(bars, category="f", value="v", error="s", group="g")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["y", "x"]
     widths = sorted(round(p.get_width(), 2) for p in ax.patches)
     assert widths == [0.05, 0.1, 0.2, 0.3]

@@ -23,7 +23,7 @@ def _close():
 
 def test_grouped_bars_draw_every_value_at_its_height():
     table = pd.DataFrame({"k": ["0", "1", "2+"], "实际": [10, 4, 2], "模型": [9.5, 4.4, 2.1]})
-    ax = vcp.plot_grouped_bars(table, x="k", columns=["实际", "模型"], title="分布", xlabel="次数", ylabel="客户数")
+    ax = vcp.plot_observed_vs_model(table, x="k", columns=["实际", "模型"], title="分布", xlabel="次数", ylabel="客户数")
     heights = sorted(round(p.get_height(), 2) for p in ax.patches)
     assert heights == sorted([10, 4, 2, 9.5, 4.4, 2.1])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2+"]
@@ -59,7 +59,7 @@ def test_whale_marks_the_peak_and_the_100_line():
 def test_stacked_bars_total_is_the_sum_of_the_parts():
     table = pd.DataFrame({"g": ["重要价值客户", "一般挽留客户"], "历史": [10.0, 1.0], "当前": [5.0, 0.5],
                           "潜在": [1.0, 0.25], "n": [1200, 30]})
-    ax = vcp.plot_stacked_bars(table, group="g", parts=["历史", "当前", "潜在"], count="n", xlabel="人均价值（¥）")
+    ax = vcp.plot_stacked_totals(table, group="g", parts=["历史", "当前", "潜在"], count="n", xlabel="人均价值（¥）")
     ends = {}
     for patch in ax.patches:
         y = round(patch.get_y() + patch.get_height() / 2)
@@ -75,5 +75,5 @@ def test_no_missing_glyphs(lang, tmp_path):
     text = "客户占比" if lang == "zh" else "Share of customers"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ax = vcp.plot_grouped_bars(pd.DataFrame({"k": ["0"], text: [1.0]}), x="k", columns=[text], title=text)
+        ax = vcp.plot_observed_vs_model(pd.DataFrame({"k": ["0"], text: [1.0]}), x="k", columns=[text], title=text)
         ax.figure.savefig(tmp_path / "f.png")

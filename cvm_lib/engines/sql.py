@@ -51,7 +51,7 @@ def rfm(end: str, unit: float, dialect: str) -> str:
     FROM ({per_customer(f'day <= {e}')}) p"""
 
 
-def calibration_holdout(cal: str, end: str, unit: float, dialect: str) -> str:
+def calibration_holdout_query(cal: str, end: str, unit: float, dialect: str) -> str:
     days = DAYS[dialect]
     c, e = date_literal(cal), date_literal(end)
     return f"""

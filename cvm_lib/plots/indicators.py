@@ -25,7 +25,7 @@ import seaborn as sns
 
 from cvm_lib.plots import PALETTE
 
-__all__ = ["plot_ranked_bars", "plot_stacked_bars", "plot_grouped_bars", "plot_answer_bars"]
+__all__ = ["plot_ranked_bars", "plot_share_stack", "plot_side_by_side_bars", "plot_answer_bars"]
 
 
 def _axes(ax: plt.Axes | None, figsize: tuple[float, float]) -> plt.Axes:
@@ -77,7 +77,7 @@ def plot_ranked_bars(table: pd.DataFrame, *, value: str, name: str | None = None
     return ax
 
 
-def plot_stacked_bars(table: pd.DataFrame, *, parts: Sequence[str], part_labels: Sequence[str] | None = None,
+def plot_share_stack(table: pd.DataFrame, *, parts: Sequence[str], part_labels: Sequence[str] | None = None,
                       name: str | None = None, annotation: str | None = None, colors: Sequence | None = None,
                       separate_last: bool = False, ax: plt.Axes | None = None, title: str = "", xlabel: str = "",
                       ylabel: str = "") -> plt.Axes:
@@ -112,7 +112,7 @@ def plot_stacked_bars(table: pd.DataFrame, *, parts: Sequence[str], part_labels:
     return ax
 
 
-def plot_grouped_bars(table: pd.DataFrame, *, values: Sequence[str], value_labels: Sequence[str] | None = None,
+def plot_side_by_side_bars(table: pd.DataFrame, *, values: Sequence[str], value_labels: Sequence[str] | None = None,
                       name: str | None = None, ax: plt.Axes | None = None, title: str = "",
                       xlabel: str = "") -> plt.Axes:
     """Horizontal bars of several ``values`` side by side per row (e.g. subjective, objective, combined weights)."""

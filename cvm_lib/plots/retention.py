@@ -12,7 +12,7 @@ or a study (the retention study's figures, which choose the labels, live in
 :func:`plot_curve_with_points` a curve with a few marked scenario points
 :func:`plot_roc`               ROC curves per group with the chance line
 :func:`plot_calibration`       predicted against observed rates per group with the diagonal
-:func:`plot_grouped_bars`      horizontal bars per category and group with error bars
+:func:`plot_bars_with_errors`      horizontal bars per category and group with error bars
 =============================  ==============================================================
 """
 
@@ -28,7 +28,7 @@ import seaborn as sns
 from cvm_lib.plots import PALETTE, plot_heatmap
 
 __all__ = ["plot_fit_vs_actual", "plot_framed_heatmap", "plot_curve_with_points", "plot_roc", "plot_calibration",
-           "plot_grouped_bars"]
+           "plot_bars_with_errors"]
 
 
 def _axes(ax: plt.Axes | None, figsize: tuple[float, float]) -> plt.Axes:
@@ -173,7 +173,7 @@ def plot_calibration(table: pd.DataFrame, *, predicted: str = "mean_predicted", 
     return ax
 
 
-def plot_grouped_bars(table: pd.DataFrame, *, category: str, value: str, error: str | None = None,
+def plot_bars_with_errors(table: pd.DataFrame, *, category: str, value: str, error: str | None = None,
                       group: str | None = None, ax: plt.Axes | None = None, title: str = "",
                       xlabel: str = "") -> plt.Axes:
     """Horizontal bars of ``value`` per ``category`` (top to bottom in the order of the
@@ -182,7 +182,7 @@ def plot_grouped_bars(table: pd.DataFrame, *, category: str, value: str, error: 
 
     >>> t = pd.DataFrame({"f": ["x", "y", "x", "y"], "m": ["a", "a", "b", "b"], "v": [0.3, 0.1, 0.2, 0.05],
     ...                   "s": [0.01, 0.02, 0.01, 0.0]})
-    >>> ax = plot_grouped_bars(t, category="f", value="v", error="s", group="m")
+    >>> ax = plot_bars_with_errors(t, category="f", value="v", error="s", group="m")
     >>> [t.get_text() for t in ax.get_yticklabels()], len(ax.patches)
     (['x', 'y'], 4)
     """

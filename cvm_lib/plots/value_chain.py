@@ -4,11 +4,11 @@ Nothing here translates or knows a study: the text (titles, axis labels, legend 
 as column names) comes in already in the report's language; the value-chain study
 (:mod:`cvm_lib.studies.value_chain`) picks it from the label catalogue.
 
-* :func:`plot_grouped_bars`: one group of bars per row, one bar per column (a histogram
+* :func:`plot_observed_vs_model`: one group of bars per row, one bar per column (a histogram
   of actual against model counts).
 * :func:`plot_loglog_scatter`: two positive quantities per point on log axes, with the diagonal.
 * :func:`plot_whale`: a whale curve (cumulative profit against the share of customers) and its peak.
-* :func:`plot_stacked_bars`: horizontal stacked bars of parts per group, with the total and a count.
+* :func:`plot_stacked_totals`: horizontal stacked bars of parts per group, with the total and a count.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import seaborn as sns
 
 from cvm_lib.plots import PALETTE, sample_points, thin_curve
 
-__all__ = ["plot_grouped_bars", "plot_loglog_scatter", "plot_whale", "plot_stacked_bars"]
+__all__ = ["plot_observed_vs_model", "plot_loglog_scatter", "plot_whale", "plot_stacked_totals"]
 
 
 def _axes(ax: plt.Axes | None, figsize: tuple[float, float]) -> plt.Axes:
     return ax if ax is not None else plt.figure(figsize=figsize).add_subplot()
 
 
-def plot_grouped_bars(table: pd.DataFrame, *, x: str, columns: Sequence[str], ax: plt.Axes | None = None,
+def plot_observed_vs_model(table: pd.DataFrame, *, x: str, columns: Sequence[str], ax: plt.Axes | None = None,
                       title: str = "", xlabel: str = "", ylabel: str = "") -> plt.Axes:
     """Grouped bars: a group per row of ``table`` (labelled by column ``x``), a bar per column in ``columns``.
 
@@ -37,7 +37,7 @@ def plot_grouped_bars(table: pd.DataFrame, *, x: str, columns: Sequence[str], ax
     the legend shows the column names.
 
     >>> t = pd.DataFrame({"k": ["0", "1"], "Actual": [5, 3], "Model": [4.6, 3.2]})
-    >>> ax = plot_grouped_bars(t, x="k", columns=["Actual", "Model"], title="h")
+    >>> ax = plot_observed_vs_model(t, x="k", columns=["Actual", "Model"], title="h")
     >>> ax.get_title(), len(ax.patches)
     ('h', 4)
     """
@@ -108,7 +108,7 @@ def plot_whale(curve: pd.DataFrame, *, x: str, y: str, peak: tuple[float, float]
     return ax
 
 
-def plot_stacked_bars(table: pd.DataFrame, *, group: str, parts: Sequence[str], count: str | None = None,
+def plot_stacked_totals(table: pd.DataFrame, *, group: str, parts: Sequence[str], count: str | None = None,
                       ax: plt.Axes | None = None, title: str = "", xlabel: str = "") -> plt.Axes:
     """Horizontal stacked bars: a bar per row (labelled by ``group``), a segment per column in ``parts``.
 
@@ -116,7 +116,7 @@ def plot_stacked_bars(table: pd.DataFrame, *, group: str, parts: Sequence[str], 
     the legend shows the part names.
 
     >>> t = pd.DataFrame({"g": ["a", "b"], "x": [1.0, 2.0], "y": [3.0, 0.5], "n": [10, 20]})
-    >>> ax = plot_stacked_bars(t, group="g", parts=["x", "y"], count="n")
+    >>> ax = plot_stacked_totals(t, group="g", parts=["x", "y"], count="n")
     >>> [t.get_text().strip() for t in ax.texts]
     ['4.0  (n=10)', '2.5  (n=20)']
     """

@@ -929,7 +929,7 @@ def _t(key: str, **fields: Any) -> str:
 def weights_figure(evaluation: EvaluationResult, system: IndicatorSystem | Mapping | str | None = None) -> plt.Figure:
     """Left (when a dimension combines AHP and entropy): its AHP, entropy and combined weights;
     right: the global weight of every indicator, coloured by dimension."""
-    from cvm_lib.plots.indicators import plot_grouped_bars, plot_ranked_bars
+    from cvm_lib.plots.indicators import plot_side_by_side_bars, plot_ranked_bars
 
     system = load_indicator_system(system)
     names, lang = _Names(system), display_settings()["lang"]
@@ -942,7 +942,7 @@ def weights_figure(evaluation: EvaluationResult, system: IndicatorSystem | Mappi
     axes = axes[0]
     if len(both):
         dims = list(dict.fromkeys(both["dimension"]))
-        plot_grouped_bars(both, values=["ahp_weight", "entropy_weight", "local_weight"], name="indicator_name",
+        plot_side_by_side_bars(both, values=["ahp_weight", "entropy_weight", "local_weight"], name="indicator_name",
                           value_labels=[_t(c) for c in ("ahp_weight", "entropy_weight", "local_weight")], ax=axes[0],
                           title=_t("fig_weights_local", name="、".join(names(d, lang) for d in dims) if lang == "zh"
                                    else ", ".join(names(d, lang) for d in dims)), xlabel=_t("weight"))
@@ -968,13 +968,13 @@ def ranking_figure(evaluation: EvaluationResult) -> plt.Axes:
 
 def fuzzy_figure(case: IndicatorCase, *, operator: str = "weighted-average") -> plt.Axes:
     """Stacked bars of each unit's evaluation vector over the five grades, best score first."""
-    from cvm_lib.plots.indicators import plot_stacked_bars
+    from cvm_lib.plots.indicators import plot_share_stack
 
     lang = display_settings()["lang"]
     frame = fuzzy_by_unit(case, operator=operator).sort_values("score", ascending=False, kind="stable")
     frame["note"] = [f"{s:.2f} · {label(g, lang, context=CONTEXT)}" for s, g in zip(frame["score"], frame["grade"],
                                                                                     strict=True)]
-    ax = plot_stacked_bars(frame, parts=list(GRADES), part_labels=[_t(g) for g in GRADES], name="unit",
+    ax = plot_share_stack(frame, parts=list(GRADES), part_labels=[_t(g) for g in GRADES], name="unit",
                            annotation="note", title=_t("fig_fuzzy"), xlabel=_t("fig_fuzzy_x"),
                            ylabel=_Names(None)(case.unit, lang))
     ax.figure.tight_layout()
@@ -987,7 +987,7 @@ def nps_figure(case: IndicatorCase, *, top_box: int = 2) -> plt.Axes | Skipped:
     import seaborn as sns
 
     from cvm_lib.plots import PALETTE
-    from cvm_lib.plots.indicators import plot_stacked_bars
+    from cvm_lib.plots.indicators import plot_share_stack
 
     frame = _nps_csat_frame(case, top_box)
     if "nps" not in frame.columns:
@@ -997,7 +997,7 @@ def nps_figure(case: IndicatorCase, *, top_box: int = 2) -> plt.Axes | Skipped:
     frame["name"] = [label(u, lang, context=CONTEXT, default=u) for u in frame["unit"]]
     frame["note"] = [f"{v:+.1f}" for v in frame["nps"]]
     palette = sns.color_palette(PALETTE)
-    ax = plot_stacked_bars(frame, parts=["promoters", "passives", "detractors"],
+    ax = plot_share_stack(frame, parts=["promoters", "passives", "detractors"],
                            part_labels=[_t(c) for c in ("promoters", "passives", "detractors")], name="name",
                            annotation="note", colors=[palette[2], (0.75, 0.75, 0.75), palette[3]], separate_last=True,
                            title=_t("fig_nps"), xlabel=_t("fig_share_of_respondents"),

@@ -1475,7 +1475,7 @@ def figure_churn_lift(prediction: PredictionStudy) -> plt.Figure:
 
 def figure_importance(prediction: PredictionStudy, *, top: int = 10, ax: plt.Axes | None = None) -> plt.Axes:
     """Permutation importance (± one standard deviation) of the ``top`` features of the best model."""
-    from cvm_lib.plots.retention import plot_grouped_bars
+    from cvm_lib.plots.retention import plot_bars_with_errors
 
     lang = _lang()
     imp = importance_table(prediction)
@@ -1486,7 +1486,7 @@ def figure_importance(prediction: PredictionStudy, *, top: int = 10, ax: plt.Axe
     shown = imp[imp["feature_text"].isin(features)].copy()
     shown["feature_text"] = pd.Categorical(shown["feature_text"], categories=features)
     shown["model_text"] = [str(_v(f"retention.{m}", lang)) for m in shown["model"]]
-    return plot_grouped_bars(shown, category="feature_text", value="importance", error="importance_std",
+    return plot_bars_with_errors(shown, category="feature_text", value="importance", error="importance_std",
                              group="model_text", ax=ax, title=_t("fig_title_importance", lang),
                              xlabel=_t("fig_importance_x", lang))
 

@@ -963,12 +963,12 @@ def holdout_figure(mc: ModelChecks, ax: Any = None) -> Any:
 
 def histogram_figure(mc: ModelChecks, ax: Any = None) -> Any:
     """Customers by calibration repeat purchases: actual and each model (grouped bars)."""
-    from cvm_lib.plots.value_chain import plot_grouped_bars
+    from cvm_lib.plots.value_chain import plot_observed_vs_model
 
     frame = _histogram_frame(mc)
     series = {"actual_customers": _t("actual")} | {
         f"expected_{n}": f"{_t(n)} (χ² = {mc.histogram[n].chi2:.1f})" for n in mc.histogram}
-    return plot_grouped_bars(frame.rename(columns=series), x="repeat_purchases", columns=list(series.values()),
+    return plot_observed_vs_model(frame.rename(columns=series), x="repeat_purchases", columns=list(series.values()),
                              ax=ax, title=_t("fig_histogram_title"), xlabel=_t("repeat_purchases"),
                              ylabel=_t("customers"))
 
@@ -1034,7 +1034,7 @@ def clv_comparison_figure(study: ClvStudy, ax: Any = None) -> Any:
 
 def value_decomposition_figure(study: ClvStudy, ax: Any = None) -> Any:
     """Stacked bars of mean historical, current and potential value per customer, by segment."""
-    from cvm_lib.plots.value_chain import plot_stacked_bars
+    from cvm_lib.plots.value_chain import plot_stacked_totals
 
     ps = study.decomposition.per_segment.sort_values("mean_total_value")
     lang = _lang()
@@ -1043,7 +1043,7 @@ def value_decomposition_figure(study: ClvStudy, ax: Any = None) -> Any:
                           _t("current_value"): ps["mean_current_value"].to_numpy(),
                           _t("potential_value"): ps["mean_potential_value"].to_numpy(),
                           "n": ps["customers"].to_numpy()})
-    return plot_stacked_bars(frame, group="segment",
+    return plot_stacked_totals(frame, group="segment",
                              parts=[_t("historical_value"), _t("current_value"), _t("potential_value")], count="n",
                              ax=ax, title=_t("fig_decomposition_title"), xlabel=_money_axis("fig_mean_value_axis"))
 
