@@ -89,10 +89,6 @@ class Case:
         return self.transactions["date"].min().normalize()
 
 
-def _day(value: Any, name: str) -> pd.Timestamp:
-    return as_day(value, name)
-
-
 def load_case(data: Any = "cdnow", *, seed: int = 2024, observation_end: Any = None, n_customers: int = 20_000,
               group: str | None = None, currency: str | None = None, lang: str | None = None) -> Case:
     """The data of a study: ``"retail_demo"`` (simulated, with truth), a bundled log, a file or a DataFrame.
@@ -127,7 +123,7 @@ def load_case(data: Any = "cdnow", *, seed: int = 2024, observation_end: Any = N
 
         retail = simulate_retail(n_customers, seed=seed)
         sim_end = pd.Timestamp(retail.truth["end"]).normalize()
-        end = sim_end if observation_end is None else _day(observation_end, "observation_end")
+        end = sim_end if observation_end is None else as_day(observation_end, "observation_end")
         if end > sim_end:
             raise ValueError(f"observation_end {end.date()} is after the end of the simulation ({sim_end.date()})")
         tx = retail.transactions
@@ -136,7 +132,7 @@ def load_case(data: Any = "cdnow", *, seed: int = 2024, observation_end: Any = N
         truth, survey, synthetic = dict(retail.truth), retail.survey, True
     else:
         tx = data.copy() if isinstance(data, pd.DataFrame) else load_dataset(data)
-        end = tx["date"].max().normalize() if observation_end is None else _day(observation_end, "observation_end")
+        end = tx["date"].max().normalize() if observation_end is None else as_day(observation_end, "observation_end")
         customers, synthetic = None, False
     tx = tx[(tx["date"].dt.normalize() <= end).to_numpy()].reset_index(drop=True)
     if tx.empty:

@@ -914,10 +914,6 @@ class PredictionStudy:
                     n_test=q(self.n_test, "count"))
 
 
-def _day(value: Any, name: str) -> pd.Timestamp:
-    return as_day(value, name)
-
-
 def churn_prediction(case: RetentionCase, *, calibration_end: Any = None, inactivity_days: float = 180,
                      time_unit: str = "W", seed: int = 2024, n_repeats: int = 3,
                      importance_sample: int | None = IMPORTANCE_SAMPLE) -> PredictionStudy:
@@ -931,7 +927,7 @@ def churn_prediction(case: RetentionCase, *, calibration_end: Any = None, inacti
     """
     end = case.observation_end
     cal = end - pd.Timedelta(days=int(inactivity_days)) if calibration_end is None \
-        else _day(calibration_end, "calibration_end")
+        else as_day(calibration_end, "calibration_end")
     if not cal < end:
         raise ValueError(f"calibration_end {cal.date()} must precede the end of observation {end.date()}")
     window = end - cal
