@@ -18,6 +18,7 @@ from cvm_lib import plots  # noqa: E402
 from cvm_lib.plots import retention as rp  # noqa: E402
 from cvm_lib.studies import load_case, set_display  # noqa: E402
 from cvm_lib.studies import retention as rt  # noqa: E402
+from _sbg_independent import IndependentSBG  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -78,40 +79,12 @@ def test_curve_with_points_marks_the_scenarios():
     assert [(float(m.get_xdata()[0]), float(m.get_ydata()[0])) for m in marked] == [(50.0, 2.0), (55.0, 2.3)]
 
 
-class _IndependentSBG:
-    def fit(self, counts):
-        from scipy import optimize, special
-
-        counts = np.asarray(counts, dtype=float)
-        lost, t = counts[:-1] - counts[1:], np.arange(1, len(counts))
-
-        def negll(log_ab):
-            a, b = np.exp(log_ab)
-            return -(lost @ (special.betaln(a + 1, b + t - 1) - special.betaln(a, b))
-                     + counts[-1] * (special.betaln(a, b + t[-1]) - special.betaln(a, b)))
-
-        res = optimize.minimize(negll, np.log([1.0, 1.0]), method="Nelder-Mead")
-        self.params_ = {"alpha": float(np.exp(res.x[0])), "beta": float(np.exp(res.x[1]))}
-        return self
-
-    def survival(self, t):
-        from scipy import special
-
-        a, b = self.params_["alpha"], self.params_["beta"]
-        return np.exp(special.betaln(a, b + np.asarray(t, dtype=float)) - special.betaln(a, b))
-
-    def retention_rate(self, t):
-        a, b = self.params_["alpha"], self.params_["beta"]
-        t = np.asarray(t, dtype=float)
-        return (b + t - 1) / (a + b + t - 1)
-
-
 @pytest.fixture(scope="module")
 def results():
     case = rt.retention_case(load_case("retail_demo", seed=7, n_customers=4000), "acquisition_channel")
     churn = rt.churn_study(case)
     return {"case": case, "churn": churn, "pred": rt.churn_prediction(case, n_repeats=1),
-            "sbg": rt.sbg_study("regular", model=_IndependentSBG()), "cox": rt.cox_study(churn)}
+            "sbg": rt.sbg_study("regular", model=IndependentSBG()), "cox": rt.cox_study(churn)}
 
 
 def test_forest_plot_reads_the_terms_by_name(results):

@@ -8,13 +8,13 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize, special
 
 from cvm_lib.datasets import cdnow, load_dataset, sbg_retention
 from cvm_lib.labels import entry, has_label
 from cvm_lib.results import record_many, recorded, reset
 from cvm_lib.studies import Narrative, Skipped, Table, figures_table, load_case, record_figures, set_display
 from cvm_lib.studies import retention as rt
+from _sbg_independent import IndependentSBG
 
 END = pd.Timestamp("2024-12-31")
 
@@ -440,35 +440,6 @@ def test_churn_prediction_aligns_attribute_levels(tmp_path):
 
 # --------------------------------------------------------------------------- sBG with an independently fitted model
 
-class _IndependentSBG:
-    """The shifted-beta-geometric model fitted by maximum likelihood here, without cvm_lib.clv."""
-
-    def fit(self, counts):
-        counts = np.asarray(counts, dtype=float)
-        lost = counts[:-1] - counts[1:]
-        t = np.arange(1, len(counts))
-
-        def negll(log_ab):
-            a, b = np.exp(log_ab)
-            log_p = special.betaln(a + 1, b + t - 1) - special.betaln(a, b)
-            log_s = special.betaln(a, b + t[-1]) - special.betaln(a, b)
-            return -(lost @ log_p + counts[-1] * log_s)
-
-        res = optimize.minimize(negll, np.log([1.0, 1.0]), method="Nelder-Mead",
-                                options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 5000})
-        self.params_ = {"alpha": float(np.exp(res.x[0])), "beta": float(np.exp(res.x[1]))}
-        return self
-
-    def survival(self, t):
-        a, b = self.params_["alpha"], self.params_["beta"]
-        return np.exp(special.betaln(a, b + np.asarray(t, dtype=float)) - special.betaln(a, b))
-
-    def retention_rate(self, t):
-        a, b = self.params_["alpha"], self.params_["beta"]
-        t = np.asarray(t, dtype=float)
-        return (b + t - 1) / (a + b + t - 1)
-
-
 def alpha_beta_mean(a, b):
     """Mean churn probability of those who survived t - 1 periods, t = 1..12."""
     t = np.arange(1, 13)
@@ -477,7 +448,7 @@ def alpha_beta_mean(a, b):
 
 @pytest.mark.parametrize(("cohort", "alpha", "beta"), [("regular", 0.704, 1.182), ("high_end", 0.668, 3.806)])
 def test_sbg_study_reproduces_fader_hardie(cohort, alpha, beta):
-    sbg = rt.sbg_study(cohort, discount_rate=0.10, model=_IndependentSBG())
+    sbg = rt.sbg_study(cohort, discount_rate=0.10, model=IndependentSBG())
     assert sbg.gamma == pytest.approx(alpha, abs=0.002) and sbg.delta == pytest.approx(beta, abs=0.005)
     p = sbg.projection
     actual = sbg_retention()[cohort].to_numpy() / 100
@@ -508,7 +479,7 @@ def test_sbg_study_reproduces_fader_hardie(cohort, alpha, beta):
 
 def test_sbg_study_with_the_library_model_matches_the_independent_fit():
     library = rt.sbg_study("regular", discount_rate=0.10)
-    independent = rt.sbg_study("regular", discount_rate=0.10, model=_IndependentSBG())
+    independent = rt.sbg_study("regular", discount_rate=0.10, model=IndependentSBG())
     assert library.gamma == pytest.approx(independent.gamma, rel=1e-4)
     assert library.delta == pytest.approx(independent.delta, rel=1e-4)
     np.testing.assert_allclose(library.projection["survival"], independent.projection["survival"], rtol=1e-4)
@@ -521,7 +492,7 @@ def test_key_figures(retail, retail_churn, programme):
     survival = rt.survival_study(retail_churn, "acquisition_channel")
     cox = rt.cox_study(retail_churn)
     econ = rt.firm_economics(retail, period="M")
-    sbg = rt.sbg_study("regular", model=_IndependentSBG())
+    sbg = rt.sbg_study("regular", model=IndependentSBG())
     figures = rt.retention_figures(retail, retail_churn, survival=survival, cox=cox, economics=econ,
                                    programme=programme, sbg=sbg)
     values = {f["name"]: f["value"] for f in figures}
@@ -588,7 +559,7 @@ def _study_tables(case, churn) -> dict[str, pd.DataFrame]:
     grouped = rt.cohort_study(case, group=group)
     survival = rt.survival_study(churn, group)
     cox = rt.cox_study(churn)
-    sbg = rt.sbg_study("regular", model=_IndependentSBG())
+    sbg = rt.sbg_study("regular", model=IndependentSBG())
     econ = rt.firm_economics(case)
     pred = rt.churn_prediction(case, n_repeats=1)
     return {"data": rt.retention_case_table(case), "sections": rt.sections_table(case, group),
