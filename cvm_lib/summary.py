@@ -345,6 +345,51 @@ def _argsort_text(uniques: Any) -> np.ndarray:
     return order.astype(np.int64, copy=False)
 
 
+def _dense_int_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes in numeric order and the distinct values of integer ids spanning a range of at
+    most twice the number of rows (as membership numbers do): a table lookup, no hashing.
+    ``None`` for sparse ids or when the range does not fit an int64."""
+    n = len(values)
+    if values.dtype.kind not in "iu" or n < 2:
+        return None
+    low, high = int(values.min()), int(values.max())
+    span = high - low + 1
+    if span > 2 * n + 1024 or span > np.iinfo(np.int64).max:
+        return None
+    offset = (values - values.dtype.type(low)).astype(np.intp, copy=False) if low else values.astype(np.intp, copy=False)
+    present = np.zeros(span, dtype=bool)
+    present[offset] = True
+    slots = np.flatnonzero(present)
+    del present
+    lookup = np.zeros(span, dtype=np.int32 if len(slots) < np.iinfo(np.int32).max else np.int64)
+    lookup[slots] = np.arange(len(slots), dtype=lookup.dtype)
+    codes = lookup[offset].astype(np.int64)
+    return codes, (slots + low).astype(values.dtype)
+
+
+_POW10 = np.array([10 ** d for d in range(1, 20)], dtype=np.uint64)
+
+
+def _int_text_order(values: np.ndarray) -> np.ndarray | None:
+    """The order that sorts distinct integers as their decimal text does ("-1" < "-12" <
+    "-2" < "0" < "10" < "9"), without making strings: the digits left-aligned in one word,
+    shorter texts first on ties, negative numbers ("-" sorts before digits) first.
+    ``None`` for values beyond int64."""
+    if values.dtype.kind == "u":
+        if len(values) and int(values.max()) > np.iinfo(np.int64).max:
+            return None
+        values = values.astype(np.int64)
+    values = values.astype(np.int64, copy=False)
+    negative = values < 0
+    magnitude = values.view(np.uint64).copy()
+    magnitude[negative] = ~magnitude[negative] + np.uint64(1)  # |v|, also for the int64 minimum
+    digits = np.searchsorted(_POW10, magnitude, side="right") + 1  # 1..19
+    scale = np.concatenate(([np.uint64(1)], _POW10))[19 - digits]
+    with np.errstate(over="ignore"):
+        head = magnitude * scale  # at most 19 digits: < 10**19 < 2**64
+    return np.lexsort((digits, head, ~negative)).astype(np.int64)
+
+
 def _labels(ids: pd.Series) -> tuple[np.ndarray, np.ndarray | None, pd.Index]:
     """Customer labels 0..k-1, the text order of the labels, and the sorted ids (as text).
 
@@ -364,16 +409,24 @@ def _labels(ids: pd.Series) -> tuple[np.ndarray, np.ndarray | None, pd.Index]:
         return np.empty(0, dtype=np.int64), None, pd.Index([], dtype="str", name="customer_id")
     if pd.api.types.is_integer_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
         values = ids.to_numpy()
-        run = _sorted_run_codes(values)
-        if run is None:
-            with np.errstate(over="ignore"):
-                keys = values.astype(values.dtype.newbyteorder("="), copy=False)
-                codes = _factorize_keys(keys.view(f"u{keys.itemsize}").astype(np.uint64) * _MIX)
-            first = _first_rows(codes, int(codes.max()) + 1)
+        dense = _dense_int_codes(values)
+        if dense is not None:
+            codes, distinct = dense
         else:
-            codes, first = run
-        text = pd.Series(values[first]).astype("str")
-        _, order, uniques = _labels(text)  # the k distinct ids, ordered as text
+            run = _sorted_run_codes(values)
+            if run is None:
+                with np.errstate(over="ignore"):
+                    keys = values.astype(values.dtype.newbyteorder("="), copy=False)
+                    codes = _factorize_keys(keys.view(f"u{keys.itemsize}").astype(np.uint64) * _MIX)
+                first = _first_rows(codes, int(codes.max()) + 1)
+            else:
+                codes, first = run
+            distinct = values[first]
+        order = _int_text_order(distinct)
+        if order is None:
+            _, order, uniques = _labels(pd.Series(distinct).astype("str"))  # the k distinct ids, ordered as text
+            return codes, order, uniques
+        uniques = pd.Index(pd.Series(distinct[order]).astype("str"), name="customer_id")
         return codes, order, uniques
     ids = ids.astype("str")
     values = ids.array
@@ -445,26 +498,39 @@ def _customer_days(codes: np.ndarray, k: int, days: np.ndarray) -> tuple[np.ndar
     return customer.astype(np.int64), day
 
 
-def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarray
-                  ) -> dict[str, np.ndarray]:
+def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarray,
+                  split_day: int | None = None) -> dict[str, np.ndarray]:
     """First/last purchase day, number of distinct days, total and first-day spend per code.
 
     From the sorted distinct (customer, day) pairs (:func:`_customer_days`): the first and
     last pair of each customer's run are its first and last day. Customers without rows
     get ``n_days`` 0 (and first/last the int64 extremes).
+
+    With ``split_day``, the statistics are of the days up to ``split_day`` (inclusive) and
+    ``n_after`` / ``total_after`` count the distinct days and spend after it, all from one
+    sort of the whole log (within a customer's run the days before the split come first).
     """
     first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
     customer, day = _customer_days(codes, k, days)
-    n_days = np.bincount(customer, minlength=k)
-    ends = np.cumsum(n_days)
+    n_all = np.bincount(customer, minlength=k)
+    starts = np.cumsum(n_all) - n_all
+    if split_day is None:
+        n_days = n_all
+    else:
+        n_days = np.bincount(customer, weights=day <= split_day, minlength=k).astype(np.int64)
     seen = n_days > 0
-    first[seen] = day[(ends - n_days)[seen]]
-    last[seen] = day[ends[seen] - 1]
+    first[seen] = day[starts[seen]]
+    last[seen] = day[(starts + n_days)[seen] - 1]
     del customer, day
-    total = np.bincount(codes, weights=amount, minlength=k)
+    weights = amount if split_day is None else np.where(days <= split_day, amount, 0.0)
+    total = np.bincount(codes, weights=weights, minlength=k)
     first_day_spend = np.bincount(codes, weights=np.where(days == first[codes], amount, 0.0), minlength=k)
-    return {"first": first, "last": last, "n_days": n_days, "total": total, "first_spend": first_day_spend}
+    out = {"first": first, "last": last, "n_days": n_days, "total": total, "first_spend": first_day_spend}
+    if split_day is not None:
+        out["n_after"] = n_all - n_days
+        out["total_after"] = np.bincount(codes, weights=np.where(days > split_day, amount, 0.0), minlength=k)
+    return out
 
 
 def _window(tx: pd.DataFrame, end_day: int | None) -> tuple[pd.DataFrame, np.ndarray, int]:
@@ -537,8 +603,8 @@ def _in_id_order(stats: dict[str, np.ndarray], order: np.ndarray | None) -> dict
     return stats if order is None else {name: values[order] for name, values in stats.items()}
 
 
-def _summary_frame(codes, ids, days, amount, end_day, unit, order=None):
-    stats = _in_id_order(_per_customer(codes, len(ids), days, amount), order)
+def _summary_frame(codes, ids, days, amount, end_day, unit, order=None, split_day=None):
+    stats = _in_id_order(_per_customer(codes, len(ids), days, amount, split_day), order)
     frequency = (stats["n_days"] - 1).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, (stats["total"] - stats["first_spend"]) / frequency, 0.0)
@@ -708,21 +774,14 @@ def calibration_holdout(tx: pd.DataFrame, *, calibration_end: Any, observation_e
     _check_holdout(cal_day, end_day)
     codes, order, ids = _labels(tx["customer_id"])
     amount = tx["amount"].to_numpy(dtype=np.float64)
-    k = len(ids)
-    in_cal = days <= cal_day
-    if not in_cal.any():
+    if int(days.min()) > cal_day:
         raise CvmDataError(f"calibration_end {np.datetime64(cal_day, 'D')} is before the first purchase "
                            f"({np.datetime64(int(days.min()), 'D')}): the calibration window is empty; "
                            "choose a later calibration_end", source="<DataFrame>", column="date",
                            option="calibration_end")
-    summary, stats = _summary_frame(codes[in_cal], ids, days[in_cal], amount[in_cal], cal_day, unit, order)
+    summary, stats = _summary_frame(codes, ids, days, amount, cal_day, unit, order, split_day=cal_day)
     seen = stats["n_days"] > 0  # customers whose first purchase is in the calibration period
-    hold = ~in_cal
-    if hold.any():
-        hold_stats = _in_id_order(_per_customer(codes[hold], k, days[hold], amount[hold]), order)
-        n_hold, spend_hold = hold_stats["n_days"], hold_stats["total"]
-    else:
-        n_hold, spend_hold = np.zeros(k, dtype=np.int64), np.zeros(k)
+    n_hold, spend_hold = stats["n_after"], stats["total_after"]
     with np.errstate(invalid="ignore", divide="ignore"):
         summary["frequency_holdout"] = n_hold.astype(np.float64)
         summary["monetary_value_holdout"] = np.where(n_hold > 0, spend_hold / n_hold, 0.0)

@@ -335,3 +335,55 @@ def test_words_of_strings_equal_their_bytes():
     np.testing.assert_array_equal(_factorize_keys(key), pd.factorize(key)[0])
     shuffled = rng.permutation(key)
     np.testing.assert_array_equal(_factorize_keys(shuffled), pd.factorize(shuffled)[0])
+
+
+@pytest.mark.parametrize("kind", ["dense", "dense_negative", "sparse", "extremes", "uint", "small_ints"])
+def test_integer_customer_codes_equal_a_sorted_factorize_of_their_text(kind):
+    """Dense integer ids take the table lookup, sparse ones the hash; both are ranked as
+    text by their digits (no strings made), which must agree with sorting the strings."""
+    from cvm_lib.summary import _customer_codes, _dense_int_codes
+
+    rng = np.random.default_rng(23)
+    for trial in range(30):
+        n = int(rng.integers(2, 3000))
+        if kind == "dense":
+            ids = rng.integers(1, 1 + max(1, n // 3), size=n)
+        elif kind == "dense_negative":
+            ids = rng.integers(-n, n // 2, size=n)
+        elif kind == "sparse":
+            ids = rng.integers(-10**15, 10**15, size=n)
+        elif kind == "extremes":
+            edge = np.array([np.iinfo(np.int64).min, np.iinfo(np.int64).max, 0, -1, 9, 10, -10, 99, 100])
+            ids = np.concatenate([edge, rng.integers(-10**18, 10**18, size=n)])
+        elif kind == "uint":
+            ids = rng.integers(0, np.iinfo(np.uint64).max, size=n, dtype=np.uint64)
+        else:
+            ids = rng.integers(0, 120, size=n).astype(np.int16)
+        series = pd.Series(ids)
+        assert (_dense_int_codes(ids) is not None) == (kind in ("dense", "dense_negative", "small_ints"))
+        codes, uniques = _customer_codes(series)
+        ref_codes, ref_uniques = _reference_codes(series)
+        assert list(uniques) == ref_uniques
+        np.testing.assert_array_equal(codes, ref_codes)
+
+
+def test_holdout_split_of_one_sort_equals_two_separate_summaries():
+    """calibration_holdout takes the calibration and holdout statistics from one sort of the
+    whole log; they must equal rfm_summary of each period computed on its own."""
+    rng = np.random.default_rng(5)
+    n = 20_000
+    tx = pd.DataFrame({"customer_id": rng.integers(0, 1500, size=n),
+                       "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 400, size=n), unit="D"),
+                       "amount": rng.gamma(2.0, 20.0, size=n).round(2)})
+    cal_end, end = pd.Timestamp("2024-09-30"), tx["date"].max()
+    result = calibration_holdout(tx, calibration_end=cal_end, observation_end=end)
+    cal = rfm_summary(tx[tx["date"] <= cal_end], observation_end=cal_end)
+    pd.testing.assert_frame_equal(result[["frequency", "recency", "T", "monetary_value"]], cal,
+                                  check_exact=False, rtol=1e-12)
+    hold = tx[(tx["date"] > cal_end) & tx["customer_id"].astype("str").isin(cal.index)]
+    per_day = hold.groupby([hold["customer_id"].astype("str"), "date"])["amount"].sum()
+    n_hold = per_day.groupby(level=0).size().reindex(cal.index, fill_value=0)
+    spend = per_day.groupby(level=0).sum().reindex(cal.index, fill_value=0.0)
+    np.testing.assert_array_equal(result["frequency_holdout"].to_numpy(), n_hold.to_numpy(dtype=float))
+    np.testing.assert_allclose(result["monetary_value_holdout"].to_numpy(),
+                               np.where(n_hold > 0, spend / n_hold.clip(lower=1), 0.0), rtol=1e-12)
