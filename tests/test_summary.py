@@ -347,7 +347,7 @@ def test_integer_customer_codes_equal_a_sorted_factorize_of_their_text(kind):
     for trial in range(30):
         n = int(rng.integers(2, 3000))
         if kind == "dense":
-            ids = rng.integers(1, 1 + max(1, n // 3), size=n)
+            ids = rng.integers(1, 1 + 3 * n, size=n)
         elif kind == "dense_negative":
             ids = rng.integers(-n, n // 2, size=n)
         elif kind == "sparse":
@@ -387,3 +387,24 @@ def test_holdout_split_of_one_sort_equals_two_separate_summaries():
     np.testing.assert_array_equal(result["frequency_holdout"].to_numpy(), n_hold.to_numpy(dtype=float))
     np.testing.assert_allclose(result["monetary_value_holdout"].to_numpy(),
                                np.where(n_hold > 0, spend / n_hold.clip(lower=1), 0.0), rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_hash_partitioned_factorize_keeps_a_grouped_log_grouped():
+    """Long ids (hashed in parts by their last bytes) of a log grouped by customer but not
+    sorted as text: labels number customers by first appearance, so the log stays grouped
+    and the per-customer pass needs no sort; the codes still equal a sorted factorize."""
+    from cvm_lib.summary import _customer_codes, _labels
+
+    rng = np.random.default_rng(3)
+    k = 150_000
+    pool = np.array([f"member-{x:x}-{'z' * int(x % 13)}" for x in rng.permutation(10 * k)[:k]], dtype=object)
+    repeats = rng.integers(1, 15, size=k)
+    ids = pd.Series(pd.array(list(np.repeat(pool, repeats)), dtype="str"))
+    assert len(ids) > 1_000_000
+    labels, order, uniques = _labels(ids)
+    assert order is not None and (np.diff(labels) >= 0).all()
+    codes, uniques = _customer_codes(ids)
+    ref_codes, ref_uniques = _reference_codes(ids)
+    assert list(uniques) == ref_uniques
+    np.testing.assert_array_equal(codes, ref_codes)
