@@ -90,7 +90,13 @@ def _day_numbers(dates: pd.Series) -> np.ndarray:
     values = dates.to_numpy()
     if values.dtype.kind != "M":  # tz-aware: use the local calendar day
         values = dates.dt.tz_localize(None).to_numpy()
-    return values.astype("datetime64[D]").astype(np.int64)
+    unit, count = np.datetime_data(values.dtype)
+    per_day = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
+               "ns": 86_400_000_000_000}.get(unit)
+    ticks = values.view(np.int64)
+    if per_day is None or count != 1 or (len(ticks) and int(ticks.min()) == np.iinfo(np.int64).min):  # NaT
+        return values.astype("datetime64[D]").astype(np.int64)
+    return ticks // per_day if per_day > 1 else ticks.copy()  # floor division: days before 1970 too
 
 
 def _to_day(value: Any, name: str) -> int:
@@ -184,9 +190,50 @@ def _word(data: np.ndarray, offsets: np.ndarray, j: int) -> np.ndarray:
     return word
 
 
+def _hash_codes(key: np.ndarray) -> np.ndarray:
+    """Codes 0..k-1 (int64) of well-mixed uint64 keys, equal keys equal codes.
+
+    Long arrays are split into 64 parts by the top bits of the key and each part is
+    factorized on its own, in threads: the parts' hash tables are small enough to stay
+    in cache (10M keys of 1M distinct: 0.55 s against 1.1 s for one table). The codes
+    number the parts one after the other, not in first-appearance order.
+    """
+    n = len(key)
+    if n < 1_000_000:
+        codes, _ = pd.factorize(key, sort=False)
+        return codes.astype(np.int64, copy=False)
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    bits = 6
+    part = (key >> np.uint64(64 - bits)).astype(np.uint8)
+    perm = np.argsort(part, kind="stable")  # a radix sort of one byte
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(part, minlength=1 << bits))))
+    del part
+    grouped = key[perm]
+
+    def encode(i: int) -> np.ndarray:
+        codes, _ = pd.factorize(grouped[bounds[i]: bounds[i + 1]], sort=False)
+        return codes
+
+    with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
+        parts = list(pool.map(encode, range(1 << bits)))
+    del grouped
+    local = np.empty(n, dtype=np.int64)
+    start = 0
+    for i, codes in enumerate(parts):
+        local[bounds[i]: bounds[i + 1]] = codes
+        local[bounds[i]: bounds[i + 1]] += start
+        start += int(codes.max()) + 1 if len(codes) else 0
+    out = np.empty(n, dtype=np.int64)
+    out[perm] = local
+    return out
+
+
 def _factorize_keys(key: np.ndarray) -> np.ndarray:
-    """``pd.factorize(key, sort=False)`` codes (int64) of integer keys, hashing only one key
-    per run of equal neighbours when the log is grouped (as logs sorted by customer are)."""
+    """Codes (int64) of integer keys, equal keys equal codes, numbered in order of first
+    appearance when the log is grouped (as logs sorted by customer are), hashing only one
+    key per run of equal neighbours then."""
     n = len(key)
     change = np.empty(n, dtype=bool)
     change[:1] = True
@@ -194,10 +241,14 @@ def _factorize_keys(key: np.ndarray) -> np.ndarray:
     starts = np.flatnonzero(change)
     del change
     if 2 * len(starts) <= n:
-        run_codes, _ = pd.factorize(key[starts], sort=False)
-        return np.repeat(run_codes.astype(np.int64, copy=False), np.diff(np.append(starts, n)))
-    codes, _ = pd.factorize(key, sort=False)
-    return codes.astype(np.int64, copy=False)
+        run_codes = _hash_codes(key[starts])
+        if len(starts) >= 1_000_000:  # renumber by first appearance: the log stays grouped
+            first = _first_rows(run_codes, int(run_codes.max()) + 1)
+            rank = np.empty(len(first), dtype=np.int64)
+            rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+            run_codes = rank[run_codes]
+        return np.repeat(run_codes, np.diff(np.append(starts, n)))
+    return _hash_codes(key)
 
 
 def _first_rows(codes: np.ndarray, k: int) -> np.ndarray:
@@ -518,8 +569,12 @@ def _customer_days(codes: np.ndarray, k: int, days: np.ndarray) -> tuple[np.ndar
     low = int(days.min())
     span = int(days.max()) - low + 1
     # int32 keys sort about twice as fast when customers × days fit.
-    key_type = np.int32 if k * span < np.iinfo(np.int32).max else np.int64
-    key = codes.astype(key_type) * key_type(span) + (days - low).astype(key_type)
+    # (the key is built in place, ``code × span + day`` before ``- low``, so that must fit too)
+    key_type = np.int32 if k * span + abs(int(days.max())) + abs(low) < np.iinfo(np.int32).max else np.int64
+    key = codes.astype(key_type)
+    key *= key_type(span)
+    np.add(key, days, out=key, casting="unsafe")  # code × span + day - low, without int64 temporaries
+    key -= key_type(low)
     if not (key[1:] >= key[:-1]).all():
         key = np.sort(key)
     new_day = np.empty(len(key), dtype=bool)
