@@ -134,7 +134,10 @@ def _string_chunks(ids: pd.Series) -> tuple[Any, list[tuple[np.ndarray, np.ndarr
         offsets = np.frombuffer(offset_buffer, dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
         offsets = offsets[chunk.offset: chunk.offset + len(chunk) + 1].astype(np.int64, copy=False)
         data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
-        parts.append((data, offsets))
+        # only this chunk's bytes: chunks often share one buffer, which each would otherwise copy whole
+        base = int(offsets[0]) if len(offsets) else 0
+        data = data[base: int(offsets[-1])] if len(offsets) else data[:0]
+        parts.append((data, offsets - base if base else offsets))
     return arrow, parts
 
 

@@ -408,3 +408,23 @@ def test_hash_partitioned_factorize_keeps_a_grouped_log_grouped():
     ref_codes, ref_uniques = _reference_codes(ids)
     assert list(uniques) == ref_uniques
     np.testing.assert_array_equal(codes, ref_codes)
+
+
+def test_string_chunks_sharing_one_buffer_are_read_as_their_own_bytes():
+    """Slices of one big Arrow array share its data buffer; each chunk must expose only its
+    own bytes (copying the whole buffer per chunk made 50M-row logs slow), and the codes
+    must still equal a sorted factorize."""
+    import pyarrow as pa
+
+    from cvm_lib.summary import _customer_codes, _string_chunks
+
+    big = pa.array([f"id{i % 997}x{'y' * (i % 5)}" for i in range(30_000)], pa.large_string())
+    ids = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([big.slice(i, 1000) for i in range(0, 30_000, 1000)])))
+    parts = _string_chunks(ids)[1]
+    assert len(parts) == 30
+    assert all(len(data) == offsets[-1] and offsets[0] == 0 for data, offsets in parts)
+    assert sum(len(data) for data, _ in parts) == len(big.buffers()[2].to_pybytes())
+    codes, uniques = _customer_codes(ids)
+    ref_codes, ref_uniques = _reference_codes(ids)
+    assert list(uniques) == ref_uniques
+    np.testing.assert_array_equal(codes, ref_codes)
