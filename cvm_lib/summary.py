@@ -290,8 +290,9 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
         if n_words == 1 and no_nul:  # the word is the id: exact
             key, exact = word(0), True
             codes = _factorize_keys(key * _MIX)
+            words = {0: key}
         else:
-            key, exact = lengths.astype(np.uint64) * _MIX2, False
+            key, exact, words = lengths.astype(np.uint64) * _MIX2, False, {}
             for j in range(n_words):
                 key ^= word(j)
                 key *= _MIX
@@ -305,7 +306,7 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
     if rep is not None and not np.array_equal(lengths[rep], lengths):
         return None
     for j in range(n_words):
-        w = word(j)
+        w = words.pop(j) if j in words else word(j)  # the exact key is the first word: read once
         if rep is not None and not np.array_equal(w[rep], w):
             return None  # a hash collision: let pandas compare the strings
         sort_keys.append(w[first].byteswap())  # big-endian value: compares as the text
