@@ -237,7 +237,7 @@ def _reference_codes(ids):
     return codes, list(uniques)
 
 
-@pytest.mark.parametrize("kind", ["mixed", "uuid", "digits", "ints", "long", "chunked"])
+@pytest.mark.parametrize("kind", ["mixed", "uuid", "digits", "ints", "long", "chunked", "fixed", "fixed_chunks"])
 def test_customer_codes_equal_a_sorted_factorize(kind):
     """Every path of _customer_codes (sorted run, integers, packed words with hash check,
     pandas fallback) numbers customers in text order, as pandas' sorted factorize does."""
@@ -259,11 +259,20 @@ def test_customer_codes_equal_a_sorted_factorize(kind):
             pool = [str(x).zfill(int(rng.integers(1, 4))) for x in rng.integers(0, 200, size=k)]
         elif kind == "ints":
             pool = list(rng.integers(-50, 10**12, size=k))
+        elif kind in ("fixed", "fixed_chunks"):  # one byte length (20 or 23), NULs and a 3-byte character
+            pool = ["".join("ab\x00Z09 "[i] for i in rng.integers(0, 7, size=20)) for _ in range(k)]
+            pool = [t[:i] + "中" + t[i:] for t, i in zip(pool, rng.integers(0, 21, size=k))] if trial % 2 else pool
         else:
             pool = ["x" * int(rng.integers(10, 30)) + str(i) for i in range(k)]
         picked = [pool[i] for i in rng.integers(0, k, size=int(rng.integers(1, 80)))]
         if kind == "ints":
             ids = pd.Series(np.array(picked, dtype=np.int64))
+        elif kind == "fixed_chunks":  # chunks of one width, or of two (a second width)
+            half = len(picked) // 2
+            other = ["q" * (5 + trial % 3) for _ in range(trial % 2)]
+            arrow = pa.chunked_array([pa.array(picked[:half], pa.large_string()),
+                                      pa.array(picked[half:] + other, pa.large_string())])
+            ids = pd.Series(pd.arrays.ArrowStringArray(arrow))
         elif kind == "chunked":  # an Arrow array of several chunks, one of them sliced
             half = len(picked) // 2
             arrow = pa.chunked_array([pa.array(picked[:half], pa.large_string()),
@@ -275,6 +284,9 @@ def test_customer_codes_equal_a_sorted_factorize(kind):
         ref_codes, ref_uniques = _reference_codes(ids)
         assert list(uniques) == ref_uniques
         np.testing.assert_array_equal(codes, ref_codes)
+        if kind in ("uuid", "fixed") and len(set(picked)) > 1:  # the packed path of one width
+            from cvm_lib.summary import _packed_codes, _sorted_run_codes
+            assert _sorted_run_codes(ids.array) is not None or _packed_codes(ids) is not None
 
 
 def test_integer_ids_give_text_ids_sorted_as_text():
@@ -317,6 +329,29 @@ def test_public_customer_codes_equal_a_sorted_factorize(ids):
     assert list(uniques) == list(ref_uniques)
 
 
+def test_fixed_width_ids_fall_back_on_a_hash_collision(monkeypatch):
+    """Ids of one length are hashed to one word; when the hash merges two customers the
+    row check sees it and the strings are compared instead (same codes as pandas)."""
+    import cvm_lib.summary as summary
+
+    ids = pd.Series(pd.array(["AAAAAAAAAAAAAAAAAAAAAAAAb", "AAAAAAAAAAAAAAAAAAAAAAAAa",
+                              "AAAAAAAAAAAAAAAAAAAAAAAAb"], dtype="str"))
+    monkeypatch.setattr(summary, "_factorize_keys", lambda key: np.zeros(len(key), dtype=np.int64))
+    assert summary._packed_codes(ids) is None
+    codes, uniques = summary._customer_codes(ids)
+    assert codes.tolist() == [1, 0, 1] and list(uniques) == [ids[1], ids[0]]
+
+
+def test_lexsort_of_words_equals_numpy_lexsort():
+    from cvm_lib.summary import _lexsort_words
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        keys = [rng.integers(0, int(rng.integers(1, 6)), size=200).astype(np.uint64) for _ in range(3)]
+        np.testing.assert_array_equal(_lexsort_words(keys), np.lexsort(keys[::-1]))
+        np.testing.assert_array_equal(_lexsort_words(keys[:1]), np.argsort(keys[0], kind="stable"))
+
+
 def test_words_of_strings_equal_their_bytes():
     """_word (aligned words joined by shifts) against the bytes of each string, zero-padded."""
     import pyarrow as pa
@@ -331,6 +366,14 @@ def test_words_of_strings_equal_their_bytes():
     for j in range(5):
         expected = [int.from_bytes(t.encode("utf-8")[8 * j: 8 * j + 8].ljust(8, b"\0"), "little") for t in texts]
         assert _word(data, offsets, j).tolist() == expected
+    for width in (5, 8, 13, 36):  # one width: strided views, the last partial word masked
+        fixed = ["".join("ab\x00Z9"[i] for i in rng.integers(0, 5, size=width)) for _ in range(50)]  # NULs kept
+        arrow = pa.array(["pad", *fixed], pa.large_string()).slice(1)
+        (data, offsets), = _string_chunks(pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arrow]))))[1]
+        for j in range(6):
+            expected = [int.from_bytes(t.encode()[8 * j: 8 * j + 8].ljust(8, b"\0"), "little") for t in fixed]
+            assert _word(data, offsets, j).tolist() == expected
+            assert _word(data, offsets, j, width).tolist() == expected
     key = np.repeat(rng.integers(0, 50, 300).astype(np.uint64), rng.integers(1, 4, 300))
     np.testing.assert_array_equal(_factorize_keys(key), pd.factorize(key)[0])
     shuffled = rng.permutation(key)
