@@ -107,6 +107,8 @@ def _to_day(value: Any, name: str) -> int:
 # are padding, which pandas' integer hash would otherwise pile into few buckets.
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MIX2 = np.uint64(0xBF58476D1CE4E5B9)
+#: The inverse of _MIX modulo 2**64 (_MIX is odd): recovers a word from its mixed key.
+_MIX_INVERSE = np.uint64(pow(0x9E3779B97F4A7C15, -1, 1 << 64))
 _PROBE = 4096
 #: Ids up to this many bytes are packed into words (longer ones, such as UUIDs, are hashed
 #: faster as strings by pandas, as measured at 10M rows).
@@ -116,7 +118,7 @@ _MAX_PACKED_BYTES = 16
 _MAX_FIXED_BYTES = 64
 # _LOW[b] keeps the first b bytes in memory of a little-endian 8-byte word.
 #: Rows per block when reading words of variable-width ids.
-_WORD_BLOCK = 1 << 20
+_WORD_BLOCK = 1 << 16
 _LOW = np.array([(1 << (8 * b)) - 1 for b in range(9)], dtype=np.uint64)
 
 
@@ -183,31 +185,39 @@ def _word(data: np.ndarray, offsets: np.ndarray, j: int, width: int | None = Non
             word[r] = last.view("<u8")[0]
         word &= _LOW[min(8, width - 8 * j)]
         return word
-    starts = offsets[:-1] + 8 * j
-    keep = offsets[1:] - starts
-    np.minimum(keep, 8, out=keep)
-    np.maximum(keep, 0, out=keep)
     # Varying widths: the buffer as aligned little-endian words (zero-padded), and the 8 bytes
     # at offset s are the high part of word s//8 joined to the low part of the next one.
-    # Blocks of rows keep the temporaries small (cache-sized, reused) at tens of millions of rows.
+    # Blocks of rows with temporaries allocated once keep the work in cache and, at tens of
+    # millions of rows, avoid fresh row-sized arrays (whose first touch costs more than the work).
     total = len(data)
     padded = np.zeros(total // 8 + 2, dtype=np.uint64)
     padded.view(np.uint8)[:total] = data
     word = np.empty(n, dtype=np.uint64)
+    size = min(n, _WORD_BLOCK)
+    at, keep, q = (np.empty(size, dtype=np.int64) for _ in range(3))
+    shift, high = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint64)
     for a in range(0, n, _WORD_BLOCK):
         b = min(n, a + _WORD_BLOCK)
-        at = np.minimum(starts[a:b], total)  # strings that end before byte 8j are masked to 0 below
-        q = at >> 3
-        shift = (at & 7).astype(np.uint64) << np.uint64(3)
+        m = b - a
+        at_, keep_, q_, shift_, high_ = at[:m], keep[:m], q[:m], shift[:m], high[:m]
+        np.add(offsets[a:b], 8 * j, out=at_)
+        np.subtract(offsets[a + 1: b + 1], at_, out=keep_)  # bytes of the word inside the string
+        np.clip(keep_, 0, 8, out=keep_)
+        np.minimum(at_, total, out=at_)  # strings that end before byte 8j are masked to 0 below
+        np.right_shift(at_, 3, out=q_)
+        np.bitwise_and(at_, 7, out=at_)
+        np.left_shift(at_, 3, out=shift_, casting="unsafe")
         out = word[a:b]
-        np.right_shift(padded[q], shift, out=out)
-        q += 1
-        high = padded[q]
-        np.subtract(np.uint64(63), shift, out=shift)
-        high <<= shift
-        high <<= np.uint64(1)  # two steps: no shift by 64 when the start is aligned
-        out |= high
-        out &= _LOW[keep[a:b]]
+        np.take(padded, q_, out=out, mode="clip")  # clip: no buffered copy of out (indices are in range)
+        out >>= shift_
+        q_ += 1
+        np.take(padded, q_, out=high_, mode="clip")
+        np.subtract(np.uint64(63), shift_, out=shift_)
+        high_ <<= shift_
+        high_ <<= np.uint64(1)  # two steps: no shift by 64 when the start is aligned
+        out |= high_
+        np.take(_LOW, keep_, out=high_, mode="clip")
+        out &= high_
     return word
 
 
@@ -301,8 +311,7 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
         if n_words * 8 > _MAX_FIXED_BYTES:
             return None
     else:
-        lengths = np.concatenate([np.diff(offsets) for _, offsets in parts])
-        n_words = max(1, -(-int(lengths.max()) // 8))
+        n_words = max(1, -(-max(_longest(offsets) for _, offsets in parts) // 8))
         if n_words * 8 > _MAX_PACKED_BYTES:
             return None
 
@@ -312,11 +321,17 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
 
     no_nul = all(data[offsets[0]: offsets[-1]].all() for data, offsets in parts)
     with np.errstate(over="ignore"):
+        lengths = None
         if n_words == 1 and no_nul:  # the word is the id: exact
-            key, exact = word(0), True
-            codes = _factorize_keys(key * _MIX)
-            words = {0: key}
+            key, exact, words = word(0), True, {}
+            if key.flags.owndata:
+                key *= _MIX  # in place: the first rows' words are recovered by the inverse below
+            else:  # a view of the Arrow buffer
+                key = key * _MIX
+            codes = _factorize_keys(key)
         else:
+            if not width:
+                lengths = np.concatenate([np.diff(offsets) for _, offsets in parts])
             key = np.full(len(ids), np.uint64(width), dtype=np.uint64) if width else lengths.astype(np.uint64)
             key *= _MIX2
             exact, words, spare = False, {}, np.empty_like(key)
@@ -327,19 +342,28 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
                 key ^= spare
             del spare
             codes = _factorize_keys(key)
-    del key
     k = int(codes.max()) + 1
     first = _first_rows(codes, k)
+    if exact:
+        with np.errstate(over="ignore"):
+            words[0] = key[first] * _MIX_INVERSE  # the ids' word (mod 2**64, _MIX is odd)
+    del key
     # every row is compared with its customer's first row through per-customer tables
     # (``table[codes]`` reads a cache-sized table, where ``w[first[codes]]`` reads the rows at random)
     if width:
         sort_keys = []
+    elif lengths is None:
+        sort_keys = [_lengths_of(parts, first)]
     else:
         sort_keys = [lengths[first]]
-        if not exact and not np.array_equal(sort_keys[0][codes], lengths):
+        if not np.array_equal(sort_keys[0][codes], lengths):
             return None
+    del lengths
     for j in range(n_words):
-        w = words.pop(j) if j in words else word(j)  # the exact key is the first word: read once
+        if j in words:  # the exact key: the first rows' word, read once
+            sort_keys.append(words.pop(j).byteswap())
+            continue
+        w = word(j)
         head = w[first]
         if not exact and not np.array_equal(head[codes], w):
             return None  # a hash collision: let pandas compare the strings
@@ -348,6 +372,29 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
     order = _lexsort_words(sort_keys[1:] + sort_keys[:1] if not width else sort_keys)
     uniques = pd.Index(arrow.take(first[order]).to_pandas(), name="customer_id").astype("str")
     return codes, order, uniques
+
+
+def _longest(offsets: np.ndarray) -> int:
+    """The longest string of a chunk in bytes, in blocks (no row-sized temporary)."""
+    longest = 0
+    for a in range(0, len(offsets) - 1, _WORD_BLOCK):
+        block = offsets[a: a + _WORD_BLOCK + 1]
+        if len(block) > 1:
+            longest = max(longest, int((block[1:] - block[:-1]).max()))
+    return longest
+
+
+def _lengths_of(parts: list[tuple[np.ndarray, np.ndarray]], rows: np.ndarray) -> np.ndarray:
+    """Byte lengths of the strings at ``rows`` (row numbers across the chunks of ``parts``)."""
+    sizes = np.array([len(offsets) - 1 for _, offsets in parts], dtype=np.int64)
+    bases = np.concatenate(([0], np.cumsum(sizes)))
+    chunk = np.searchsorted(bases, rows, side="right") - 1
+    out = np.empty(len(rows), dtype=np.int64)
+    for c, (_, offsets) in enumerate(parts):
+        mine = np.flatnonzero(chunk == c) if len(parts) > 1 else slice(None)
+        local = rows[mine] - bases[c]
+        out[mine] = offsets[local + 1] - offsets[local]
+    return out
 
 
 def _lexsort_words(keys: list[np.ndarray]) -> np.ndarray:

@@ -342,6 +342,20 @@ def test_fixed_width_ids_fall_back_on_a_hash_collision(monkeypatch):
     assert codes.tolist() == [1, 0, 1] and list(uniques) == [ids[1], ids[0]]
 
 
+def test_lengths_of_rows_across_chunks():
+    import pyarrow as pa
+
+    from cvm_lib.summary import _lengths_of, _longest, _string_chunks
+
+    texts = ["", "a", "中国", "abcdefghij", "xy", "1234567"]
+    arrow = pa.chunked_array([pa.array(texts[:2], pa.large_string()),
+                              pa.array(["pad", *texts[2:]], pa.large_string()).slice(1)])
+    _, parts = _string_chunks(pd.Series(pd.arrays.ArrowStringArray(arrow)))
+    rows = np.array([5, 0, 3, 2, 1, 4, 3])
+    assert _lengths_of(parts, rows).tolist() == [len(texts[r].encode()) for r in rows]
+    assert max(_longest(offsets) for _, offsets in parts) == 10
+
+
 def test_lexsort_of_words_equals_numpy_lexsort():
     from cvm_lib.summary import _lexsort_words
 
