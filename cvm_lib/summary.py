@@ -321,7 +321,7 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
 
     no_nul = all(data[offsets[0]: offsets[-1]].all() for data, offsets in parts)
     with np.errstate(over="ignore"):
-        lengths = None
+        lengths, cached = None, {}
         if n_words == 1 and no_nul:  # the word is the id: exact
             key, exact, words = word(0), True, {}
             if key.flags.owndata:
@@ -331,12 +331,18 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
             codes = _factorize_keys(key)
         else:
             if not width:
-                lengths = np.concatenate([np.diff(offsets) for _, offsets in parts])
+                diffs = [np.diff(offsets) for _, offsets in parts]
+                lengths = diffs[0] if len(diffs) == 1 else np.concatenate(diffs)
+                del diffs
             key = np.full(len(ids), np.uint64(width), dtype=np.uint64) if width else lengths.astype(np.uint64)
             key *= _MIX2
             exact, words, spare = False, {}, np.empty_like(key)
             for j in range(n_words):
-                key ^= word(j)
+                w = word(j)
+                if not width:  # keep the copies read from variable-width bytes (one width: views)
+                    cached[j] = w
+                key ^= w
+                del w
                 key *= _MIX
                 np.right_shift(key, np.uint64(31), out=spare)
                 key ^= spare
@@ -363,7 +369,7 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
         if j in words:  # the exact key: the first rows' word, read once
             sort_keys.append(words.pop(j).byteswap())
             continue
-        w = word(j)
+        w = cached.pop(j) if j in cached else word(j)
         head = w[first]
         if not exact and not np.array_equal(head[codes], w):
             return None  # a hash collision: let pandas compare the strings
