@@ -216,12 +216,12 @@ def test_clv_interval_and_skips(clv, case):
 def test_clv_narrative_from_this_data(clv):
     text = vc.clv_narrative(clv).text("en")
     pc = clv.per_customer
-    assert f"${pc['current_value'].mean():.2f}" in text and "30.0% margin" in text and "10.0% annual" in text
+    assert f"${pc['current_value'].mean():.2f}" in text and "30.0% gross margin" in text and "10.0% annual" in text
     values = pc["current_value"].sort_values(ascending=False)
     share = values.iloc[: round(0.2 * len(values))].sum() / values.sum()
     assert f"{share:.1%}" in text
     zh = vc.clv_narrative(clv).text("zh")
-    assert "假定利润率为 30.0%" in zh and "Over the next" not in zh
+    assert "假定毛利率为 30.0%" in zh and "Over the next" not in zh
 
 
 @pytest.mark.slow

@@ -132,9 +132,9 @@ _LABELS = {
     "mean_potential_value": ("Mean potential value", "平均潜在价值", "money", "potential value per customer"),
     "share_of_total_value": ("Share of total value", "总价值占比", "share", "the segment's share of the total value"),
     "clv_mean": ("Over the next {horizon} {unit} the average customer is worth {mean} (model CLV), {equity} for the "
-                 "base of {customers} customers — assuming a {margin} margin and a {discount} annual discount rate.",
+                 "base of {customers} customers — assuming a {margin} gross margin and a {discount} annual discount rate.",
                  "未来 {horizon} {unit}内，平均每位客户价值 {mean}（模型 CLV），{customers} 位现有客户合计 {equity}"
-                 "——假定利润率为 {margin}、年折现率为 {discount}。"),
+                 "——假定毛利率为 {margin}、年折现率为 {discount}。"),
     "clv_concentration": ("The most valuable 20% of customers hold {share} of it.",
                           "价值最高的 20% 客户占其中的 {share}。"),
     "clv_teaching": ("The teaching formula gives {ratio} times the model CLV on average; it values the {one_time} of "
@@ -252,8 +252,8 @@ _LABELS = {
     "payback_period_of": ("Payback period – {channel}", "回收期 – {channel}"),
     "net_value_of": ("Net value at the common horizon – {channel}", "共同期限内净价值 – {channel}"),
     "retention_12m_of": ("12-month retention – {channel}", "12个月留存率 – {channel}"),
-    "assumes_clv": ("assumes a {margin} margin and a {discount} annual discount rate",
-                    "假定利润率 {margin}、年折现率 {discount}"),
+    "assumes_clv": ("assumes a {margin} gross margin and a {discount} annual discount rate",
+                    "假定毛利率 {margin}、年折现率 {discount}"),
     "assumes_margin": ("profitability assumes a {margin} margin: no costs in the data",
                        "盈利性按 {margin} 的假定毛利率计算：数据中没有成本"),
     "assumes_potential": ("scenario: {cross_sell} cross-sell, {upsell} up-sell, {referral} referrals per customer",
