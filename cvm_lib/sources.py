@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cvm_lib.data import POLICIES, CvmDataError, load_transactions
@@ -639,6 +640,25 @@ def quality_report(tx: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return out
 
 
+def _readable_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """The table for reading: counts with thousands separators, amounts with two decimals
+    (``6919`` → ``6,919``, ``244091.94`` → ``244,091.94``); other values as they are."""
+    import numbers
+
+    def shown(value: Any) -> Any:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Number):
+            return value
+        if isinstance(value, numbers.Integral):
+            return f"{int(value):,}"
+        return f"{float(value):,.2f}" if np.isfinite(value) else value
+
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].map(shown).astype(object)
+    return out
+
+
 def check_report(ds: DataSource, *, rows: int = 10, lang: str = "en") -> tuple[str, bool]:
     """The text of ``cvm check-data``: how the source is read, its problems, first rows; and whether it loads.
 
@@ -693,7 +713,7 @@ def check_report(ds: DataSource, *, rows: int = 10, lang: str = "en") -> tuple[s
         lines.append(t("not_used", 11) + (", ".join(c for c in columns if c not in used) or t("none")))
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 60,
                            "display.unicode.east_asian_width", lang == "zh"):
-        lines += ["", t("quality") + ("：" if lang == "zh" else ":"), quality_report(tx, lang).to_string(index=False), "",
+        lines += ["", t("quality") + ("：" if lang == "zh" else ":"), _readable_numbers(quality_report(tx, lang)).to_string(index=False), "",
                   t("first_rows", shown=min(rows, len(tx)), rows=f"{len(tx):,}",
                     customers=f"{tx['customer_id'].nunique():,}") + ("：" if lang == "zh" else ":"),
                   tx.head(rows).to_string()]

@@ -190,6 +190,17 @@ def test_check_data_exits_2_with_the_problem_and_the_option(export, capsys, tmp_
 def test_check_report_of_a_bundled_set():
     text, ok = check_report(DataSource("cdnow_sample"), rows=3)
     assert ok and "(bundled)" in text and "2,357" in text
+    quality = text.split("\n\n")[1]  # the quality table: counts and amounts as people read them
+    assert "6,919" in quality and "244,091.94" in quality and "6919" not in quality
+
+
+def test_readable_numbers_leave_the_quality_values_themselves_alone():
+    from cvm_lib.sources import _readable_numbers, quality_report
+
+    table = quality_report(load_dataset("cdnow_sample"))
+    shown = _readable_numbers(table)
+    assert 6919 in set(table.iloc[:, 2]) and "6,919" in set(shown.iloc[:, 2])
+    assert "1997-01-01" in set(shown.iloc[:, 2].astype(str))
 
 
 def test_list_shows_the_data_source_keys_once(capsys):
