@@ -636,3 +636,18 @@ def test_chinese_tables_read_cleanly(small_tables):
         assert not [c for c in cells if raw_float.match(c)], (name, [c for c in cells if raw_float.match(c)][:3])
         assert not [c for c in cells if c.lower() in ("nan", "none", "true", "false", "inf", "nat")], name
         assert shown.data.columns.tolist() == list(table.columns)  # no index column added
+
+
+def test_data_row_of_a_run_snapshot_names_the_users_source(tmp_path):
+    """A study reading a run's snapshot shows the file the data came from, not the snapshot."""
+    from cvm_lib.report.snapshot import write_snapshot
+    from cvm_lib.studies._base import source_name
+
+    tx = load_dataset("cdnow_sample")
+    original = tx.attrs["load_report"]["source"]
+    snapshot = tmp_path / "transactions.parquet"
+    write_snapshot(tx, snapshot)
+    case = load_case(str(snapshot))
+    table = rt.retention_case_table(rt.retention_case(case))
+    assert table["data"].iloc[0] == original and "transactions.parquet" not in original
+    assert source_name("cdnow_sample", tx) == "cdnow_sample"  # a bundled name stays as it is

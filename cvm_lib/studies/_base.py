@@ -89,6 +89,17 @@ class Case:
         return self.transactions["date"].min().normalize()
 
 
+def source_name(name: str, tx: pd.DataFrame) -> str:
+    """The data source to show for a study's data: a bundled name as it is; for a file that is
+    a run's snapshot, the source it was loaded from (``attrs["load_report"]["source"]``)."""
+    from pathlib import Path
+
+    report = tx.attrs.get("load_report") or {}
+    if report.get("source") and Path(str(name)).is_file():
+        return str(report["source"])
+    return str(name)
+
+
 def load_case(data: Any = "cdnow", *, seed: int = 2024, observation_end: Any = None, n_customers: int = 20_000,
               group: str | None = None, currency: str | None = None, lang: str | None = None) -> Case:
     """The data of a study: ``"retail_demo"`` (simulated, with truth), a bundled log, a file or a DataFrame.

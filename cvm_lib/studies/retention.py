@@ -65,7 +65,7 @@ from cvm_lib.retention import (CohortRetention, CoxResult, KaplanMeier, LogrankR
 from cvm_lib.retention.churn import ChurnLabels
 from cvm_lib.retention.prediction import IMPORTANCE_SAMPLE, ChurnModel
 from cvm_lib.retention.projection import sbg_parameters
-from cvm_lib.studies._base import Case, Narrative, Sentence, Skipped, key_figure, q, say, show
+from cvm_lib.studies._base import Case, Narrative, Sentence, Skipped, key_figure, q, say, show, source_name
 from cvm_lib.studies._table import Table, display_settings
 from cvm_lib.summary import unit_days
 
@@ -174,7 +174,7 @@ def retention_case(case: Case, group: str | None = None) -> RetentionCase:
 def retention_case_table(case: RetentionCase) -> pd.DataFrame:
     """The data at a glance (one row): source, simulated or not, customers, transactions, dates, attributes."""
     tx = case.transactions
-    return pd.DataFrame({"data": [case.name], "synthetic": [bool(case.synthetic)],
+    return pd.DataFrame({"data": [source_name(case.name, tx)], "synthetic": [bool(case.synthetic)],
                          "customers": [int(len(case.customers))], "transactions": [int(len(tx))],
                          "first_purchase": [tx["date"].min().normalize()],
                          "last_purchase": [tx["date"].max().normalize()],

@@ -53,7 +53,6 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,7 +61,7 @@ import pandas as pd
 from cvm_lib.clv import checks
 from cvm_lib.labels import label, unit_label, value_label
 from cvm_lib.studies._base import (UNIT_KINDS, Case, Narrative, Sentence, Skipped, key_figure, load_case, q, say,
-                                   show)
+                                   show, source_name)
 from cvm_lib.studies._table import Table, display_settings, format_table, format_value
 from cvm_lib.data import as_day
 from cvm_lib.datasets import summary_source
@@ -251,11 +250,7 @@ def data_table(vc: ValueChainData, *, margin: float = 0.3) -> FactsTable:
         costs = "costs_data" if vc.has_acquisition_cost else "costs_goods_only"
     else:
         costs = "costs_none"
-    report = vc.transactions.attrs.get("load_report") or {}
-    source = vc.name  # a bundled name, or for a file (a run's snapshot) the source it was loaded from
-    if report.get("source") and Path(vc.name).is_file():
-        source = str(report["source"])
-    rows = [("data", source, "text"), ("synthetic", bool(vc.case.synthetic), "flag"),
+    rows = [("data", source_name(vc.name, tx), "text"), ("synthetic", bool(vc.case.synthetic), "flag"),
             ("customers", int(tx["customer_id"].nunique()), "customers"),
             ("transactions", int(len(tx)), "transactions"),
             ("first_purchase", str(vc.case.start.date()), "date"),
