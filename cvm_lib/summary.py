@@ -730,7 +730,13 @@ def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarra
     return out
 
 
-def _window(tx: pd.DataFrame, end_day: int | None) -> tuple[pd.DataFrame, np.ndarray, int]:
+def _window(tx: pd.DataFrame, end_day: int | None,
+            columns: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The log up to ``end_day``, its day numbers and the end day.
+
+    When lines are left out, only ``columns`` (default all) of the kept lines are copied: the
+    summaries read the ids and amounts, and a copy of every column of a 10M-line log is ~1 GB.
+    """
     check_log(tx)
     days = _day_numbers(tx["date"])
     if end_day is None:
@@ -744,6 +750,7 @@ def _window(tx: pd.DataFrame, end_day: int | None) -> tuple[pd.DataFrame, np.nda
                            "no transaction is inside the observation window; choose a later observation_end",
                            source="<DataFrame>", column="date", option="observation_end")
     if not inside.all():
+        tx = tx if columns is None else tx[list(columns)]
         tx, days = tx.loc[inside], days[inside]
     return tx, days, end_day
 
@@ -905,7 +912,7 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
     backend = _engine(tx)
     if backend is not None:  # Parquet / DuckDB / Spark: aggregated where the data are
         return _engine_rfm(backend, tx, end_day, unit, time_unit)[0]
-    tx, days, end_day = _window(tx, end_day)
+    tx, days, end_day = _window(tx, end_day, ("customer_id", "amount"))
     codes, order, ids = _labels(tx["customer_id"])
     amount = tx["amount"].to_numpy(dtype=np.float64)
     summary, _ = _summary_frame(codes, ids, days, amount, end_day, unit, order)
@@ -967,7 +974,7 @@ def calibration_holdout(tx: pd.DataFrame, *, calibration_end: Any, observation_e
     backend = _engine(tx)
     if backend is not None:  # Parquet / DuckDB / Spark: aggregated where the data are
         return _engine_calibration_holdout(backend, tx, cal_day, end_day, unit, time_unit)
-    tx, days, end_day = _window(tx, end_day)
+    tx, days, end_day = _window(tx, end_day, ("customer_id", "amount"))
     _check_holdout(cal_day, end_day)
     codes, order, ids = _labels(tx["customer_id"])
     amount = tx["amount"].to_numpy(dtype=np.float64)
@@ -1077,8 +1084,10 @@ def cohort_table(tx: pd.DataFrame, *, period: str = "M", measure: str = "custome
     if backend is not None:  # Parquet / DuckDB / Spark: cells aggregated where the data are
         cells, sizes, end_day = _engine_cohort_cells(backend, tx, period.upper(), measure, end_day)
         return _cohort_frame(cells, sizes, end_day, freq, normalize)
-    tx, days, end_day = _window(tx, end_day)
-    frame = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(),
+    tx, days, end_day = _window(tx, end_day, ("customer_id", "amount"))
+    # Customers as integer codes (a bijection of the ids: the same groups, counts and first
+    # rows), not ten million Python strings of an object column.
+    frame = pd.DataFrame({"customer_id": _labels(tx["customer_id"])[0],
                           "period": pd.PeriodIndex(days.astype("datetime64[D]"), freq=freq),
                           "amount": tx["amount"].to_numpy(dtype=np.float64)})
     cohort = frame.groupby("customer_id")["period"].transform("min")
@@ -1158,9 +1167,9 @@ def activity_by_period(tx: pd.DataFrame, *, period: str = "M", observation_end: 
     if period.upper() not in _PERIODS:
         raise ValueError(f"period={period!r}; use one of {', '.join(_PERIODS)}")
     end_day = None if observation_end is None else _to_day(observation_end, "observation_end")
-    tx, days, end_day = _window(tx, end_day)
+    tx, days, end_day = _window(tx, end_day, ("customer_id", "amount"))
     periods = pd.PeriodIndex(days.astype("datetime64[D]"), freq=_PERIODS[period.upper()])
-    frame = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(), "period": periods,
+    frame = pd.DataFrame({"customer_id": _labels(tx["customer_id"])[0], "period": periods,  # integer codes
                           "amount": tx["amount"].to_numpy(dtype=np.float64)})
     grouped = frame.groupby("period")
     table = pd.DataFrame({

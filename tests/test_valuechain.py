@@ -347,3 +347,57 @@ def test_simulated_profitability_and_waterfall(retail):
     assert 0.3 < vc.value("cross_sell_rate") < 0.8
     assert 0 < vc.value("retention_12m") < 0.5
     assert (vc.table["note"] == "").all()  # the simulation gives every metric
+
+
+# --------------------------------------------------------------------------- per-line arrays
+def test_distinct_per_code_matches_groupby_nunique():
+    from cvm_lib.valuechain.acquisition import distinct_per_code
+
+    rng = np.random.default_rng(5)
+    for n, width, size in ((50, 6, 400), (5000, 900, 3000)):  # presence table; sorted keys (n x width > lines)
+        code = rng.integers(0, n, size)
+        values = rng.integers(-1, width - 1, size)  # -1 (a missing category) counts as one value
+        expected = pd.Series(values).groupby(code).nunique().reindex(range(n), fill_value=0).to_numpy()
+        got = distinct_per_code(code.astype(np.int32), values, n)
+        assert got.dtype == np.int64 and got.tolist() == expected.tolist()
+    assert distinct_per_code(np.empty(0, np.int32), np.empty(0, np.int64), 3).tolist() == [0, 0, 0]
+
+
+def test_stages_and_waterfall_equal_a_per_line_frame(retail):
+    """The int32 per-line arrays give exactly the numbers of the per-line frame grouped by customer."""
+    from cvm_lib.valuechain._common import line_costs
+
+    end = pd.Timestamp("2024-06-30")  # later lines are left out (the filtered path)
+    tx, customers = retail.transactions, retail.customers
+    assert (tx["date"] > end).any()
+    cust = customers.set_index("customer_id")
+    cust = cust[cust["acquisition_date"] <= end]
+    kept = tx[(tx["date"] <= end).to_numpy()]
+    lines = line_costs(kept, cust.reset_index())
+    days = lines["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    acq_day = cust["acquisition_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    code = cust.index.get_indexer(lines["customer_id"])
+    offset = days - acq_day[code]
+    n = len(cust)
+    vc = value_chain_stages(tx, customers, observation_end=end)
+    cats = pd.Series(pd.factorize(kept["category"].astype("str"))[0]).groupby(code).nunique() \
+        .reindex(range(n), fill_value=0)
+    assert vc.value("cross_sell_rate") == (cats >= 2).mean()
+    assert vc.value("categories_per_customer") == cats.mean()
+    year = np.floor(offset / 365.25).astype(np.int64)
+    two = year < 2
+    spend = np.bincount(code[two] * 2 + year[two], weights=lines["revenue"].to_numpy()[two],
+                        minlength=2 * n).reshape(n, 2)
+    both = ((end.to_datetime64().astype("datetime64[D]").astype(np.int64) - acq_day + 1) >= 2 * 365.25) \
+        & (spend[:, 0] > 0) & (spend[:, 1] > 0)
+    if both.any():
+        assert vc.value("spend_growth") == spend[both, 1].sum() / spend[both, 0].sum() - 1.0
+    margin = np.bincount(code, weights=lines["margin"].to_numpy(), minlength=n)
+    assert vc.value("margin_to_date") == pd.Series(margin).mean()
+    steps = clv_waterfall(tx, customers, observation_end=end, aggregate="sum")
+    first = days == pd.Series(days).groupby(code).transform("min").to_numpy()
+    gross = (lines["revenue"] - lines["cogs"]).to_numpy()
+    assert steps["first_purchase_margin"] == float(gross[first].sum())
+    assert steps["repeat_purchase_margin"] == float(gross[~first].sum())
+    assert steps["cost_to_serve"] == -float(lines["cost_to_serve"].sum())
+    assert steps.attrs["costs"] == lines.attrs

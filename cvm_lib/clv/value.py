@@ -168,8 +168,8 @@ def customer_lifetime_value(purchase_model: Any, spend_model: Any, data: pd.Data
                                discount_rate=discount_rate, time_unit=time_unit, step=step,
                                model_time_unit=model_time_unit).to_numpy()
     lo_q, hi_q = (1 - interval) / 2, (1 + interval) / 2
-    out = pd.DataFrame({"clv": point.to_numpy(), "lower": np.quantile(values, lo_q, axis=0),
-                        "upper": np.quantile(values, hi_q, axis=0)}, index=data.index)
+    out = pd.DataFrame({"clv": point.to_numpy(), "lower": _column_quantile(values, lo_q),
+                        "upper": _column_quantile(values, hi_q)}, index=data.index)
     # A quantile of the draws can fall on the wrong side of the plug-in value when the
     # draws are skewed; the bounds always enclose the point estimate.
     out["lower"] = np.minimum(out["lower"], out["clv"])
@@ -181,6 +181,22 @@ def customer_lifetime_value(purchase_model: Any, spend_model: Any, data: pd.Data
                      equity=float(point.sum()),
                      equity_lower=float(min(np.quantile(equity, lo_q), point.sum())),
                      equity_upper=float(max(np.quantile(equity, hi_q), point.sum())))
+    return out
+
+
+def _column_quantile(values: np.ndarray, q: float, chunk: int = 1 << 16) -> np.ndarray:
+    """``np.quantile(values, q, axis=0)`` a block of columns at a time.
+
+    Each column's quantile is computed from that column alone, so the blocks give the same
+    numbers; ``np.quantile`` copies its input to partition it, and the copy of
+    ``n_draws × 1M`` customers would be another 800 MB, a block only ``n_draws × chunk``.
+    """
+    n = values.shape[1]
+    if n <= chunk:
+        return np.quantile(values, q, axis=0)
+    out = np.empty(n, dtype=np.float64)
+    for start in range(0, n, chunk):
+        out[start:start + chunk] = np.quantile(values[:, start:start + chunk], q, axis=0)
     return out
 
 

@@ -74,6 +74,26 @@ def line_costs(tx: pd.DataFrame, customers: pd.DataFrame | None, *, cogs_col: st
     ``revenue``, ``cogs``, ``cost_to_serve``, ``margin`` (= revenue - cogs - cost_to_serve);
     ``attrs`` describe where each cost came from.
     """
+    ids, revenue, cogs, cost_to_serve, attrs = line_cost_arrays(
+        tx, customers, cogs_col=cogs_col, default_margin=default_margin, cost_to_serve_rate=cost_to_serve_rate,
+        cost_per_order=cost_per_order)
+    out = pd.DataFrame({"customer_id": ids.array, "date": tx["date"].to_numpy(), "revenue": revenue,
+                        "cogs": cogs, "cost_to_serve": cost_to_serve}, index=tx.index)
+    out["margin"] = out["revenue"] - out["cogs"] - out["cost_to_serve"]
+    out.attrs.update(attrs)
+    return out
+
+
+def line_cost_arrays(tx: pd.DataFrame, customers: pd.DataFrame | None, *, cogs_col: str = "cost",
+                     default_margin: float | None = None, cost_to_serve_rate: Any = None,
+                     cost_per_order: float = 0.0) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray, dict]:
+    """The columns of :func:`line_costs` as arrays, without building the frame.
+
+    Returns ``(ids, revenue, cogs, cost_to_serve, attrs)``: the customer ids as text (a
+    Series aligned with ``tx``), three float64 arrays of ``len(tx)`` (``revenue`` and
+    ``cogs`` may be read-only views of the log's columns) and the cost sources. The
+    margin of a line is ``revenue - cogs - cost_to_serve`` (in that order).
+    """
     check_log(tx)
     revenue = tx["amount"].to_numpy(dtype=np.float64)
     if (revenue < 0).any():
@@ -85,7 +105,11 @@ def line_costs(tx: pd.DataFrame, customers: pd.DataFrame | None, *, cogs_col: st
     ids = tx["customer_id"].astype("str")
     # cost of goods
     if cogs_col is not None and cogs_col in tx.columns:
-        cogs = pd.to_numeric(tx[cogs_col], errors="coerce").to_numpy(dtype=np.float64)
+        column = tx[cogs_col]
+        if column.dtype != np.float64:  # a float64 column is read as it is (no copy of the log's column)
+            column = pd.to_numeric(column, errors="coerce")
+        cogs = column.to_numpy(dtype=np.float64)
+        del column
         if (cogs < 0).any():
             bad = np.flatnonzero(cogs < 0)
             raise CvmDataError(f"transaction log column {cogs_col!r}: {len(bad)} negative cost(s) of goods "
@@ -129,9 +153,11 @@ def line_costs(tx: pd.DataFrame, customers: pd.DataFrame | None, *, cogs_col: st
                                source="<customers>", column=cost_to_serve_rate)
         cts_source = f"customers column {cost_to_serve_rate!r} x revenue"
     else:
-        rate = np.full(len(tx), check_number(cost_to_serve_rate, "cost_to_serve_rate", low=0.0))
-        cts_source = f"{float(rate[0]) if len(rate) else float(cost_to_serve_rate)} x revenue"
+        # a scalar times each revenue: the same products as a full array of the rate, without the array
+        rate = check_number(cost_to_serve_rate, "cost_to_serve_rate", low=0.0)
+        cts_source = f"{rate} x revenue"
     cost_to_serve = rate * revenue
+    del rate
     cost_per_order = check_number(cost_per_order, "cost_per_order", low=0.0)
     if cost_per_order > 0:
         if "order_id" in tx.columns and tx["order_id"].notna().all():
@@ -141,11 +167,7 @@ def line_costs(tx: pd.DataFrame, customers: pd.DataFrame | None, *, cogs_col: st
             lines = np.ones(len(tx))
         cost_to_serve = cost_to_serve + cost_per_order / lines
         cts_source += f" + {cost_per_order} per order"
-    out = pd.DataFrame({"customer_id": ids.array, "date": tx["date"].to_numpy(), "revenue": revenue,
-                        "cogs": cogs, "cost_to_serve": cost_to_serve}, index=tx.index)
-    out["margin"] = out["revenue"] - out["cogs"] - out["cost_to_serve"]
-    out.attrs.update(cogs=cogs_source, cost_to_serve=cts_source)
-    return out
+    return ids, revenue, cogs, cost_to_serve, {"cogs": cogs_source, "cost_to_serve": cts_source}
 
 
 def as_series(values: Any, name: str) -> pd.Series:

@@ -37,7 +37,7 @@ import pandas as pd
 from cvm_lib.data import CvmDataError
 from cvm_lib.summary import _day_numbers, _to_day, check_log, customer_codes, unit_days
 from cvm_lib.valuechain._common import (MONTH_DAYS, YEAR_DAYS, as_series, check_number, customer_frame,
-                                        line_costs, nonnegative_column, summary_html)
+                                        line_cost_arrays, nonnegative_column, summary_html)
 
 __all__ = ["acquisition_payback", "AcquisitionPayback", "value_chain_stages", "ValueChainStages",
            "clv_waterfall", "NOT_PAID_BACK", "STAGE_NOTES"]
@@ -56,38 +56,115 @@ STAGE_NOTES = {
 
 @dataclass(frozen=True)
 class _Base:
-    """Customers with acquisition day/cost/channel, and their margin lines with day offsets."""
+    """Customers with acquisition day/cost/channel, and their margin lines with day offsets.
+
+    ``lines`` holds one array per column, each with one value per transaction line kept
+    (those up to ``end_day``; ``rows`` is the boolean mask of those lines in the log, None
+    when all are kept): ``code`` (the customer's row in ``customers``) and ``offset`` (days
+    since acquisition, >= 0), both int32 when they fit, and the float64 ``revenue``, ``cogs``,
+    ``cost_to_serve`` and ``margin`` (revenue − cogs − cost to serve) asked for.
+    """
 
     customers: pd.DataFrame   # index customer_id: channel, acq_day, acq_cost, observed_days, code
-    lines: pd.DataFrame       # margin lines: code, offset (days since acquisition), revenue, cogs, ...
+    lines: dict               # code, offset, and the money columns asked for (arrays of one value per line)
     end_day: int
+    rows: np.ndarray | None = None
+    attrs: dict = field(default_factory=dict)  # where each cost came from (line_costs attrs)
+
+
+def _small_ints(values: np.ndarray) -> np.ndarray:
+    """``values`` as int32 when they fit (half the memory of int64), else unchanged."""
+    info = np.iinfo(np.int32)
+    if len(values) == 0 or (int(values.min()) >= info.min and int(values.max()) <= info.max):
+        return values.astype(np.int32, copy=False)
+    return values
+
+
+def distinct_per_code(code: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Number of distinct ``values`` (integer codes >= -1, -1 counting as one value) per ``code`` in 0..n-1.
+
+    The same as ``pd.Series(values).groupby(code).nunique().reindex(range(n), fill_value=0)``
+    (int64), from one presence table of ``n × categories`` bytes when it is not larger than
+    the lines, else from the sorted distinct ``(code, value)`` keys; no groupby of the lines.
+
+    Examples
+    --------
+    >>> distinct_per_code(np.array([0, 0, 2, 0, 2]), np.array([1, 1, 0, -1, 0]), 4).tolist()
+    [2, 0, 1, 0]
+    """
+    code = np.asarray(code)
+    values = np.asarray(values)
+    if len(code) == 0:
+        return np.zeros(n, dtype=np.int64)
+    width = int(values.max()) + 2  # values + 1 in 0..width-1
+    if n * width <= max(len(code), 1 << 20):
+        present = np.zeros(n * width, dtype=bool)
+        key = code.astype(np.intp)
+        key *= width
+        key += values
+        key += 1
+        present[key] = True
+        del key
+        return present.reshape(n, width).sum(axis=1, dtype=np.int64)
+    key = code.astype(np.int64)
+    key *= width
+    key += values
+    key += 1
+    key.sort()
+    new = np.empty(len(key), dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    return np.bincount(key[new] // width, minlength=n).astype(np.int64)
 
 
 def _base(tx: pd.DataFrame, customers: pd.DataFrame, *, channel_col: str | None, cost_col: str | None,
           acquisition_date_col: str, cogs_col: str, default_margin: float | None, cost_to_serve_rate: Any,
-          cost_per_order: float, observation_end: Any) -> _Base:
+          cost_per_order: float, observation_end: Any,
+          columns: tuple[str, ...] = ("revenue", "cogs", "cost_to_serve", "margin")) -> _Base:
+    """The customers and the per-line arrays (only ``columns`` of the money ones) of the log.
+
+    Memory: at 10M lines only the arrays asked for are kept (8 bytes a line each, 4 for the
+    int32 codes and offsets); the log itself is not copied (only the columns the costs
+    read are filtered when lines lie after ``end_day``).
+    """
     check_log(tx)
     required = tuple(c for c in (channel_col, cost_col) if c is not None)
     cust = customer_frame(customers, required)
     days = _day_numbers(tx["date"])
     end_day = int(days.max()) if observation_end is None else _to_day(observation_end, "observation_end")
+    rows = None
     if (days > end_day).any():
-        tx, days = tx.loc[days <= end_day], days[days <= end_day]
-    lines = line_costs(tx, cust, cogs_col=cogs_col, default_margin=default_margin,
-                       cost_to_serve_rate=cost_to_serve_rate, cost_per_order=cost_per_order)
+        rows = days <= end_day
+        needed = ["customer_id", "date", "amount", cogs_col, "order_id"]
+        tx = tx[[c for c in dict.fromkeys(needed) if c is not None and c in tx.columns]].loc[rows]
+        days = days[rows]
+    days = _small_ints(days)  # int32 day numbers (the offsets are computed in their place)
+    ids, revenue, cogs, cost_to_serve, attrs = line_cost_arrays(
+        tx, cust, cogs_col=cogs_col, default_margin=default_margin, cost_to_serve_rate=cost_to_serve_rate,
+        cost_per_order=cost_per_order)
+    money = {"revenue": revenue, "cogs": cogs, "cost_to_serve": cost_to_serve}
+    if "margin" in columns:
+        margin = revenue - cogs  # as line_costs: (revenue - cogs) - cost_to_serve
+        margin -= cost_to_serve
+        money["margin"] = margin
+        del margin
+    money = {name: money[name] for name in columns}
+    del revenue, cogs, cost_to_serve
     # Integer codes once (string ids hashed once per customer, not per line and lookup).
-    ids = lines["customer_id"]
     if pd.api.types.is_string_dtype(ids.dtype) and pd.api.types.is_string_dtype(cust.index.dtype):
         line_ids, uniq = customer_codes(ids)  # text ids (the log contract) without sorting Python strings
     else:
         line_ids, uniq = pd.factorize(ids, sort=True)
+    del ids, tx
     uniq = pd.Index(uniq)
     position = cust.index.get_indexer(uniq)
     absent = uniq[position < 0]
     if len(absent):
         raise CvmDataError(f"{len(absent)} customer(s) of the log are not in the customers table, "
                            f"e.g. {list(absent[:3])}", source="<customers>", column="customer_id")
-    first = pd.Series(pd.Series(days).groupby(line_ids).min().to_numpy(), index=uniq)
+    first_days = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_days, line_ids, days)  # first purchase day per customer of the log
+    first = pd.Series(first_days, index=uniq)
     if acquisition_date_col in cust.columns:
         acq = cust[acquisition_date_col]
         if not pd.api.types.is_datetime64_any_dtype(acq.dtype) or acq.isna().any():
@@ -118,19 +195,28 @@ def _base(tx: pd.DataFrame, customers: pd.DataFrame, *, channel_col: str | None,
     # Every customer with a line is kept: bought by end_day, not before acquisition (checked above).
     code_of_customer = np.full(len(cust), -1, dtype=np.int64)
     code_of_customer[keep] = frame["code"].to_numpy()
-    code = code_of_customer[position][line_ids]
-    lines = lines.assign(code=code, offset=days - frame["acq_day"].to_numpy()[code])
-    return _Base(frame, lines, end_day)
+    code = _small_ints(code_of_customer[position])[line_ids]  # int32 per line when the customers fit
+    del line_ids
+    acq_days = frame["acq_day"].to_numpy()
+    if days.dtype == np.int32 and len(days) and int(days.max()) - int(acq_days.min()) <= np.iinfo(np.int32).max:
+        # days since acquisition (>= 0 and fitting: checked), in place of the day numbers (our own array)
+        offset = days
+        np.subtract(offset, _small_ints(acq_days)[code], out=offset, casting="unsafe")
+    else:
+        offset = _small_ints(days - acq_days[code])
+    del days
+    return _Base(frame, {"code": code, "offset": offset, **money}, end_day, rows, attrs)
 
 
 def _retention(base: _Base, months: float, window: float) -> pd.DataFrame:
     """Per customer: eligible for retention at ``months`` and retained (bought in the window)."""
     start, stop = months * MONTH_DAYS, (months + window) * MONTH_DAYS
     eligible = base.customers["observed_days"].to_numpy() >= stop
-    lines = base.lines
-    in_window = (lines["offset"] >= start) & (lines["offset"] < stop)
+    offset = base.lines["offset"]
+    in_window = offset >= start
+    in_window &= offset < stop
     bought = np.zeros(len(base.customers), dtype=bool)
-    bought[lines.loc[in_window, "code"].to_numpy(dtype=np.int64)] = True
+    bought[base.lines["code"][in_window]] = True
     return pd.DataFrame({"eligible": eligible, "retained": bought & eligible}, index=base.customers.index)
 
 
@@ -236,19 +322,21 @@ def acquisition_payback(tx: pd.DataFrame, customers: pd.DataFrame, *, channel_co
     base = _base(tx, customers, channel_col=channel_col, cost_col=cost_col,
                  acquisition_date_col=acquisition_date_col, cogs_col=cogs_col, default_margin=default_margin,
                  cost_to_serve_rate=cost_to_serve_rate, cost_per_order=cost_per_order,
-                 observation_end=observation_end)
+                 observation_end=observation_end, columns=("margin",))
     cust, lines = base.customers, base.lines
+    code, margin = lines["code"], lines["margin"]
     n_obs = np.floor(cust["observed_days"].to_numpy() / L).astype(np.int64)
     H = int(n_obs.max()) if horizon is None else int(horizon)
     if H < 1:
         raise ValueError(f"no customer is observed for a complete period of {L} days; use a shorter period")
-    k = (lines["offset"].to_numpy() // L).astype(np.int64)  # 0-based period
+    k = (lines["offset"] // L).astype(np.int64)  # 0-based period
     inside = k < H
     per = np.zeros((len(cust), H))
-    np.add.at(per, (lines["code"].to_numpy()[inside], k[inside]), lines["margin"].to_numpy()[inside])
+    np.add.at(per, (code[inside], k[inside]), margin[inside])
+    del k, inside
     cum = np.cumsum(per, axis=1)
-    margin_to_date = np.bincount(lines["code"].to_numpy(), weights=lines["margin"].to_numpy(),
-                                 minlength=len(cust))
+    del per
+    margin_to_date = np.bincount(code, weights=margin, minlength=len(cust))
     retention = _retention(base, retention_months, retention_window_months)
     if future_value is not None:
         future = as_series(future_value, "future_value")
@@ -309,7 +397,7 @@ def acquisition_payback(tx: pd.DataFrame, customers: pd.DataFrame, *, channel_co
                    at["net"].reindex(summary.index))
     params = {"period": period, "period_days": L, "horizon": H, "retention_months": retention_months,
               "retention_window_months": retention_window_months, "observation_end_day": base.end_day,
-              "costs": dict(lines.attrs)}
+              "costs": dict(base.attrs)}
     return AcquisitionPayback(summary=summary, curve=curve, period=period, parameters=params)
 
 
@@ -386,8 +474,9 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
     """
     base = _base(tx, customers, channel_col=None, cost_col=cost_col, acquisition_date_col="acquisition_date",
                  cogs_col=cogs_col, default_margin=default_margin, cost_to_serve_rate=cost_to_serve_rate,
-                 cost_per_order=0.0, observation_end=observation_end)
+                 cost_per_order=0.0, observation_end=observation_end, columns=("revenue", "margin"))
     cust, lines = base.customers, base.lines
+    code = lines["code"]
     n = len(cust)
     rows: list[tuple] = []
 
@@ -405,18 +494,25 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
         add("acquire", "conversion_rate", n / prospects, "share", n)
     # develop
     if category_col in tx.columns:
-        cat_codes = pd.factorize(tx.loc[lines.index, category_col].astype("str"))[0]  # one column, not the log
-        cats = pd.Series(pd.Series(cat_codes).groupby(lines["code"].to_numpy()).nunique()
-                         .reindex(range(n), fill_value=0).to_numpy(), index=cust.index)
+        column = tx[category_col] if base.rows is None else tx[category_col][base.rows]  # one column, not the log
+        cat_codes = pd.factorize(column.astype("str"))[0]
+        del column
+        cats = pd.Series(distinct_per_code(code, cat_codes, n), index=cust.index)
+        del cat_codes
         add("develop", "cross_sell_rate", (cats >= 2).mean(), "share", n)
         add("develop", "categories_per_customer", cats.mean(), "categories", n)
     else:
         add("develop", "cross_sell_rate", np.nan, "share", 0, "no_category_column")
-    year = np.floor(lines["offset"].to_numpy() / YEAR_DAYS).astype(np.int64)
     two_years = cust["observed_days"].to_numpy() >= 2 * YEAR_DAYS
-    first_two = year < 2
-    spend = np.bincount(lines["code"].to_numpy()[first_two] * 2 + year[first_two],
-                        weights=lines["revenue"].to_numpy()[first_two], minlength=2 * n).reshape(n, 2)
+    # year since acquisition floor(offset / YEAR_DAYS) of the lines in the first two: for whole
+    # days offset >= 0 that is offset < 2 * YEAR_DAYS, and year 1 is offset >= YEAR_DAYS
+    offset = lines["offset"]
+    first_two = offset < 2 * YEAR_DAYS
+    key = code[first_two].astype(np.intp)
+    key *= 2
+    key += offset[first_two] >= YEAR_DAYS
+    spend = np.bincount(key, weights=lines["revenue"][first_two], minlength=2 * n).reshape(n, 2)
+    del key, first_two
     both = two_years & (spend[:, 0] > 0) & (spend[:, 1] > 0)
     if both.any():
         add("develop", "spend_growth", spend[both, 1].sum() / spend[both, 0].sum() - 1.0, "share", both.sum())
@@ -427,8 +523,7 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
         frame = customer_frame(customers, (wallet_col,))
         wallet = pd.Series(nonnegative_column(frame, wallet_col, "<customers>"), index=frame.index) \
             .reindex(cust.index)
-        revenue = pd.Series(np.bincount(lines["code"].to_numpy(), weights=lines["revenue"].to_numpy(), minlength=n),
-                            index=cust.index)
+        revenue = pd.Series(np.bincount(code, weights=lines["revenue"], minlength=n), index=cust.index)
         ok = wallet > 0
         add("develop", "share_of_wallet", (revenue[ok] / wallet[ok]).mean() if ok.any() else np.nan, "share",
             ok.sum(), "" if ok.any() else "no_positive_wallet")
@@ -437,12 +532,14 @@ def value_chain_stages(tx: pd.DataFrame, customers: pd.DataFrame, *, cost_col: s
     eligible = int(ret["eligible"].sum())
     add("retain", "retention_12m", ret["retained"].sum() / eligible if eligible else np.nan, "share", eligible,
         "" if eligible else "too_short_for_retention")
-    margin = pd.Series(np.bincount(lines["code"].to_numpy(), weights=lines["margin"].to_numpy(), minlength=n),
-                       index=cust.index)
+    margin = pd.Series(np.bincount(code, weights=lines["margin"], minlength=n), index=cust.index)
     add("retain", "margin_to_date", margin.mean(), "currency", n)
     if clv is not None:
         values = as_series(clv, "clv")
-        add("retain", "mean_clv", values.reindex(cust.index).mean(), "currency", int(values.index.isin(cust.index).sum()))
+        # both indexes are unique: the customers found in ``clv`` (an indexer, not ``isin``, which
+        # turns a million text ids into Python strings)
+        found = values.index.get_indexer(cust.index) >= 0
+        add("retain", "mean_clv", values.reindex(cust.index).mean(), "currency", int(found.sum()))
     table = pd.DataFrame(rows, columns=["stage", "metric", "value", "unit", "base", "note"])
     table.attrs.update(category_col=category_col, retention_months=retention_months,
                        retention_window_months=retention_window_months)
@@ -494,17 +591,22 @@ def clv_waterfall(tx: pd.DataFrame, customers: pd.DataFrame, *, future_value: pd
         raise ValueError(f"aggregate={aggregate!r}; use 'mean' or 'sum'")
     base = _base(tx, customers, channel_col=None, cost_col=cost_col, acquisition_date_col="acquisition_date",
                  cogs_col=cogs_col, default_margin=default_margin, cost_to_serve_rate=cost_to_serve_rate,
-                 cost_per_order=cost_per_order, observation_end=observation_end)
+                 cost_per_order=cost_per_order, observation_end=observation_end,
+                 columns=("revenue", "cogs", "cost_to_serve"))
     cust, lines = base.customers, base.lines
-    days = lines["offset"].to_numpy() + cust["acq_day"].to_numpy()[lines["code"].to_numpy()]
-    first_day = pd.Series(days).groupby(lines["code"].to_numpy()).transform("min").to_numpy()
-    first = days == first_day
-    gross = (lines["revenue"] - lines["cogs"]).to_numpy()
     n = len(cust)
+    code, offset = lines["code"], lines["offset"]
+    # first purchase day of each customer = its smallest offset (days since the same acquisition day)
+    first_offset = np.full(n, np.iinfo(offset.dtype).max, dtype=offset.dtype)
+    np.minimum.at(first_offset, code, offset)
+    first = offset == first_offset[code]
+    del first_offset
+    gross = lines.pop("revenue") - lines.pop("cogs")
     steps = {"acquisition_cost": -float(cust["acq_cost"].sum()),
              "first_purchase_margin": float(gross[first].sum()),
              "repeat_purchase_margin": float(gross[~first].sum()),
-             "cost_to_serve": -float(lines["cost_to_serve"].sum())}
+             "cost_to_serve": -float(pd.Series(lines["cost_to_serve"]).sum())}
+    del gross, first
     if future_value is not None:
         future = as_series(future_value, "future_value")
         missing = cust.index.difference(future.index)
@@ -515,5 +617,5 @@ def clv_waterfall(tx: pd.DataFrame, customers: pd.DataFrame, *, future_value: pd
     if aggregate == "mean":
         out = out / n
     total = float(np.round(out.sum(), 10))
-    out.attrs.update(total=total, aggregate=aggregate, customers=n, costs=dict(lines.attrs))
+    out.attrs.update(total=total, aggregate=aggregate, customers=n, costs=dict(base.attrs))
     return out
