@@ -500,7 +500,7 @@ def pnbd_points(x: np.ndarray, t: np.ndarray, T: np.ndarray, codes: tuple | None
     spare hashing the float columns again."""
     from cvm_lib.clv.base import factorize, group_rows
 
-    if codes is None or x.shape[0] <= 100_000:
+    if codes is None:  # with codes: one hash of an integer key per pair (2x faster than sorting)
         (xt, yt), _, it = group_rows([x, t])
         (xT, yT), _, iT = group_rows([x, T])
     else:

@@ -24,11 +24,13 @@ optimum of a random subsample of 10,000 distinct rows (fitted by Newton's method
 gradient tolerance 1e-5, L-BFGS-B if that stalls: it is only a start), takes one step
 on the full data with the subsample's Hessian and is finished by Newton's method with
 the analytic Hessian, where a step that is already small (at most 0.05 in every
-log-parameter, but not small enough to end the iteration) is followed by a gradient
-pass only and a step with the same Hessian (typically two gradient and three Hessian
-passes over the full data in all, the last Hessian, at the result, giving the standard
-errors; quasi-Newton steps with the subsample's Hessian throughout converged only
-linearly and needed six gradients and a Hessian); if that stalls, L-BFGS-B takes over.
+log-parameter, but not small enough to end the iteration) is followed by gradient
+passes only and steps with the same Hessian while the gradient is predicted to stay
+above tol (typically one to three gradient and two or three Hessian passes over the
+full data in all: 100,000 customers with continuous recency and T two and two, a
+million three and two; the last Hessian, always evaluated at the result, gives the standard errors;
+quasi-Newton steps with the subsample's Hessian throughout converged only linearly and
+needed six gradients and a Hessian); if that stalls, L-BFGS-B takes over.
 Identical
 rows of the input are grouped first and each distinct row is evaluated once, weighted by
 its count (a million customers usually collapse to a few hundred thousand distinct
@@ -98,8 +100,9 @@ _WARM_ROWS = 10_000
 #: Gradient tolerance of that subsample's fit (a start only: see BaseModel._warm_start).
 _WARM_TOL = 1e-5
 #: Newton steps of at most this size (in every log-parameter), but above
-#: ``10 * sqrt(tol)``, are followed by a gradient pass only where a model asks for it
-#: (BaseModel._newton with ``lazy``): the next step reuses the Hessian.
+#: ``10 * sqrt(tol)``, are followed by gradient passes only where a model asks for it
+#: (BaseModel._newton with ``lazy``): the next steps reuse the Hessian while within
+#: this distance of where it was evaluated.
 _LAZY_STEP = 0.05
 
 
@@ -222,8 +225,9 @@ def group_rows_coded(columns: Sequence[np.ndarray], weights: np.ndarray | None =
     elif len(columns) == 1:
         codes, uniques = factorize(columns[0])
         col_codes = [(codes, uniques)]
-    elif n <= 100_000:
-        # Small inputs: a lexicographic sort has less overhead than hashing.
+    elif n <= 20_000:
+        # Small inputs: a lexicographic sort has less overhead than hashing (above 20,000
+        # rows hashing is faster: 100,000 continuous rows 22 ms instead of 54 ms).
         order = np.lexsort(columns[::-1])
         new_group = np.zeros(n, dtype=bool)
         new_group[0] = True
@@ -421,14 +425,15 @@ class BaseModel(BaseEstimator):
         for name in [k for k in self.__dict__ if (k.endswith("_") and not k.startswith("_")) or k == "_cov_log"]:
             delattr(self, name)
         prep = self._prepare(data, weights)
-        if self.initial_params is not None:
-            theta0 = self._coerce_params(self.initial_params, "initial_params")
-        else:
-            theta0 = self._initial_guess(prep)
         # Large inputs make numpy's BLAS calls multi-threaded; its idle threads then slow
-        # down the optimiser's many tiny BLAS calls, so BLAS is kept to one thread.
+        # down the optimiser's many tiny BLAS calls, so BLAS is kept to one thread (also
+        # for the data-based guess: its dot products woke them, ~9 ms at 100,000 rows).
         context = single_threaded_blas() if prep.counts.shape[0] > _BLAS_LIMIT_ROWS else contextlib.nullcontext()
         with context:
+            if self.initial_params is not None:
+                theta0 = self._coerce_params(self.initial_params, "initial_params")
+            else:
+                theta0 = self._initial_guess(prep)
             self._optimize(prep, theta0)
         attrs = getattr(data, "attrs", None) or {}
         self.time_unit_ = attrs.get("time_unit")
@@ -649,17 +654,20 @@ class BaseModel(BaseEstimator):
 
         For models whose likelihood is expensive per distinct row and whose Hessian costs
         a few gradients (Pareto/NBD with continuous recency and T, where nearly every
-        customer is a distinct row): the model is first fitted by L-BFGS-B to
-        ``_WARM_ROWS`` random distinct rows, to the gradient tolerance ``_WARM_TOL``
-        (that optimum is only a start, within sampling error, ~0.01-0.5 in the
-        log-parameters, of the full one; a tighter tolerance moves it by less than 1e-3
-        and costs a third more iterations). The first step on the full data uses the
+        customer is a distinct row): the model is first fitted by Newton's method
+        (L-BFGS-B if that stalls; 4-6 Hessians of the subsample instead of ~16 L-BFGS-B
+        gradients) to ``_WARM_ROWS`` random distinct rows, to the gradient tolerance
+        ``_WARM_TOL`` (that optimum is only a start, within sampling error, ~0.01-0.5 in
+        the log-parameters, of the full one; a tighter tolerance moves it by less than
+        1e-3). The first step on the full data uses the
         subsample's Hessian (see :meth:`_first_step`); Newton's method (:meth:`_newton`)
         then converges in two or three steps, each evaluating the objective with its
         analytic Hessian, except that a step that is already small (quadratic regime,
-        see ``_LAZY_STEP``) is followed by a gradient pass and a step with the Hessian
-        of the previous point, after which the Hessian is evaluated again. The exact
-        Hessian at the result gives the standard errors. (Quasi-Newton steps with the
+        see ``_LAZY_STEP``) is followed by gradient passes and steps with the Hessian
+        of the earlier point until the gradient is predicted below tol, where the
+        Hessian is evaluated again (see :meth:`_newton`). The exact Hessian at the
+        result gives the standard errors; the subsample's Hessian at its optimum, from
+        its Newton fit, serves the first step. (Quasi-Newton steps with the
         subsample's Hessian throughout converge only linearly, at the rate of its ~3%
         error: six full gradients and then a Hessian; L-BFGS-B from the data-based guess
         15-20 gradients.) Returns the tuple of :meth:`_minimize` or None when the
@@ -669,16 +677,16 @@ class BaseModel(BaseEstimator):
         if sub is None:
             return None
         tol_s = max(float(self.tol), _WARM_TOL)
-        phi, fun_s, grad_s, _, n_iter, _ = self._newton(sub, phi0, max_iter, tol=tol_s, lazy=True)
+        phi, fun_s, grad_s, hess_s, n_iter, _ = self._newton(sub, phi0, max_iter, tol=tol_s, lazy=True)
         hit = n_iter >= max_iter
         gmax_s = float(np.max(np.abs(grad_s))) if np.isfinite(grad_s).all() else math.inf
         if not (math.isfinite(fun_s) and gmax_s <= tol_s) or hit:  # Newton stalled: L-BFGS-B on the subsample
-            phi, fun_s, gmax_s, it_s, _, hit, _ = self._minimize(sub, phi0, tol=tol_s)
+            phi, fun_s, gmax_s, it_s, _, hit, hess_s = self._minimize(sub, phi0, tol=tol_s)
             n_iter = min(n_iter + it_s, max_iter)
             hit = hit or n_iter >= max_iter
         if not (math.isfinite(fun_s) and gmax_s <= 10 * tol_s) or hit or not np.all(np.abs(phi) < LOG_BOUND - 1.0):
             return None
-        phi, start = self._first_step(prep, sub, phi)
+        phi, start = self._first_step(prep, sub, phi, hess_s)
         n_iter += 1
         phi, fun, grad, hess, it, message = self._newton(prep, phi, max(max_iter - n_iter, 1), start=start,
                                                          lazy=True)
@@ -689,16 +697,17 @@ class BaseModel(BaseEstimator):
         return (phi, fun, gmax, n_iter, f"warm start from a subsample, then {message}",
                 n_iter >= max_iter and not gmax <= self.tol, hess)
 
-    def _first_step(self, prep: Prepared, sub: Prepared, phi: np.ndarray):
+    def _first_step(self, prep: Prepared, sub: Prepared, phi: np.ndarray, hess_sub: np.ndarray | None = None):
         """One Newton step on the full data from the subsample's optimum ``phi`` with the
-        subsample's Hessian (a gradient pass instead of a Hessian pass: from that far,
-        sampling error, the exact Hessian does not take a better first step).
+        subsample's Hessian there (``hess_sub``, evaluated when None; a gradient pass
+        instead of a Hessian pass: from that far, sampling error, the exact Hessian does
+        not take a better first step).
 
         Returns ``(point, start)``: the new point with ``start = (objective, gradient,
         Hessian)`` there, evaluated in one pass that also decides whether the step is
         taken (it must decrease the objective), else ``(phi, None)``."""
         fun, grad = self._objective(phi, prep)
-        h = self._objective_hessian(phi, sub)[2]
+        h = self._objective_hessian(phi, sub)[2] if hess_sub is None else hess_sub
         if not (math.isfinite(fun) and np.isfinite(h).all()):
             return phi, None
         try:
@@ -762,17 +771,22 @@ class BaseModel(BaseEstimator):
         step of at most ``_LAZY_STEP`` but above ``10 * sqrt(tol)`` (the quadratic
         regime, where another step will follow), only the objective and gradient are
         evaluated at the new point and the next step reuses the Hessian (a chord step,
-        whose error is the previous step's size times the Hessian's relative change,
-        ~1e-3 of the quadratic Newton error); the point after it gets the exact
-        Hessian again. The Hessian returned is always the one at the result, or None
-        when only a reused one is at hand (the caller then evaluates it there).
+        which shrinks the gradient about by the factor ``d``, the distance from where the
+        Hessian was evaluated, in the log-parameters). Up to three such steps follow
+        each other while ``d`` stays below ``_LAZY_STEP`` and the gradient at the next
+        point is predicted above tol (``3 d max|gradient| > tol``); the point where it is
+        predicted below gets the exact Hessian again, since the result needs it. The
+        Hessian returned is always the one at the result, or None when only a reused one
+        is at hand (the caller then evaluates it there).
         """
         tol = self.tol if tol is None else tol
         fun, grad, hess = self._objective_hessian(phi, prep) if start is None else start
         if not (math.isfinite(fun) and np.isfinite(grad).all() and np.isfinite(hess).all()):
             return phi, fun, grad, hess, 0, "Newton: non-finite objective at the start"
         it = 0
-        stale = False  # hess was evaluated at an earlier point (lazy steps)
+        stale = False  # hess was evaluated at an earlier point (lazy steps) ...
+        stale_dist = 0.0  # ... this far away (max over the log-parameters)
+        n_lazy = 0
         lazy_floor = 10.0 * math.sqrt(tol)
         message = "Newton: gradient below tol"
         while it < max_iter and not np.max(np.abs(grad)) <= tol:
@@ -792,8 +806,15 @@ class BaseModel(BaseEstimator):
             if in_noise and big <= _STEP_TOL:
                 message = "Newton: step and predicted decrease below the precision of the likelihood"
                 break
-            # A small step from an exact Hessian: the next one can reuse it (see above).
-            gradient_only = lazy and not stale and positive and lazy_floor < big <= _LAZY_STEP
+            # A small step from an exact Hessian: the next one can reuse it (see above). From a
+            # reused one, again while the gradient at the candidate is predicted above tol
+            # (chord steps shrink it about by the distance to where the Hessian was taken).
+            if not stale:
+                gradient_only = lazy and positive and lazy_floor < big <= _LAZY_STEP
+            else:
+                reach = stale_dist + big
+                gradient_only = lazy and positive and n_lazy < 3 and reach <= _LAZY_STEP \
+                    and 3.0 * reach * float(np.max(np.abs(grad))) > tol
             gmax = float(np.max(np.abs(grad)))
             t = 1.0
             accepted = False
@@ -822,7 +843,7 @@ class BaseModel(BaseEstimator):
             if not accepted and stale:
                 # The reused Hessian may be the reason: evaluate it here and try again.
                 fun, grad, hess = self._objective_hessian(phi, prep)
-                stale = False
+                stale, stale_dist, n_lazy = False, 0.0, 0
                 if not (math.isfinite(fun) and np.isfinite(grad).all() and np.isfinite(hess).all()):
                     message = "Newton: non-finite objective"
                     break
@@ -831,8 +852,10 @@ class BaseModel(BaseEstimator):
             if not accepted:
                 message = "Newton: the line search found no decrease"
                 break
-            phi = cand
             stale = full is not None and gradient_only
+            stale_dist = stale_dist + float(np.max(np.abs(cand - phi))) if stale else 0.0
+            n_lazy = n_lazy + 1 if stale else 0
+            phi = cand
             fun, grad, hess = full if full is not None else self._objective_hessian(phi, prep)
             if not (math.isfinite(fun) and np.isfinite(grad).all() and np.isfinite(hess).all()):
                 message = "Newton: non-finite objective"
