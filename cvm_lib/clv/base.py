@@ -20,12 +20,18 @@ nothing and repeating it until ``max_iter``). The Newton fits of more than 20,00
 distinct rows start from the optimum of a random subsample of 10,000 of them (3 Newton
 steps on the full data instead of 5-7). Pareto/NBD on more than 20,000 distinct
 rows (continuous recency and T: nearly one row per customer) is started from the
-optimum of a random subsample of 10,000 distinct rows (fitted by L-BFGS-B), takes one
-step on the full data with the subsample's Hessian and is finished by Newton's method
-with the analytic Hessian (one gradient and three Hessian passes, the last Hessian
-giving the standard errors; quasi-Newton steps with the subsample's Hessian converged
-only linearly and needed six gradients and a Hessian); if that stalls, L-BFGS-B takes
-over. Identical
+optimum of a random subsample of 10,000 distinct rows (fitted by Newton's method to the
+gradient tolerance 1e-5, L-BFGS-B if that stalls: it is only a start), takes one step
+on the full data with the subsample's Hessian and is finished by Newton's method with
+the analytic Hessian, where a step that is already small (at most 0.05 in every
+log-parameter, but not small enough to end the iteration) is followed by gradient
+passes only and steps with the same Hessian while the gradient is predicted to stay
+above tol (typically one to three gradient and two or three Hessian passes over the
+full data in all: 100,000 customers with continuous recency and T two and two, a
+million three and two; the last Hessian, always evaluated at the result, gives the standard errors;
+quasi-Newton steps with the subsample's Hessian throughout converged only linearly and
+needed six gradients and a Hessian); if that stalls, L-BFGS-B takes over.
+Identical
 rows of the input are grouped first and each distinct row is evaluated once, weighted by
 its count (a million customers usually collapse to a few hundred thousand distinct
 (frequency, recency, T) rows), and the expensive special functions are evaluated once
@@ -91,6 +97,13 @@ _NOISE = 1e-11
 _STEP_TOL = 1e-9
 #: Distinct rows of the subsample that starts the fits of expensive models (see _warm_start).
 _WARM_ROWS = 10_000
+#: Gradient tolerance of that subsample's fit (a start only: see BaseModel._warm_start).
+_WARM_TOL = 1e-5
+#: Newton steps of at most this size (in every log-parameter), but above
+#: ``10 * sqrt(tol)``, are followed by gradient passes only where a model asks for it
+#: (BaseModel._newton with ``lazy``): the next steps reuse the Hessian while within
+#: this distance of where it was evaluated.
+_LAZY_STEP = 0.05
 
 
 def single_threaded_blas() -> Any:
@@ -212,8 +225,9 @@ def group_rows_coded(columns: Sequence[np.ndarray], weights: np.ndarray | None =
     elif len(columns) == 1:
         codes, uniques = factorize(columns[0])
         col_codes = [(codes, uniques)]
-    elif n <= 100_000:
-        # Small inputs: a lexicographic sort has less overhead than hashing.
+    elif n <= 20_000:
+        # Small inputs: a lexicographic sort has less overhead than hashing (above 20,000
+        # rows hashing is faster: 100,000 continuous rows 22 ms instead of 54 ms).
         order = np.lexsort(columns[::-1])
         new_group = np.zeros(n, dtype=bool)
         new_group[0] = True
@@ -411,14 +425,15 @@ class BaseModel(BaseEstimator):
         for name in [k for k in self.__dict__ if (k.endswith("_") and not k.startswith("_")) or k == "_cov_log"]:
             delattr(self, name)
         prep = self._prepare(data, weights)
-        if self.initial_params is not None:
-            theta0 = self._coerce_params(self.initial_params, "initial_params")
-        else:
-            theta0 = self._initial_guess(prep)
         # Large inputs make numpy's BLAS calls multi-threaded; its idle threads then slow
-        # down the optimiser's many tiny BLAS calls, so BLAS is kept to one thread.
+        # down the optimiser's many tiny BLAS calls, so BLAS is kept to one thread (also
+        # for the data-based guess: its dot products woke them, ~9 ms at 100,000 rows).
         context = single_threaded_blas() if prep.counts.shape[0] > _BLAS_LIMIT_ROWS else contextlib.nullcontext()
         with context:
+            if self.initial_params is not None:
+                theta0 = self._coerce_params(self.initial_params, "initial_params")
+            else:
+                theta0 = self._initial_guess(prep)
             self._optimize(prep, theta0)
         attrs = getattr(data, "attrs", None) or {}
         self.time_unit_ = attrs.get("time_unit")
@@ -553,14 +568,17 @@ class BaseModel(BaseEstimator):
         inv_chol = np.linalg.inv(chol)
         return inv_chol.T @ inv_chol
 
-    def _minimize(self, prep: Prepared, phi0: np.ndarray):
+    def _minimize(self, prep: Prepared, phi0: np.ndarray, tol: float | None = None):
         """Minimise the objective from ``phi0``.
 
         Models with an analytic Hessian use a safeguarded Newton method (quadratic
         convergence, a handful of iterations), the others L-BFGS-B with analytic
         gradients; either falls back on / is finished by the other when it stalls.
+        ``tol`` (default ``self.tol``) is the gradient tolerance; a looser one serves the
+        subsample fits that only start the fit of the full data (see :meth:`_warm_start`).
         Returns ``(phi, fun, max|grad|, iterations, message, hit_limit, hessian or None)``.
         """
+        tol = self.tol if tol is None else tol
         max_iter = int(self.max_iter)
         n_iter = 0
         hess = None
@@ -568,7 +586,7 @@ class BaseModel(BaseEstimator):
         phi = phi0
         if self._has_hessian() and not self._prefer_newton and prep.counts.shape[0] > 2 * _WARM_ROWS:
             warm = self._warm_start(prep, phi0, max_iter)
-            if warm is not None and warm[2] <= self.tol:
+            if warm is not None and warm[2] <= tol:
                 return warm
             if warm is not None:  # the warm start stalled: L-BFGS-B takes over from its last point
                 phi, n_iter, message = warm[0], warm[3], warm[4]
@@ -580,14 +598,14 @@ class BaseModel(BaseEstimator):
                 if sub is not None:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        phi_s, fun_s, gmax_s, _, _, hit_s, _ = self._minimize(sub, phi0)
-                    if math.isfinite(fun_s) and not hit_s and gmax_s <= max(100 * self.tol, 1e-6) \
+                        phi_s, fun_s, gmax_s, _, _, hit_s, _ = self._minimize(sub, phi0, tol=tol)
+                    if math.isfinite(fun_s) and not hit_s and gmax_s <= max(100 * tol, 1e-6) \
                             and np.all(np.abs(phi_s) < LOG_BOUND - 1.0) and math.isfinite(self._value(phi_s, prep)):
                         phi0 = phi_s
-            phi, fun, grad, hess, n_iter, message = self._newton(prep, phi0, max_iter)
+            phi, fun, grad, hess, n_iter, message = self._newton(prep, phi0, max_iter, tol=tol)
             gmax = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else math.inf
-            if gmax <= self.tol or n_iter >= max_iter or not math.isfinite(fun):
-                return phi, fun, gmax, n_iter, message, n_iter >= max_iter and not gmax <= self.tol, hess
+            if gmax <= tol or n_iter >= max_iter or not math.isfinite(fun):
+                return phi, fun, gmax, n_iter, message, n_iter >= max_iter and not gmax <= tol, hess
             hess = None  # Newton stalled: L-BFGS-B takes over from its last point
         if phi is phi0 and isinstance(prep.sub, Prepared) and not math.isfinite(self._value(phi0, prep)):
             raise ValueError(f"{type(self).__name__} ({self._model_name}): the log-likelihood is not finite at the "
@@ -595,7 +613,7 @@ class BaseModel(BaseEstimator):
                              "initial_params")
         bounds = [(-LOG_BOUND, LOG_BOUND)] * len(phi)
         res = optimize.minimize(self._objective, phi, args=(prep,), jac=True, method="L-BFGS-B", bounds=bounds,
-                                options={"maxiter": max(max_iter - n_iter, 1), "ftol": 1e-15, "gtol": self.tol,
+                                options={"maxiter": max(max_iter - n_iter, 1), "ftol": 1e-15, "gtol": tol,
                                          "maxcor": 10})
         phi = np.asarray(res.x, dtype=np.float64)
         fun = float(res.fun)
@@ -605,7 +623,7 @@ class BaseModel(BaseEstimator):
         hit_limit = n_iter >= max_iter
         grad = self._objective(phi, prep)[1] if math.isfinite(fun) else np.full_like(phi, np.nan)
         gmax = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else math.inf
-        if math.isfinite(fun) and not hit_limit and not gmax <= 10 * self.tol:
+        if math.isfinite(fun) and not hit_limit and not gmax <= 10 * tol:
             # L-BFGS-B stopped short (e.g. a line-search failure near the optimum): a few
             # Newton steps on the finite-difference Hessian finish the job.
             phi, fun, polished = self._newton_polish(phi, fun, prep)
@@ -636,27 +654,42 @@ class BaseModel(BaseEstimator):
 
         For models whose likelihood is expensive per distinct row and whose Hessian costs
         a few gradients (Pareto/NBD with continuous recency and T, where nearly every
-        customer is a distinct row): the model is first fitted by L-BFGS-B to
-        ``_WARM_ROWS`` random distinct rows, whose optimum is within sampling error of
-        the full one; Newton's method (:meth:`_newton`) then converges on the full data in
-        two or three steps, each evaluating the objective with its analytic Hessian, and
-        the Hessian at the result gives the standard errors. The first step uses the
-        subsample's Hessian instead (see :meth:`_first_step`). (Quasi-Newton steps with
-        the subsample's Hessian converge only linearly, at the rate of its ~3% error: six
-        full gradients and then a Hessian; L-BFGS-B from the data-based guess 15-20
-        gradients.) Returns the tuple of :meth:`_minimize` or None when the subsample fit
-        fails (the caller then runs L-BFGS-B on the full data).
+        customer is a distinct row): the model is first fitted by Newton's method
+        (L-BFGS-B if that stalls; 4-6 Hessians of the subsample instead of ~16 L-BFGS-B
+        gradients) to ``_WARM_ROWS`` random distinct rows, to the gradient tolerance
+        ``_WARM_TOL`` (that optimum is only a start, within sampling error, ~0.01-0.5 in
+        the log-parameters, of the full one; a tighter tolerance moves it by less than
+        1e-3). The first step on the full data uses the
+        subsample's Hessian (see :meth:`_first_step`); Newton's method (:meth:`_newton`)
+        then converges in two or three steps, each evaluating the objective with its
+        analytic Hessian, except that a step that is already small (quadratic regime,
+        see ``_LAZY_STEP``) is followed by gradient passes and steps with the Hessian
+        of the earlier point until the gradient is predicted below tol, where the
+        Hessian is evaluated again (see :meth:`_newton`). The exact Hessian at the
+        result gives the standard errors; the subsample's Hessian at its optimum, from
+        its Newton fit, serves the first step. (Quasi-Newton steps with the
+        subsample's Hessian throughout converge only linearly, at the rate of its ~3%
+        error: six full gradients and then a Hessian; L-BFGS-B from the data-based guess
+        15-20 gradients.) Returns the tuple of :meth:`_minimize` or None when the
+        subsample fit fails (the caller then runs L-BFGS-B on the full data).
         """
         sub = self._warm_rows(prep)
         if sub is None:
             return None
-        phi, fun_s, gmax_s, n_iter, message, hit, _ = self._minimize(sub, phi0)
-        if not (math.isfinite(fun_s) and gmax_s <= max(100 * self.tol, 1e-6)) or hit \
-                or not np.all(np.abs(phi) < LOG_BOUND - 1.0):
+        tol_s = max(float(self.tol), _WARM_TOL)
+        phi, fun_s, grad_s, hess_s, n_iter, _ = self._newton(sub, phi0, max_iter, tol=tol_s, lazy=True)
+        hit = n_iter >= max_iter
+        gmax_s = float(np.max(np.abs(grad_s))) if np.isfinite(grad_s).all() else math.inf
+        if not (math.isfinite(fun_s) and gmax_s <= tol_s) or hit:  # Newton stalled: L-BFGS-B on the subsample
+            phi, fun_s, gmax_s, it_s, _, hit, hess_s = self._minimize(sub, phi0, tol=tol_s)
+            n_iter = min(n_iter + it_s, max_iter)
+            hit = hit or n_iter >= max_iter
+        if not (math.isfinite(fun_s) and gmax_s <= 10 * tol_s) or hit or not np.all(np.abs(phi) < LOG_BOUND - 1.0):
             return None
-        phi = self._first_step(prep, sub, phi)
+        phi, start = self._first_step(prep, sub, phi, hess_s)
         n_iter += 1
-        phi, fun, grad, hess, it, message = self._newton(prep, phi, max(max_iter - n_iter, 1))
+        phi, fun, grad, hess, it, message = self._newton(prep, phi, max(max_iter - n_iter, 1), start=start,
+                                                         lazy=True)
         if not math.isfinite(fun):
             return None
         n_iter += it
@@ -664,25 +697,31 @@ class BaseModel(BaseEstimator):
         return (phi, fun, gmax, n_iter, f"warm start from a subsample, then {message}",
                 n_iter >= max_iter and not gmax <= self.tol, hess)
 
-    def _first_step(self, prep: Prepared, sub: Prepared, phi: np.ndarray) -> np.ndarray:
+    def _first_step(self, prep: Prepared, sub: Prepared, phi: np.ndarray, hess_sub: np.ndarray | None = None):
         """One Newton step on the full data from the subsample's optimum ``phi`` with the
-        subsample's Hessian (a gradient pass instead of a Hessian pass: from that far,
-        sampling error, the exact Hessian does not take a better first step); ``phi``
-        itself when the step does not decrease the objective."""
+        subsample's Hessian there (``hess_sub``, evaluated when None; a gradient pass
+        instead of a Hessian pass: from that far, sampling error, the exact Hessian does
+        not take a better first step).
+
+        Returns ``(point, start)``: the new point with ``start = (objective, gradient,
+        Hessian)`` there, evaluated in one pass that also decides whether the step is
+        taken (it must decrease the objective), else ``(phi, None)``."""
         fun, grad = self._objective(phi, prep)
-        h = self._objective_hessian(phi, sub)[2]
+        h = self._objective_hessian(phi, sub)[2] if hess_sub is None else hess_sub
         if not (math.isfinite(fun) and np.isfinite(h).all()):
-            return phi
+            return phi, None
         try:
             step = -np.linalg.solve(np.linalg.cholesky(h).T, np.linalg.solve(np.linalg.cholesky(h), grad))
         except np.linalg.LinAlgError:
-            return phi
+            return phi, None
         big = float(np.max(np.abs(step)))
         if not (big < 1.0 and float(np.dot(grad, step)) < 0):  # not a small descent step: Newton decides
-            return phi
+            return phi, None
         cand = np.clip(phi + step, -LOG_BOUND, LOG_BOUND)
-        f_c = self._value(cand, prep)
-        return cand if math.isfinite(f_c) and f_c < fun else phi
+        start = self._objective_hessian(cand, prep)
+        if math.isfinite(start[0]) and start[0] < fun and np.isfinite(start[1]).all() and np.isfinite(start[2]).all():
+            return cand, start
+        return phi, None
 
     # ---- analytic-Hessian path -------------------------------------------------------
     #: Optimise with Newton's method when an analytic Hessian exists (False: L-BFGS-B,
@@ -708,7 +747,8 @@ class BaseModel(BaseEstimator):
         hmat = -(hess * np.outer(theta, theta) + np.diag(grad * theta)) / n + 2.0 * self.penalizer * np.eye(k)
         return value, gvec, hmat
 
-    def _newton(self, prep: Prepared, phi: np.ndarray, max_iter: int):
+    def _newton(self, prep: Prepared, phi: np.ndarray, max_iter: int, tol: float | None = None,
+                start: tuple | None = None, lazy: bool = False):
         """Newton's method on the log-parameters with a line search.
 
         Negative curvature is handled by using the absolute eigenvalues of the Hessian
@@ -725,13 +765,31 @@ class BaseModel(BaseEstimator):
         as converged when the decrement is below the objective's rounding error and the
         step below ``_STEP_TOL`` in every log-parameter: the optimum is then located as
         precisely as the likelihood can be evaluated.
+
+        ``start``: ``(objective, gradient, Hessian)`` at ``phi`` when already known.
+        ``lazy`` (for models whose Hessian pass costs about two gradient passes): after a
+        step of at most ``_LAZY_STEP`` but above ``10 * sqrt(tol)`` (the quadratic
+        regime, where another step will follow), only the objective and gradient are
+        evaluated at the new point and the next step reuses the Hessian (a chord step,
+        which shrinks the gradient about by the factor ``d``, the distance from where the
+        Hessian was evaluated, in the log-parameters). Up to three such steps follow
+        each other while ``d`` stays below ``_LAZY_STEP`` and the gradient at the next
+        point is predicted above tol (``3 d max|gradient| > tol``); the point where it is
+        predicted below gets the exact Hessian again, since the result needs it. The
+        Hessian returned is always the one at the result, or None when only a reused one
+        is at hand (the caller then evaluates it there).
         """
-        fun, grad, hess = self._objective_hessian(phi, prep)
+        tol = self.tol if tol is None else tol
+        fun, grad, hess = self._objective_hessian(phi, prep) if start is None else start
         if not (math.isfinite(fun) and np.isfinite(grad).all() and np.isfinite(hess).all()):
             return phi, fun, grad, hess, 0, "Newton: non-finite objective at the start"
         it = 0
+        stale = False  # hess was evaluated at an earlier point (lazy steps) ...
+        stale_dist = 0.0  # ... this far away (max over the log-parameters)
+        n_lazy = 0
+        lazy_floor = 10.0 * math.sqrt(tol)
         message = "Newton: gradient below tol"
-        while it < max_iter and not np.max(np.abs(grad)) <= self.tol:
+        while it < max_iter and not np.max(np.abs(grad)) <= tol:
             w, vec = np.linalg.eigh(hess)
             scale = max(float(np.max(np.abs(w))), 1e-300)
             positive = bool(w.min() > 1e-12 * scale)
@@ -748,6 +806,15 @@ class BaseModel(BaseEstimator):
             if in_noise and big <= _STEP_TOL:
                 message = "Newton: step and predicted decrease below the precision of the likelihood"
                 break
+            # A small step from an exact Hessian: the next one can reuse it (see above). From a
+            # reused one, again while the gradient at the candidate is predicted above tol
+            # (chord steps shrink it about by the distance to where the Hessian was taken).
+            if not stale:
+                gradient_only = lazy and positive and lazy_floor < big <= _LAZY_STEP
+            else:
+                reach = stale_dist + big
+                gradient_only = lazy and positive and n_lazy < 3 and reach <= _LAZY_STEP \
+                    and 3.0 * reach * float(np.max(np.abs(grad))) > tol
             gmax = float(np.max(np.abs(grad)))
             t = 1.0
             accepted = False
@@ -757,7 +824,8 @@ class BaseModel(BaseEstimator):
                 if np.array_equal(cand, phi):
                     break
                 if trial == 0:  # the full step is usually accepted: evaluate everything at once
-                    full = self._objective_hessian(cand, prep)
+                    full = self._objective(cand, prep) + (hess,) if gradient_only \
+                        else self._objective_hessian(cand, prep)
                     f_c = full[0]
                     if in_noise and math.isfinite(f_c) and f_c <= fun + noise and np.isfinite(full[1]).all() \
                             and float(np.max(np.abs(full[1]))) < gmax:
@@ -772,19 +840,30 @@ class BaseModel(BaseEstimator):
                     accepted = True
                     break
                 t *= 0.5
+            if not accepted and stale:
+                # The reused Hessian may be the reason: evaluate it here and try again.
+                fun, grad, hess = self._objective_hessian(phi, prep)
+                stale, stale_dist, n_lazy = False, 0.0, 0
+                if not (math.isfinite(fun) and np.isfinite(grad).all() and np.isfinite(hess).all()):
+                    message = "Newton: non-finite objective"
+                    break
+                continue
             it += 1
             if not accepted:
                 message = "Newton: the line search found no decrease"
                 break
+            stale = full is not None and gradient_only
+            stale_dist = stale_dist + float(np.max(np.abs(cand - phi))) if stale else 0.0
+            n_lazy = n_lazy + 1 if stale else 0
             phi = cand
             fun, grad, hess = full if full is not None else self._objective_hessian(phi, prep)
             if not (math.isfinite(fun) and np.isfinite(grad).all() and np.isfinite(hess).all()):
                 message = "Newton: non-finite objective"
                 break
         else:
-            if not np.max(np.abs(grad)) <= self.tol:
+            if not np.max(np.abs(grad)) <= tol:
                 message = "Newton: max_iter reached"
-        return phi, fun, grad, hess, it, message
+        return phi, fun, grad, (None if stale else hess), it, message
 
     def _newton_polish(self, phi: np.ndarray, fun: float, prep: Prepared, steps: int = 6):
         """A few damped Newton steps on the finite-difference Hessian (tightens the optimum)."""

@@ -75,8 +75,12 @@ class ParetoNBD(CovariateMixin, PurchaseModel):
     recency = T), very long ages and ``alpha = beta`` are all finite. The gradient and
     the Hessian are analytic (for the points handled by quadrature: weighted node moments
     of the integrand's log-derivatives); ``fit`` uses L-BFGS-B (on more than 20,000
-    distinct rows: a subsample's optimum, then Newton steps on the full data, see
-    :mod:`cvm_lib.clv.base`), the Hessian gives the standard errors. The tests compare
+    distinct rows: a subsample's optimum by Newton's method, then Newton steps on the
+    full data, see :mod:`cvm_lib.clv.base`), the Hessian gives the standard errors. The
+    series of the hypergeometric function and of its partials are polynomials in its
+    argument with coefficients that depend on the frequency only: for frequencies with
+    many points they are built once and applied to the powers of the argument by a
+    matrix product (:func:`cvm_lib.clv._special._g_series`). The tests compare
     the likelihood with an adaptive quadrature of
     the defining integral on random extreme parameters (agreement to 1e-10 relative) and
     show a case where the textbook ``hyp2f1`` evaluation (as in lifetimes) returns NaN.
@@ -107,8 +111,8 @@ class ParetoNBD(CovariateMixin, PurchaseModel):
 
     _param_names = ("r", "alpha", "s", "beta")
     _model_name = "Pareto/NBD"
-    # An analytic Hessian costs about 2.5 gradients here: L-BFGS-B is faster on small
-    # inputs; large ones are finished by Newton's method (BaseModel._warm_start).
+    # An analytic Hessian costs about 1.5-2.5 gradients here: L-BFGS-B is used on small
+    # inputs; large ones are fitted by Newton's method (BaseModel._warm_start).
     _prefer_newton = False
 
     def __init__(self, penalizer: float = 0.0, *, tol: float = 1e-8, max_iter: int = 1000,
