@@ -161,11 +161,21 @@ def _our_ll(cls, data, params):
 def test_same_optimum_as_lifetimes(ours, theirs, resolution, lifetimes):
     data = continuous_summary(2000, seed=7, resolution=resolution)
     model = _fit(ours(), data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fitter = getattr(lifetimes, theirs)().fit(data["frequency"], data["recency"], data["T"])
     names = list(model.params_.index)
-    their_ll = _our_ll(ours, data, dict(zip(names, [float(fitter.params_[k]) for k in names])))
+    # lifetimes starts from np.random.normal(1, 0.05) of numpy's global state and now and then
+    # stops early (about 1 start in 20 on day/hour data): its best of three seeded starts
+    state = np.random.get_state()
+    lls = []
+    try:
+        for seed in (0, 1, 2):
+            np.random.seed(seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitter = getattr(lifetimes, theirs)().fit(data["frequency"], data["recency"], data["T"])
+            lls.append(_our_ll(ours, data, dict(zip(names, [float(fitter.params_[k]) for k in names]))))
+    finally:
+        np.random.set_state(state)
+    their_ll = max(lls)
     # ours is at least as high (lifetimes' optimisers may stop slightly early) and within 1e-6
     assert model.log_likelihood_ >= their_ll - 1e-9 * abs(their_ll)
     assert abs(model.log_likelihood_ - their_ll) <= 1e-6 * abs(their_ll)
