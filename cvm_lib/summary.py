@@ -343,9 +343,9 @@ def _packed_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
                     cached[j] = w
                 key ^= w
                 del w
-                key *= _MIX
-                np.right_shift(key, np.uint64(31), out=spare)
-                key ^= spare
+                key *= _MIX  # multiplying carries every bit of the words upwards ...
+            np.right_shift(key, np.uint64(31), out=spare)
+            key ^= spare  # ... and one shift brings the high bits down (collisions are checked below)
             del spare
             codes = _factorize_keys(key)
     k = int(codes.max()) + 1
