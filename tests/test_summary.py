@@ -356,6 +356,18 @@ def test_lengths_of_rows_across_chunks():
     assert max(_longest(offsets) for _, offsets in parts) == 10
 
 
+def test_threaded_sort_equals_numpy_sort(monkeypatch):
+    import cvm_lib.summary as summary
+
+    monkeypatch.setattr(summary, "_THREADED_SORT_ROWS", 10)
+    rng = np.random.default_rng(4)
+    for n, dtype in ((11, np.int64), (1001, np.int32), (5000, np.int64)):
+        key = rng.integers(-50, 50, size=n).astype(dtype)
+        out = summary._sorted_in_threads(key)
+        np.testing.assert_array_equal(out, np.sort(key))
+        assert out.dtype == key.dtype and not np.shares_memory(out, key)
+
+
 def test_lexsort_of_words_equals_numpy_lexsort():
     from cvm_lib.summary import _lexsort_words
 
