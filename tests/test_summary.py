@@ -336,7 +336,7 @@ def test_fixed_width_ids_fall_back_on_a_hash_collision(monkeypatch):
 
     ids = pd.Series(pd.array(["AAAAAAAAAAAAAAAAAAAAAAAAb", "AAAAAAAAAAAAAAAAAAAAAAAAa",
                               "AAAAAAAAAAAAAAAAAAAAAAAAb"], dtype="str"))
-    monkeypatch.setattr(summary, "_factorize_keys", lambda key: np.zeros(len(key), dtype=np.int64))
+    monkeypatch.setattr(summary, "_factorize_keys", lambda key, **kw: np.zeros(len(key), dtype=np.int64))
     assert summary._packed_codes(ids) is None
     codes, uniques = summary._customer_codes(ids)
     assert codes.tolist() == [1, 0, 1] and list(uniques) == [ids[1], ids[0]]
@@ -497,3 +497,113 @@ def test_string_chunks_sharing_one_buffer_are_read_as_their_own_bytes():
     ref_codes, ref_uniques = _reference_codes(ids)
     assert list(uniques) == ref_uniques
     np.testing.assert_array_equal(codes, ref_codes)
+
+
+def _small_blocks(monkeypatch):
+    """Blocks of a few rows, so that small logs take the blocked, threaded, partitioned paths."""
+    import cvm_lib.summary as summary
+
+    monkeypatch.setattr(summary, "_WORD_BLOCK", 7)
+    monkeypatch.setattr(summary, "_PART_BLOCK", 64)
+    monkeypatch.setattr(summary, "_PARTITIONED_HASH_ROWS", 100)
+    monkeypatch.setattr(summary, "_THREADED_SORT_ROWS", 50)
+    return summary
+
+
+def test_partitioned_hash_codes_group_equal_keys_only(monkeypatch):
+    """The radix-partitioned factorize (blocks moved to 64 parts and back) puts rows in the
+    same classes as pandas, numbers them 0..k-1, part after part in first appearance, and
+    with overwrite=True writes the codes over the keys."""
+    summary = _small_blocks(monkeypatch)
+    rng = np.random.default_rng(31)
+    with np.errstate(over="ignore"):
+        key = rng.integers(0, 700, size=5003).astype(np.uint64) * summary._MIX
+    codes = summary._hash_codes(key)
+    np.testing.assert_array_equal(pd.factorize(codes)[0], pd.factorize(key)[0])
+    assert sorted(set(codes.tolist())) == list(range(len(set(key.tolist()))))
+    part = (key >> np.uint64(58)).astype(np.int64)
+    first = summary._first_rows(codes, int(codes.max()) + 1)
+    assert (np.diff(part[first]) >= 0).all()  # parts one after the other
+    for p in np.unique(part):  # within a part, codes in first-appearance order
+        mine = first[part[first] == p]
+        assert (np.diff(mine) > 0).all()
+    again = key.copy()
+    out = summary._hash_codes(again, overwrite=True)
+    np.testing.assert_array_equal(out, codes)
+    assert np.shares_memory(out, again)
+    np.testing.assert_array_equal(summary._factorize_keys(np.sort(key)), pd.factorize(np.sort(key))[0])
+
+
+def test_word_reader_blocks_and_rows_equal_the_bytes(monkeypatch):
+    import pyarrow as pa
+
+    summary = _small_blocks(monkeypatch)
+    rng = np.random.default_rng(37)
+
+    def chunk(texts):
+        arrow = pa.array(["pad", *texts], pa.large_string()).slice(1)
+        (data, offsets), = summary._string_chunks(pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arrow]))))[1]
+        return data, offsets
+
+    varying = ["".join(rng.choice(list("ab\x00Z9é中"), size=rng.integers(0, 20))) for _ in range(300)]
+    fixed = ["".join("ab\x00Z9"[i] for i in rng.integers(0, 5, size=13)) for _ in range(100)]
+    for texts, width in ((varying, 0), (fixed, 13)):
+        reader = summary._Words(*chunk(texts), width)
+        rows = rng.integers(0, len(texts), size=500)
+        n_words = 3
+        table = np.empty((len(rows), n_words + (0 if width else 1)), dtype=np.uint64)
+        reader.at(rows, table)
+        for j in range(n_words):
+            expected = [int.from_bytes(t.encode()[8 * j: 8 * j + 8].ljust(8, b"\0"), "little") for t in texts]
+            assert reader.column(j).tolist() == expected
+            assert table[:, j].tolist() == [expected[r] for r in rows]
+            out = np.empty(40, dtype=np.uint64)
+            assert reader.block(j, len(texts) - 40, len(texts), out).tolist() == expected[-40:]
+        if not width:
+            assert table[:, n_words].tolist() == [len(texts[r].encode()) for r in rows]
+
+
+def test_variable_width_ids_fall_back_on_a_hash_collision(monkeypatch):
+    import cvm_lib.summary as summary
+
+    ids = pd.Series(pd.array(["1234567890", "1234567891", "12", "1234567890"], dtype="str"))
+    monkeypatch.setattr(summary, "_factorize_keys", lambda key, **kw: np.zeros(len(key), dtype=np.int64))
+    assert summary._packed_codes(ids) is None
+    codes, uniques = summary._customer_codes(ids)
+    assert codes.tolist() == [1, 2, 0, 1] and list(uniques) == ["12", "1234567890", "1234567891"]
+
+
+@pytest.mark.parametrize("span_days", [40, 3_000_000])  # int32 and int64 pair keys
+def test_blocked_per_customer_statistics_equal_a_pandas_reference(monkeypatch, span_days):
+    """_per_customer on a shuffled log (blocked key building, threaded sort, squeeze of repeats
+    in place, run starts, spends added block by block) against pandas groupby."""
+    summary = _small_blocks(monkeypatch)
+    rng = np.random.default_rng(41)
+    k, n = 900, 4000
+    codes = rng.integers(0, k - 2, size=n)  # the last two codes have no rows
+    days = 18_000 + rng.integers(0, span_days, size=n) // max(1, span_days // 40) * max(1, span_days // 40)
+    amount = np.round(rng.gamma(2.0, 10.0, size=n), 2) - 5.0
+    split = int(np.median(days))
+    frame = pd.DataFrame({"c": codes, "d": days, "a": amount})
+    for split_day in (None, split):
+        stats = summary._per_customer(codes, k, days, amount, split_day)
+        cal = frame if split_day is None else frame[frame.d <= split_day]
+        g = cal.groupby("c")
+        ref = pd.DataFrame({"first": g.d.min(), "last": g.d.max(), "n_days": g.d.nunique(),
+                            "total": g.a.sum()}).reindex(range(k))
+        seen = ref.n_days.notna().to_numpy()
+        assert stats["n_days"].tolist() == ref.n_days.fillna(0).astype(int).tolist()
+        np.testing.assert_array_equal(stats["first"][seen], ref["first"][seen])
+        np.testing.assert_array_equal(stats["last"][seen], ref["last"][seen])
+        assert (stats["first"][~seen] == np.iinfo(np.int64).max).all()
+        np.testing.assert_allclose(stats["total"], ref.total.fillna(0.0), rtol=1e-12)
+        on_first = cal[cal.d == cal.c.map(g.d.min())]
+        np.testing.assert_allclose(stats["first_spend"],
+                                   on_first.groupby("c").a.sum().reindex(range(k)).fillna(0.0), rtol=1e-12)
+        if split_day is not None:
+            after = frame[frame.d > split_day].groupby("c")
+            assert stats["n_after"].tolist() == after.d.nunique().reindex(range(k)).fillna(0).astype(int).tolist()
+            np.testing.assert_allclose(stats["total_after"], after.a.sum().reindex(range(k)).fillna(0.0), rtol=1e-12)
+    customer, day = summary._customer_days(codes, k, days)
+    pairs = frame.drop_duplicates(["c", "d"]).sort_values(["c", "d"])
+    assert customer.tolist() == pairs.c.tolist() and day.tolist() == pairs.d.tolist()
