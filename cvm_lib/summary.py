@@ -277,7 +277,8 @@ class _Words:
             past = range(max(lo, inside), rows.stop)
             at_past = [(r - rows.start, r) for r in past]
         else:
-            np.take(view, rows, out=out, mode="clip") if inside else out.fill(0)
+            # indexing, not np.take: take copies a strided source whole before reading it
+            out[:] = view[np.minimum(rows, inside - 1)] if inside else 0
             at_past = [(int(i), int(rows[i])) for i in np.flatnonzero(rows >= inside)]
         for i, r in at_past:  # the last rows, whose 8 bytes would run past the buffer
             last = np.zeros(8, dtype=np.uint8)
