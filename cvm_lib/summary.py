@@ -992,13 +992,13 @@ def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarra
             first[who] = pairs.days(starts, who)
             last[who] = pairs.days(starts + runs - 1, who)
         else:
-            before = np.empty(len(pairs.key), dtype=bool)
-            limit = split_day - pairs.low
-            for a in range(0, len(before), _WORD_BLOCK):  # the pair's day is on or before the split
-                block = pairs.key[a: a + _WORD_BLOCK]
-                np.less_equal(block % block.dtype.type(pairs.span), limit, out=before[a: a + len(block)])
-            counted = np.add.reduceat(before, starts, dtype=np.int64)
-            del before
+            # pairs on or before the split: a customer's run is sorted by day, so one search
+            # per customer (in increasing order) finds where its days pass the split
+            # (the day offset clipped to -1 .. span - 1 keeps each limit inside its customer's
+            # keys and in the keys' dtype, so the search converts nothing)
+            offset = min(max(split_day - pairs.low, -1), pairs.span - 1)
+            limit = (who * pairs.span + offset).astype(pairs.key.dtype)
+            counted = np.searchsorted(pairs.key, limit, side="right") - starts
             n_days = np.zeros(k, dtype=np.int64)
             n_days[who] = counted
             seen = counted > 0
@@ -1007,6 +1007,7 @@ def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarra
         del pairs
     else:
         n_days = n_all.copy() if split_day is not None else n_all
+
     def spend(keep) -> np.ndarray:
         """Σ amount per code over the rows where ``keep(a, b)`` holds (rows a..b-1), adding
         block by block in row order (the sums of ``np.bincount``, without a row-sized array
@@ -1018,15 +1019,22 @@ def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarra
             np.add.at(out, codes[a:b][mask], amount[a:b][mask])
         return out
 
+    first_day_spend = spend(lambda a, b: days[a:b] == first.take(codes[a:b]))
     if split_day is None:
         total = np.bincount(codes, weights=amount, minlength=k)
-    else:
-        total = spend(lambda a, b: days[a:b] <= split_day)
-    first_day_spend = spend(lambda a, b: days[a:b] == first.take(codes[a:b]))
+    else:  # spend before and after the split in one pass: bins 2 × code (before) and 2 × code + 1
+        both = np.zeros(2 * k, dtype=np.float64)
+        for a in range(0, n, _WORD_BLOCK):
+            b = min(n, a + _WORD_BLOCK)
+            at = codes[a:b] * 2
+            at += days[a:b] > split_day
+            np.add.at(both, at, amount[a:b])
+        total, total_after = both[0::2].copy(), both[1::2].copy()
+        del both
     out = {"first": first, "last": last, "n_days": n_days, "total": total, "first_spend": first_day_spend}
     if split_day is not None:
         out["n_after"] = n_all - n_days
-        out["total_after"] = spend(lambda a, b: days[a:b] > split_day)
+        out["total_after"] = total_after
     return out
 
 

@@ -585,7 +585,7 @@ def test_blocked_per_customer_statistics_equal_a_pandas_reference(monkeypatch, s
     amount = np.round(rng.gamma(2.0, 10.0, size=n), 2) - 5.0
     split = int(np.median(days))
     frame = pd.DataFrame({"c": codes, "d": days, "a": amount})
-    for split_day in (None, split):
+    for split_day in (None, split, int(days.min()) - 3, int(days.max()) + 3, int(days.max())):
         stats = summary._per_customer(codes, k, days, amount, split_day)
         cal = frame if split_day is None else frame[frame.d <= split_day]
         g = cal.groupby("c")
