@@ -160,32 +160,8 @@ def _word(data: np.ndarray, offsets: np.ndarray, j: int, width: int | None = Non
     zero past the string's end; ``.byteswap()`` gives values that compare as the text.
 
     ``width`` is :func:`_common_width` of ``offsets`` when the caller knows it (computed
-    here otherwise). Strings of one width give a strided view of the bytes where the word
-    lies inside every string (no copy)."""
-
-    n = len(offsets) - 1
-    if width is None:
-        width = _common_width(offsets)
-    if n and width:
-        # one width: a strided uint64 view of the bytes, no copy (the last row may run
-        # past the buffer when its word is partial, so it is read separately)
-        if 8 * j >= width:
-            return np.zeros(n, dtype=np.uint64)
-        s0 = int(offsets[0]) + 8 * j
-        rows = min(n, max(0, (len(data) - 8 - s0) // width + 1))  # rows whose 8 bytes lie in the buffer
-        view = np.ndarray(shape=(rows,), dtype="<u8", buffer=data, offset=s0, strides=(width,))
-        if rows == n and 8 * j + 8 <= width:
-            return view
-        word = np.empty(n, dtype=np.uint64)
-        word[:rows] = view
-        for r in range(rows, n):
-            last = np.zeros(8, dtype=np.uint8)
-            tail = data[s0 + r * width: int(offsets[r + 1])]
-            last[: len(tail)] = tail
-            word[r] = last.view("<u8")[0]
-        word &= _LOW[min(8, width - 8 * j)]
-        return word
-    return _Words(data, offsets, 0).column(j)
+    here otherwise); see :class:`_Words`."""
+    return _Words(data, offsets, _common_width(offsets) if width is None else width).column(j)
 
 
 class _Words:
