@@ -535,14 +535,12 @@ def _rows_match(readers: list[_Words], codes: np.ndarray, heads: np.ndarray) -> 
         reader = readers[c]
         head = np.take(heads, codes[at: at + b - a], axis=0)
         word = np.empty(b - a, dtype=np.uint64)
-        if not reader.width:
-            n_words = heads.shape[1] - 1
+        n_words = heads.shape[1] - (0 if reader.width else 1)
+        if not reader.width:  # the lengths, in the last column
             np.subtract(reader.offsets[a + 1: b + 1], reader.offsets[a:b], out=word, casting="unsafe")
             if not np.array_equal(head[:, n_words], word):
                 mismatch.append(block)
                 return
-        else:
-            n_words = heads.shape[1]
         for j in range(n_words):
             if not np.array_equal(reader.block(j, a, b, word), head[:, j]):
                 mismatch.append(block)
@@ -984,18 +982,13 @@ def _per_customer(codes: np.ndarray, k: int, days: np.ndarray, amount: np.ndarra
     else:
         n_days = n_all.copy() if split_day is not None else n_all
 
-    def spend(keep) -> np.ndarray:
-        """Σ amount per code over the rows where ``keep(a, b)`` holds (rows a..b-1), adding
-        block by block in row order (the sums of ``np.bincount``, without a row-sized array
-        of weights)."""
-        out = np.zeros(k, dtype=np.float64)
-        for a in range(0, n, _WORD_BLOCK):
-            b = min(n, a + _WORD_BLOCK)
-            mask = keep(a, b)
-            np.add.at(out, codes[a:b][mask], amount[a:b][mask])
-        return out
-
-    first_day_spend = spend(lambda a, b: days[a:b] == first.take(codes[a:b]))
+    # spend on each customer's first day, added block by block in row order (the sums
+    # ``np.bincount`` gives, without a row-sized array of weights)
+    first_day_spend = np.zeros(k, dtype=np.float64)
+    for a in range(0, n, _WORD_BLOCK):
+        b = min(n, a + _WORD_BLOCK)
+        on_first = days[a:b] == first.take(codes[a:b])
+        np.add.at(first_day_spend, codes[a:b][on_first], amount[a:b][on_first])
     if split_day is None:
         total = np.bincount(codes, weights=amount, minlength=k)
     else:  # spend before and after the split in one pass: bins 2 × code (before) and 2 × code + 1
