@@ -170,16 +170,23 @@ class _Words:
     order, zero past each string's end.
 
     Strings of one ``width`` are read through strided views of the bytes (no copy); strings
-    of varying widths from the buffer as aligned words, zero-padded once: the 8 bytes at
-    offset s are the high part of word s//8 joined to the low part of the next one.
+    of varying widths through an aligned uint64 view of the bytes (no copy either: a copy
+    of a 50M-id buffer costs ~1 s of first touch on some virtual machines): the 8 bytes
+    at offset s are the high part of the word holding byte s joined to the low part of the
+    next one. The few strings whose 8 bytes would reach outside the view (within 8 bytes of
+    either end of the buffer) are read byte by byte.
     """
 
     def __init__(self, data: np.ndarray, offsets: np.ndarray, width: int):
         self.data, self.offsets, self.width, self.n = data, offsets, width, len(offsets) - 1
         self.total = len(data)
         if not width:
-            self.padded = np.zeros(self.total // 8 + 2, dtype=np.uint64)
-            self.padded.view(np.uint8)[: self.total] = data
+            # the view starts at the first 8-byte aligned byte (``lead`` bytes into the data)
+            self.lead = (-data.ctypes.data) % 8 if self.total else 0
+            self.lead = min(self.lead, self.total)
+            size = (self.total - self.lead) // 8
+            self.aligned = data[self.lead: self.lead + 8 * size].view(np.uint64) if size \
+                else np.zeros(1, dtype=np.uint64)
 
     def block(self, j: int, a: int, b: int, out: np.ndarray) -> np.ndarray:
         """Word ``j`` of rows ``a..b-1`` into ``out`` (length b - a); returns ``out``."""
@@ -217,25 +224,37 @@ class _Words:
 
     def _varying(self, j: int, starts: np.ndarray, ends: np.ndarray, out: np.ndarray) -> None:
         m = len(starts)
+        if m == 0:
+            return
         at, keep, q = (np.empty(m, dtype=np.int64) for _ in range(3))
         shift, high = np.empty(m, dtype=np.uint64), np.empty(m, dtype=np.uint64)
-        np.add(starts, 8 * j, out=at)
-        np.subtract(ends, at, out=keep)  # bytes of the word inside the string
+        np.add(starts, 8 * j - self.lead, out=at)  # the word's first byte, from the view's start
+        np.subtract(ends, starts, out=keep)
+        keep -= 8 * j  # bytes of the word inside the string
         np.clip(keep, 0, 8, out=keep)
-        np.minimum(at, self.total, out=at)  # strings that end before byte 8j are masked to 0 below
+        inside = 8 * len(self.aligned) - 8 if self.total - self.lead >= 8 else -1
+        edge = np.flatnonzero(((at < 0) | (at > inside)) & (keep > 0)) \
+            if at.min() < 0 or at.max() > inside else ()
         np.right_shift(at, 3, out=q)
         np.bitwise_and(at, 7, out=at)
         np.left_shift(at, 3, out=shift, casting="unsafe")
-        np.take(self.padded, q, out=out, mode="clip")  # clip: no buffered copy of out (indices are in range)
+        # clip: indices outside the view (only the edge strings, redone below) read its ends,
+        # and no buffered copy of out is made
+        np.take(self.aligned, q, out=out, mode="clip")
         out >>= shift
         q += 1
-        np.take(self.padded, q, out=high, mode="clip")
+        np.take(self.aligned, q, out=high, mode="clip")
         np.subtract(np.uint64(63), shift, out=shift)
         high <<= shift
         high <<= np.uint64(1)  # two steps: no shift by 64 when the start is aligned
         out |= high
         np.take(_LOW, keep, out=high, mode="clip")
         out &= high
+        for i in edge:  # words reaching outside the view: byte by byte
+            s = int(starts[i]) + 8 * j
+            word = np.zeros(8, dtype=np.uint8)
+            word[: keep[i]] = self.data[s: s + keep[i]]
+            out[i] = word.view(np.uint64)[0]
 
     def _fixed(self, j: int, rows: slice | np.ndarray, out: np.ndarray) -> np.ndarray:
         width = self.width

@@ -563,6 +563,35 @@ def test_word_reader_blocks_and_rows_equal_the_bytes(monkeypatch):
             assert table[:, n_words].tolist() == [len(texts[r].encode()) for r in rows]
 
 
+def test_word_reader_reads_the_buffer_in_place_at_every_alignment():
+    """Variable-width words come from an aligned view of the bytes themselves (no padded
+    copy); the strings within 8 bytes of either end of the view are read byte by byte.
+    Every start alignment of the buffer, and buffers shorter than one word."""
+    from cvm_lib.summary import _Words
+
+    rng = np.random.default_rng(41)
+    backing = np.zeros(4096, dtype=np.uint64).view(np.uint8)  # 8-byte aligned
+    for lead in range(8):
+        for n_texts in (1, 2, 3, 50):
+            texts = [bytes(rng.integers(0, 256, size=rng.integers(0, 19), dtype=np.uint8)) for _ in range(n_texts)]
+            blob = b"".join(texts)
+            data = backing[lead: lead + len(blob)]
+            data[:] = np.frombuffer(blob, dtype=np.uint8)
+            offsets = np.concatenate(([0], np.cumsum([len(t) for t in texts]))).astype(np.int64)
+            reader = _Words(data, offsets, 0)
+            rows = rng.integers(0, n_texts, size=20)
+            table = np.empty((20, 4), dtype=np.uint64)
+            reader.at(rows, table)
+            for j in range(3):
+                expected = [int.from_bytes(t[8 * j: 8 * j + 8].ljust(8, b"\0"), "little") for t in texts]
+                assert reader.column(j).tolist() == expected, (lead, n_texts, j)
+                assert table[:, j].tolist() == [expected[r] for r in rows]
+            assert table[:, 3].tolist() == [len(texts[r]) for r in rows]
+    big = backing[3: 3 + 2000]
+    reader = _Words(big, np.arange(0, 2001, 20, dtype=np.int64), 0)
+    assert np.shares_memory(reader.aligned, big)  # the words are the bytes: no copy
+
+
 def test_variable_width_ids_fall_back_on_a_hash_collision(monkeypatch):
     import cvm_lib.summary as summary
 
