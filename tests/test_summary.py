@@ -602,15 +602,31 @@ def test_variable_width_ids_fall_back_on_a_hash_collision(monkeypatch):
     assert codes.tolist() == [1, 2, 0, 1] and list(uniques) == ["12", "1234567890", "1234567891"]
 
 
-@pytest.mark.parametrize("span_days", [40, 3_000_000])  # int32 and int64 pair keys
-def test_blocked_per_customer_statistics_equal_a_pandas_reference(monkeypatch, span_days):
-    """_per_customer on a shuffled log (blocked key building, threaded sort, squeeze of repeats
-    in place, run starts, spends added block by block) against pandas groupby."""
+@pytest.mark.parametrize("span_days, max_ranges, in_order, key_type, n_ranges", [
+    (40, 64, False, np.int32, 1),           # k × span fits int32: one range
+    (40, 64, True, np.int32, 1),            # a sorted log: no sort
+    (3_000_000, 64, False, np.int32, 2),    # two ranges of codes, int32 keys
+    (30_000_000, 64, False, np.int32, 13),  # thirteen ranges
+    (30_000_000, 64, True, np.int32, 13),   # ranges of a sorted log stay sorted
+    (3_000_000, 1, False, np.int64, 1),     # more ranges than allowed: one int64 array
+])
+def test_blocked_per_customer_statistics_equal_a_pandas_reference(monkeypatch, span_days, max_ranges, in_order,
+                                                                  key_type, n_ranges):
+    """_per_customer on a shuffled log (blocked key building, the partition into ranges of
+    codes, threaded sorts, squeeze of repeats in place, run starts, spends added block by
+    block) against pandas groupby."""
     summary = _small_blocks(monkeypatch)
+    monkeypatch.setattr(summary, "_MAX_KEY_RANGES", max_ranges)
     rng = np.random.default_rng(41)
     k, n = 900, 4000
     codes = rng.integers(0, k - 2, size=n)  # the last two codes have no rows
     days = 18_000 + rng.integers(0, span_days, size=n) // max(1, span_days // 40) * max(1, span_days // 40)
+    days[:2] = 18_000, 18_000 + span_days - 1  # the whole span
+    if in_order:
+        at = np.lexsort((days, codes))
+        codes, days = codes[at], days[at]
+    pairs = summary._pairs(codes, k, days)
+    assert pairs.key.dtype == key_type and len(pairs.bounds) - 1 == n_ranges
     amount = np.round(rng.gamma(2.0, 10.0, size=n), 2) - 5.0
     split = int(np.median(days))
     frame = pd.DataFrame({"c": codes, "d": days, "a": amount})
