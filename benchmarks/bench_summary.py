@@ -37,7 +37,7 @@ Method
 Every contender runs in a fresh worker process (this script with the hidden ``--worker``
 flag) that loads the pickled log from a temporary directory, so one contender's memory
 does not leak into another's figures. ``seconds`` is the best wall-clock time of
-``--repeat`` calls (default 3 for logs up to 10M rows, 1 above). ``peak MB`` is the extra
+``--repeat`` calls (default 3 for logs up to 10M rows, 2 above). ``peak MB`` is the extra
 resident memory the call needed on top of the loaded log: on Linux the kernel's peak-RSS
 counter (``VmHWM``) is reset through ``/proc/self/clear_refs`` just before the call, and
 the figure is ``VmHWM`` after the call minus ``VmRSS`` before it (largest over repeats;
@@ -517,7 +517,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7], metavar="N",
                    help="numbers of transactions (default: 1e6 1e7)")
     p.add_argument("--repeat", type=int, default=None,
-                   help="best of N calls per contender (default: 3 for logs up to 1e7 rows, 1 above)")
+                   help="best of N calls per contender (default: 3 for logs up to 1e7 rows, 2 above)")
     p.add_argument("--sorted", action="store_true", help="only the log sorted by customer and date (default: both orders)")
     p.add_argument("--shuffled", action="store_true", help="only the shuffled log (default: both orders)")
     p.add_argument("--ids", nargs="+", choices=ID_KINDS, default=list(ID_KINDS),
@@ -550,7 +550,7 @@ def log(msg: str) -> None:
 
 def bench_size(n: int, id_kind: str, orders: list[str], args, tmp: Path, lifetimes_seen: dict) -> list[dict]:
     """Build the log of ``n`` rows once, then run every contender on each row order."""
-    repeat = args.repeat or (3 if n <= 10_000_000 else 1)
+    repeat = args.repeat or (3 if n <= 10_000_000 else 2)
     t0 = time.perf_counter()
     tx = make_log(n, args.seed, id_kind)
     n_customers = max(1, n // 10)  # every customer buys at least once
