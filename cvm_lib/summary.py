@@ -309,6 +309,22 @@ def _in_two_threads(work, items) -> None:
             pass
 
 
+def _radix_layout(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the rows of a blocked radix partition go, from ``counts[i, p]`` (rows of block
+    i in part p): ``bounds`` (part p gets rows ``bounds[p]:bounds[p + 1]``) and ``local[i, p]``
+    (where block i's rows start within part p)."""
+    bounds = np.concatenate(([0], np.cumsum(counts.sum(axis=0))))
+    return bounds, np.cumsum(counts, axis=0) - counts
+
+
+def _move_runs(out: np.ndarray, moved: np.ndarray, counts: np.ndarray, dest: np.ndarray) -> None:
+    """One block of a radix partition: its rows sorted by part (``moved``: ``counts[p]``
+    rows of part p, parts in order) copied to ``out[dest[p]: dest[p] + counts[p]]``."""
+    ends = np.cumsum(counts)
+    for p in np.flatnonzero(counts):
+        out[dest[p]: dest[p] + counts[p]] = moved[ends[p] - counts[p]: ends[p]]
+
+
 def _hash_codes(key: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
     """Codes 0..k-1 (int64) of well-mixed uint64 keys, equal keys equal codes; with
     ``overwrite``, long arrays of keys are overwritten with the codes (no fresh row-sized
@@ -341,8 +357,7 @@ def _hash_codes(key: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
         counts[i] = np.bincount((key[a:b] >> shift).astype(np.uint8), minlength=n_parts)
 
     _in_two_threads(count, range(len(blocks)))
-    bounds = np.concatenate(([0], np.cumsum(counts.sum(axis=0))))
-    local = np.cumsum(counts, axis=0) - counts  # where block i's rows start within part p
+    bounds, local = _radix_layout(counts)
     dest = bounds[:-1] + local
 
     def block_order(i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -353,10 +368,8 @@ def _hash_codes(key: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
     grouped = np.empty(n, dtype=np.uint64)
 
     def scatter(i: int) -> None:
-        perm, at = block_order(i)
-        moved = key[blocks[i][0]: blocks[i][1]][perm]
-        for p in np.flatnonzero(counts[i]):
-            grouped[dest[i, p]: dest[i, p] + counts[i, p]] = moved[at[p]: at[p + 1]]
+        perm, _ = block_order(i)
+        _move_runs(grouped, key[blocks[i][0]: blocks[i][1]][perm], counts[i], dest[i])
 
     _in_two_threads(scatter, range(len(blocks)))
     parts: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * n_parts
@@ -973,20 +986,17 @@ def _pairs(codes: np.ndarray, k: int, days: np.ndarray) -> _Pairs:
             counts[i] = np.bincount(codes[a:b] // group, minlength=n_ranges)
 
         _in_two_threads(count, range(len(blocks)))
-        bounds = np.concatenate(([0], np.cumsum(counts.sum(axis=0))))
-        dest = bounds[:-1] + np.cumsum(counts, axis=0) - counts  # where block i's rows go in range r
+        bounds, local = _radix_layout(counts)
+        dest = bounds[:-1] + local
 
         def scatter(i: int) -> None:
             a, b = blocks[i]
             where = codes[a:b] // group
-            local = codes[a:b] - where * group
-            local *= span
-            local += days[a:b] - low
+            pair_key = codes[a:b] - where * group
+            pair_key *= span
+            pair_key += days[a:b] - low
             order = np.argsort(where.astype(np.uint8), kind="stable")  # a radix sort
-            moved = local[order].astype(key_type)
-            at = np.concatenate(([0], np.cumsum(counts[i])))
-            for r in np.flatnonzero(counts[i]):
-                key[dest[i, r]: dest[i, r] + counts[i, r]] = moved[at[r]: at[r + 1]]
+            _move_runs(key, pair_key[order].astype(key_type), counts[i], dest[i])
 
         _in_two_threads(scatter, range(len(blocks)))
 
