@@ -944,8 +944,9 @@ def _pairs(codes: np.ndarray, k: int, days: np.ndarray) -> _Pairs:
     day - low``, sorted in place unless the log already is (a log grouped by customer and
     dated in order needs no sort). Otherwise the rows are moved, block by block, to ranges
     of codes whose keys fit int32 (a radix partition on the range, stable: a sorted log
-    stays sorted), and the ranges are sorted in two threads with no merge: 50M rows of 5M
-    customers over two years take half the memory and half the time of one int64 sort.
+    stays sorted), and the ranges are sorted in two threads with no merge: for 50M rows of 5M
+    customers over two years, half the memory of int64 keys and ~20 % less time (partition
+    included) than sorting them in two halves and merging.
     Then the repeats are squeezed out in place, block by block, and the runs of each
     customer found on the way: no other row-sized array.
     """
