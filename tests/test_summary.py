@@ -612,9 +612,9 @@ def test_variable_width_ids_fall_back_on_a_hash_collision(monkeypatch):
 ])
 def test_blocked_per_customer_statistics_equal_a_pandas_reference(monkeypatch, span_days, max_ranges, in_order,
                                                                   key_type, n_ranges):
-    """_per_customer on a shuffled log (blocked key building, the partition into ranges of
-    codes, threaded sorts, squeeze of repeats in place, run starts, spends added block by
-    block) against pandas groupby."""
+    """_per_customer on a shuffled or sorted log (blocked key building, the partition into
+    ranges of codes, threaded sorts, squeeze of repeats in place, run starts, spends added
+    block by block) against pandas groupby."""
     summary = _small_blocks(monkeypatch)
     monkeypatch.setattr(summary, "_MAX_KEY_RANGES", max_ranges)
     rng = np.random.default_rng(41)
