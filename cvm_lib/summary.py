@@ -182,8 +182,7 @@ class _Words:
         self.total = len(data)
         if not width:
             # the view starts at the first 8-byte aligned byte (``lead`` bytes into the data)
-            self.lead = (-data.ctypes.data) % 8 if self.total else 0
-            self.lead = min(self.lead, self.total)
+            self.lead = min((-data.ctypes.data) % 8, self.total) if self.total else 0
             size = (self.total - self.lead) // 8
             self.aligned = data[self.lead: self.lead + 8 * size].view(np.uint64) if size \
                 else np.zeros(1, dtype=np.uint64)
